@@ -1,0 +1,70 @@
+package io.shiftq.engine.data;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.ServiceLoader;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Finds a data set by name: FashionMNIST and MNIST (IDX), CIFAR10 (binary), Synthetic, and any
+ * {@link DatasetProvider} on the class path.
+ */
+public final class Datasets {
+    /** Where Debian's dataset-fashion-mnist package puts the files. */
+    public static final Path FASHION_MNIST_DIR = Path.of("/usr/share/datasets/fashion-mnist");
+
+    private Datasets() {
+    }
+
+    /** Loads the named data set; path may be null for the default location. */
+    public static DataSplits load(String name, String path) {
+        for (DatasetProvider p : providers()) {
+            if (p.names().contains(name)) {
+                return p.load(name, path == null || path.isBlank() ? null : Path.of(path));
+            }
+        }
+        throw new DataException("data.dataset: '" + name + "' is not one of " + available());
+    }
+
+    /** All data set names, sorted. */
+    public static List<String> available() {
+        TreeSet<String> names = new TreeSet<>();
+        providers().forEach(p -> names.addAll(p.names()));
+        return List.copyOf(names);
+    }
+
+    private static List<DatasetProvider> providers() {
+        List<DatasetProvider> list = new ArrayList<>();
+        list.add(new Builtin());
+        ServiceLoader.load(DatasetProvider.class).forEach(list::add);
+        return list;
+    }
+
+    /** The data sets shiftq reads itself. */
+    static final class Builtin implements DatasetProvider {
+        @Override
+        public Set<String> names() {
+            return Set.of("FashionMNIST", "MNIST", "CIFAR10", "Synthetic");
+        }
+
+        @Override
+        public DataSplits load(String name, Path path) {
+            return switch (name) {
+                case "FashionMNIST" -> IdxReader.read(name, path == null ? FASHION_MNIST_DIR : path);
+                case "MNIST" -> IdxReader.read(name, require(path, name));
+                case "CIFAR10" -> Cifar10Reader.read(require(path, name));
+                case "Synthetic" -> SyntheticData.create(2048, 512, 10, 7);
+                default -> throw new DataException("data.dataset: '" + name + "' is not one of " + names());
+            };
+        }
+
+        private static Path require(Path path, String name) {
+            if (path == null) {
+                throw new DataException("data.path: required for " + name + " (a directory with its files)");
+            }
+            return path;
+        }
+    }
+}

@@ -1,0 +1,86 @@
+package io.shiftq.engine.model;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Folds every BatchNorm into the convolution before it, so only the folded weights get quantized:
+ * with s = gamma / sqrt(var + eps), W' = W * s (per output channel) and b' = (b - mean) * s + beta.
+ */
+public final class BatchNormFolding {
+    private BatchNormFolding() {
+    }
+
+    /**
+     * The folded model.
+     *
+     * @param network a network whose BatchNorms each follow a convolution read only by them
+     * @param weights its parameters
+     * @param folded the network without BatchNorm nodes (convolutions gain a bias)
+     * @param foldedWeights the folded parameters
+     */
+    public record Folded(Network network, StateDict weights) {
+    }
+
+    /** Folds; a network without BatchNorm comes back unchanged. */
+    public static Folded fold(Network network, StateDict weights) {
+        List<Network.Node> nodes = network.nodes();
+        Map<String, Tensor> out = new LinkedHashMap<>(weights.tensors());
+        Map<Integer, Integer> remap = new HashMap<>();
+        List<Network.Node> kept = new ArrayList<>();
+        Map<Integer, Integer> foldedInto = new HashMap<>();
+        for (int i = 0; i < nodes.size(); i++) {
+            Layer layer = nodes.get(i).layer();
+            if (layer instanceof Layer.BatchNorm2d bn) {
+                int convIndex = nodes.get(i).inputs().get(0);
+                if (convIndex < 0 || !(nodes.get(convIndex).layer() instanceof Layer.Conv2d conv)
+                        || network.consumers(convIndex).size() != 1) {
+                    throw new IllegalArgumentException(bn.name() + ": BatchNorm must directly follow a convolution to be folded");
+                }
+                foldInto(conv, bn, out);
+                remap.put(i, remap.get(convIndex));
+                foldedInto.put(remap.get(convIndex), convIndex);
+                continue;
+            }
+            List<Integer> inputs = nodes.get(i).inputs().stream().map(j -> j < 0 ? j : remap.get(j)).toList();
+            remap.put(i, kept.size());
+            kept.add(new Network.Node(layer, inputs));
+        }
+        for (Map.Entry<Integer, Integer> e : foldedInto.entrySet()) {
+            Layer.Conv2d c = (Layer.Conv2d) kept.get(e.getKey()).layer();
+            kept.set(e.getKey(), new Network.Node(
+                    new Layer.Conv2d(c.name(), c.inChannels(), c.outChannels(), c.kernel(), c.stride(), c.padding(), true),
+                    kept.get(e.getKey()).inputs()));
+        }
+        Network folded = new Network(network.name(), List.copyOf(kept), network.inputShape(), network.numClasses());
+        Map<String, Tensor> ordered = new LinkedHashMap<>();
+        folded.parameterShapes().keySet().forEach(k -> ordered.put(k, out.get(k)));
+        return new Folded(folded, new StateDict(ordered));
+    }
+
+    private static void foldInto(Layer.Conv2d conv, Layer.BatchNorm2d bn, Map<String, Tensor> params) {
+        Tensor w = params.get(conv.name() + ".weight");
+        Tensor bias = params.get(conv.name() + ".bias");
+        float[] gamma = params.remove(bn.name() + ".weight").data();
+        float[] beta = params.remove(bn.name() + ".bias").data();
+        float[] mean = params.remove(bn.name() + ".running_mean").data();
+        float[] var = params.remove(bn.name() + ".running_var").data();
+        int outC = conv.outChannels();
+        int per = w.size() / outC;
+        float[] fw = new float[w.size()];
+        float[] fb = new float[outC];
+        for (int c = 0; c < outC; c++) {
+            double s = gamma[c] / Math.sqrt(var[c] + bn.eps());
+            for (int k = 0; k < per; k++) {
+                fw[c * per + k] = (float) (w.data()[c * per + k] * s);
+            }
+            double b = bias == null ? 0 : bias.data()[c];
+            fb[c] = (float) ((b - mean[c]) * s + beta[c]);
+        }
+        params.put(conv.name() + ".weight", new Tensor(w.shape(), fw));
+        params.put(conv.name() + ".bias", new Tensor(new long[] {outC}, fb));
+    }
+}

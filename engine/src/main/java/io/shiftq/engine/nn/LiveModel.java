@@ -1,0 +1,183 @@
+package io.shiftq.engine.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.BatchNorm;
+import ai.djl.nn.norm.Dropout;
+import ai.djl.nn.pooling.Pool;
+import io.shiftq.engine.model.Layer;
+import io.shiftq.engine.model.Network;
+import io.shiftq.engine.model.StateDict;
+import io.shiftq.engine.model.Tensor;
+import io.shiftq.engine.quant.ActivationObserver;
+import io.shiftq.engine.quant.FakeQuant;
+import io.shiftq.engine.quant.LayerQuant;
+import io.shiftq.engine.quant.QuantPlan;
+import io.shiftq.engine.quant.TensorQuant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A network with its parameters on a DJL manager, run by one interpreter for every mode: FP32,
+ * weight fake-quant (steps 1 and 2), calibration (an observer sees each layer's input and output)
+ * and full fake-quant (step 3). One interpreter keeps the modes from drifting apart.
+ */
+public final class LiveModel implements AutoCloseable {
+    private final Network network;
+    private final NDManager manager;
+    private final Map<String, NDArray> params = new LinkedHashMap<>();
+    /** Node index -> the quantized layer whose output quantizer sits there (after a fused ReLU). */
+    private final Map<Integer, String> outputAt = new HashMap<>();
+
+    /** Copies the parameters onto a new child manager of the given one. */
+    public LiveModel(Network network, StateDict weights, NDManager parent) {
+        weights.checkFits(network);
+        this.network = network;
+        this.manager = parent.newSubManager();
+        network.parameterShapes().forEach((name, shape) -> {
+            Tensor t = weights.get(name);
+            NDArray a = manager.create(t.data(), new Shape(t.shape()));
+            if (!name.endsWith("running_mean") && !name.endsWith("running_var")) {
+                a.setRequiresGradient(true);
+            }
+            params.put(name, a);
+        });
+        outputAt.putAll(network.outputOwners());
+    }
+
+    /** The network this model runs. */
+    public Network network() {
+        return network;
+    }
+
+    /** The parameters that training updates (weights, biases, BatchNorm affine). */
+    public Map<String, NDArray> trainable() {
+        Map<String, NDArray> out = new LinkedHashMap<>();
+        params.forEach((k, v) -> {
+            if (v.hasGradient()) {
+                out.put(k, v);
+            }
+        });
+        return out;
+    }
+
+    /** The live array of one parameter. */
+    public NDArray parameter(String name) {
+        return params.get(name);
+    }
+
+    /** A Java copy of the current parameters. */
+    public StateDict stateDict() {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        params.forEach((k, v) -> out.put(k, new Tensor(v.getShape().getShape(), v.toFloatArray())));
+        return new StateDict(out);
+    }
+
+    /** Overwrites the parameters in place (keeps optimizer identities). */
+    public void load(StateDict weights) {
+        params.forEach((k, v) -> {
+            v.set(weights.get(k).data());
+        });
+    }
+
+    /**
+     * Runs the network on a batch.
+     *
+     * @param x batch [N, C, H, W]
+     * @param plan quantizers to apply ({@link QuantPlan#FLOAT} for none)
+     * @param observer sees every quantized layer's input and output before quantization, or null
+     * @param training BatchNorm batch statistics and dropout on
+     * @return the logits
+     */
+    public NDArray forward(NDArray x, QuantPlan plan, ActivationObserver observer, boolean training) {
+        List<Network.Node> nodes = network.nodes();
+        List<NDArray> outs = new ArrayList<>(nodes.size());
+        for (int i = 0; i < nodes.size(); i++) {
+            Network.Node node = nodes.get(i);
+            List<NDArray> in = node.inputs().stream().map(j -> j == Network.INPUT ? x : outs.get(j)).toList();
+            NDArray y = run(node.layer(), in, plan.get(node.layer().name()), observer, training);
+            String owner = outputAt.get(i);
+            if (owner != null) {
+                if (observer != null) {
+                    observer.observe(owner + ".output", y);
+                }
+                LayerQuant lq = plan.get(owner);
+                if (lq != null && lq.output() != null) {
+                    y = FakeQuant.apply(y, lq.output());
+                }
+            }
+            outs.add(y);
+        }
+        return outs.get(outs.size() - 1);
+    }
+
+    private NDArray run(Layer layer, List<NDArray> in, LayerQuant lq, ActivationObserver observer, boolean training) {
+        if (layer instanceof Layer.Conv2d c) {
+            NDArray x = quantizeInput(c.name(), in.get(0), lq, observer);
+            return Conv2d.conv2d(x, weight(c.name(), lq), bias(c.name(), lq),
+                    new Shape(c.stride(), c.stride()), new Shape(c.padding(), c.padding())).singletonOrThrow();
+        }
+        if (layer instanceof Layer.Linear l) {
+            NDArray x = quantizeInput(l.name(), in.get(0), lq, observer);
+            return Linear.linear(x, weight(l.name(), lq), bias(l.name(), lq)).singletonOrThrow();
+        }
+        if (layer instanceof Layer.BatchNorm2d b) {
+            String p = b.name();
+            return BatchNorm.batchNorm(in.get(0), params.get(p + ".running_mean"), params.get(p + ".running_var"),
+                    params.get(p + ".weight"), params.get(p + ".bias"), 1, b.momentum(), b.eps(), training).singletonOrThrow();
+        }
+        if (layer instanceof Layer.ReLU) {
+            return Activation.relu(in.get(0));
+        }
+        if (layer instanceof Layer.MaxPool2d p) {
+            return Pool.maxPool2d(in.get(0), new Shape(p.kernel(), p.kernel()), new Shape(p.stride(), p.stride()),
+                    new Shape(0, 0), false);
+        }
+        if (layer instanceof Layer.Flatten) {
+            return in.get(0).reshape(in.get(0).getShape().get(0), -1);
+        }
+        if (layer instanceof Layer.Dropout d) {
+            return training ? Dropout.dropout(in.get(0), d.p(), true).singletonOrThrow() : in.get(0);
+        }
+        if (layer instanceof Layer.Add) {
+            // Both inputs align to one exponent before the sum, as the integer adder does.
+            NDArray a = lq != null && lq.input() != null ? FakeQuant.apply(in.get(0), lq.input()) : in.get(0);
+            NDArray b = lq != null && lq.input() != null ? FakeQuant.apply(in.get(1), lq.input()) : in.get(1);
+            return a.add(b);
+        }
+        throw new IllegalStateException("unsupported layer " + layer);
+    }
+
+    private NDArray quantizeInput(String name, NDArray x, LayerQuant lq, ActivationObserver observer) {
+        if (observer != null) {
+            observer.observe(name + ".input", x);
+        }
+        return lq != null && lq.input() != null ? FakeQuant.apply(x, lq.input()) : x;
+    }
+
+    private NDArray weight(String name, LayerQuant lq) {
+        NDArray w = params.get(name + ".weight");
+        return lq != null && lq.weight() != null ? FakeQuant.apply(w, lq.weight()) : w;
+    }
+
+    private NDArray bias(String name, LayerQuant lq) {
+        NDArray b = params.get(name + ".bias");
+        if (b == null) {
+            return null;
+        }
+        TensorQuant q = lq == null ? null : lq.bias();
+        return q != null ? FakeQuant.apply(b, q) : b;
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}

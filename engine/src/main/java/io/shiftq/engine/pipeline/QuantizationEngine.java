@@ -1,0 +1,155 @@
+package io.shiftq.engine.pipeline;
+
+import ai.djl.ndarray.NDManager;
+import io.shiftq.engine.EngineSetup;
+import io.shiftq.engine.data.ImageSet;
+import io.shiftq.engine.io.WeightFiles;
+import io.shiftq.engine.model.BatchNormFolding;
+import io.shiftq.engine.model.Network;
+import io.shiftq.engine.model.StateDict;
+import io.shiftq.engine.nn.LiveModel;
+import io.shiftq.engine.quant.ActivationObserver;
+import io.shiftq.engine.quant.ActivationStats;
+import io.shiftq.engine.quant.QuantPlan;
+import io.shiftq.engine.quant.QuantPolicy;
+import io.shiftq.engine.train.Criterion;
+import io.shiftq.engine.train.Evaluation;
+import io.shiftq.engine.train.LearningRateSchedule;
+import io.shiftq.engine.train.ParameterOptimizer;
+import io.shiftq.engine.train.TrainingListener;
+import io.shiftq.engine.train.TrainingLoop;
+import io.shiftq.schema.config.OptimizerConfig;
+import io.shiftq.schema.config.QuantizationConfig;
+import io.shiftq.schema.config.SchedulerConfig;
+import io.shiftq.schema.config.TrainingConfig;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * The three steps as plain calls: FP32 baseline, step 1 PTQ of weights and biases, step 2
+ * weight-only QAT, step 3 final PTQ of inputs and outputs. Services call these one by one; the
+ * CLI and benchmarks call {@link PipelineRun} which chains them.
+ */
+public final class QuantizationEngine {
+
+    /** Starts DJL (offline, thread counts set). */
+    public QuantizationEngine() {
+        EngineSetup.start();
+    }
+
+    /**
+     * The FP32 model: loaded from {@code model.weights} when given, else initialized and, when
+     * {@code baseline.epochs > 0}, trained; then evaluated.
+     */
+    public StepResults.Baseline baseline(Workload w, TrainingListener listener) {
+        QuantizationConfig c = w.config();
+        StateDict weights = c.model().weights() == null || c.model().weights().isBlank()
+                ? StateDict.initialize(w.network(), c.training().seed())
+                : WeightFiles.load(Path.of(c.model().weights().replaceFirst("^file:", "")));
+        try (NDManager manager = NDManager.newBaseManager(); LiveModel model = new LiveModel(w.network(), weights, manager)) {
+            List<io.shiftq.schema.report.EpochResult> epochs = List.of();
+            if ((c.model().weights() == null || c.model().weights().isBlank()) && c.baseline().epochs() > 0) {
+                TrainingLoop loop = new TrainingLoop(new TrainingLoop.Settings(c.baseline().epochs(), c.data().batchSize(),
+                        Criterion.parse(c.training().criterion()),
+                        new ParameterOptimizer(ParameterOptimizer.Type.ADAMW, 1e-4, 0.9, 0.999, 1e-8, 0),
+                        new LearningRateSchedule("CosineAnnealingLR", c.baseline().learningRate(), 1, 1,
+                                c.baseline().epochs(), 0),
+                        c.training().seed(), c.ptq().maxEvalBatches()));
+                epochs = loop.run(model, w.data().train(), w.data().test(), m -> QuantPlan.FLOAT, listener).epochs();
+            }
+            double acc = Evaluation.accuracy(model, w.data().test(), QuantPlan.FLOAT, c.data().batchSize(), c.ptq().maxEvalBatches());
+            return new StepResults.Baseline(model.stateDict(), acc, epochs);
+        }
+    }
+
+    /** FP32 activation statistics of every layer's input and output over the calibration batches. */
+    public Map<String, ActivationStats> activationStats(Workload w, StateDict fp32) {
+        BatchNormFolding.Folded f = BatchNormFolding.fold(w.network(), fp32);
+        return calibrate(w, f.network(), f.weights(), QuantPlan.FLOAT);
+    }
+
+    /** Step 1: fold BatchNorm, quantize weights and biases, measure accuracy. */
+    public StepResults.Ptq ptq(Workload w, StateDict fp32) {
+        BatchNormFolding.Folded f = BatchNormFolding.fold(w.network(), fp32);
+        QuantPlan plan = policy(w).weightPlan(f.network(), f.weights());
+        double acc = accuracy(w, f.network(), f.weights(), plan);
+        return new StepResults.Ptq(f.network(), f.weights(), plan, acc,
+                ShiftRecords.of(f.network(), plan, f.weights(), Map.of(), true));
+    }
+
+    /**
+     * Step 2: weight-only QAT from the folded weights, re-deriving weight exponents from the live
+     * weights at every step; keeps the best epoch. {@code training.epochs: 0} skips.
+     */
+    public StepResults.Qat qat(Workload w, Network folded, StateDict weights, TrainingListener listener) {
+        QuantPolicy policy = policy(w);
+        TrainingConfig t = w.config().training();
+        if (t.epochs() == 0) {
+            QuantPlan plan = policy.weightPlan(folded, weights);
+            return new StepResults.Qat(weights, List.of(), accuracy(w, folded, weights, plan), 0, plan,
+                    ShiftRecords.of(folded, plan, weights, Map.of(), true), true);
+        }
+        try (NDManager manager = NDManager.newBaseManager(); LiveModel model = new LiveModel(folded, weights, manager)) {
+            Function<LiveModel, QuantPlan> planFor = m -> policy.weightPlan(folded, m.stateDict());
+            TrainingLoop.Result r = new TrainingLoop(settings(w)).run(model, w.data().train(), w.data().test(), planFor, listener);
+            QuantPlan plan = policy.weightPlan(folded, r.best());
+            return new StepResults.Qat(r.best(), r.epochs(), r.bestAccuracy(), r.bestEpoch(), plan,
+                    ShiftRecords.of(folded, plan, r.best(), Map.of(), true), false);
+        }
+    }
+
+    /**
+     * Step 3: calibrate every layer's input and output on {@code ptq.calibration_batches} training
+     * batches (weights already quantized, as deployed), put biases at w + i, evaluate the fully
+     * quantized model. {@code pipeline.final_ptq: false} keeps the weight-only plan.
+     */
+    public StepResults.FinalPtq finalPtq(Workload w, Network folded, StateDict weights) {
+        QuantPolicy policy = policy(w);
+        QuantPlan weightPlan = policy.weightPlan(folded, weights);
+        if (!w.config().pipeline().finalPtq()) {
+            return new StepResults.FinalPtq(weightPlan, accuracy(w, folded, weights, weightPlan),
+                    ShiftRecords.of(folded, weightPlan, weights, Map.of(), true), Map.of(),
+                    ShiftRecords.size(folded, weights, weightPlan), true);
+        }
+        Map<String, ActivationStats> stats = calibrate(w, folded, weights, weightPlan);
+        QuantPlan plan = policy.fullPlan(folded, weights, stats);
+        return new StepResults.FinalPtq(plan, accuracy(w, folded, weights, plan),
+                ShiftRecords.of(folded, plan, weights, stats, false), stats, ShiftRecords.size(folded, weights, plan), false);
+    }
+
+    /** Accuracy of a model under a plan on the job's test set (limited by ptq.max_eval_batches). */
+    public double accuracy(Workload w, Network network, StateDict weights, QuantPlan plan) {
+        try (NDManager manager = NDManager.newBaseManager(); LiveModel model = new LiveModel(network, weights, manager)) {
+            return Evaluation.accuracy(model, w.data().test(), plan, w.config().data().batchSize(),
+                    w.config().ptq().maxEvalBatches());
+        }
+    }
+
+    private Map<String, ActivationStats> calibrate(Workload w, Network network, StateDict weights, QuantPlan plan) {
+        ActivationObserver observer = new ActivationObserver();
+        ImageSet calibration = w.data().train();
+        try (NDManager manager = NDManager.newBaseManager(); LiveModel model = new LiveModel(network, weights, manager)) {
+            Evaluation.calibrate(model, calibration, plan, w.config().data().batchSize(),
+                    w.config().ptq().calibrationBatches(), observer);
+        }
+        return observer.snapshot();
+    }
+
+    private static QuantPolicy policy(Workload w) {
+        return new QuantPolicy(w.config().quantization());
+    }
+
+    private static TrainingLoop.Settings settings(Workload w) {
+        TrainingConfig t = w.config().training();
+        OptimizerConfig o = t.optimizer();
+        SchedulerConfig s = t.scheduler();
+        ParameterOptimizer optimizer = new ParameterOptimizer(ParameterOptimizer.parse(o.type()), t.weightDecay(),
+                o.beta1(), o.beta2(), o.eps(), o.momentum());
+        LearningRateSchedule schedule = new LearningRateSchedule(s.type(), t.learningRate(), s.stepSize(), s.gamma(),
+                s.tMax() == 0 ? t.epochs() : s.tMax(), s.etaMin());
+        return new TrainingLoop.Settings(t.epochs(), w.config().data().batchSize(), Criterion.parse(t.criterion()),
+                optimizer, schedule, t.seed(), w.config().ptq().maxEvalBatches());
+    }
+}

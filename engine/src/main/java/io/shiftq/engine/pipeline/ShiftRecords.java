@@ -1,0 +1,134 @@
+package io.shiftq.engine.pipeline;
+
+import io.shiftq.engine.model.Layer;
+import io.shiftq.engine.model.Network;
+import io.shiftq.engine.model.StateDict;
+import io.shiftq.engine.quant.ActivationStats;
+import io.shiftq.engine.quant.LayerQuant;
+import io.shiftq.engine.quant.Pow2;
+import io.shiftq.engine.quant.QuantPlan;
+import io.shiftq.engine.quant.TensorQuant;
+import io.shiftq.schema.report.LayerDetail;
+import io.shiftq.schema.report.ModelSize;
+import io.shiftq.schema.report.ShiftRecord;
+import io.shiftq.schema.report.TensorShift;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Writes a quantization plan down as shift records, the seed's detail entries and model sizes. */
+public final class ShiftRecords {
+    private ShiftRecords() {
+    }
+
+    /**
+     * One record per quantized layer and residual add, in network order.
+     *
+     * @param stats calibration statistics for activation SQNR, or an empty map
+     * @param provisionalBias whether biases were quantized before their input exponent was known
+     */
+    public static List<ShiftRecord> of(Network network, QuantPlan plan, StateDict weights,
+            Map<String, ActivationStats> stats, boolean provisionalBias) {
+        List<ShiftRecord> records = new ArrayList<>();
+        for (int i = 0; i < network.nodes().size(); i++) {
+            Layer layer = network.nodes().get(i).layer();
+            LayerQuant lq = plan.get(layer.name());
+            if (lq == null) {
+                continue;
+            }
+            String n = layer.name();
+            TensorShift w = shift(n + ".weight", lq.weight(), values(weights, n + ".weight"));
+            TensorShift b = shift(n + ".bias", lq.bias(), values(weights, n + ".bias"));
+            if (b != null && provisionalBias) {
+                b = b.asProvisional();
+            }
+            TensorShift in = shift(n + ".input", lq.input(), sample(stats, n + ".input"));
+            TensorShift out = shift(n + ".output", lq.output(), sample(stats, n + ".output"));
+            String producer = network.producerOf(i, 0);
+            Integer previous = producer == null || plan.get(producer) == null || plan.get(producer).output() == null
+                    ? null : plan.get(producer).output().exponent();
+            records.add(ShiftRecord.derive(n, opType(layer), w, b, in, out, previous, ShiftRecord.HALF_UP));
+        }
+        return records;
+    }
+
+    /** The seed's {@code final_quantization_details}: one entry per quantized tensor, e.g. {@code features.0.weight}. */
+    public static Map<String, LayerDetail> details(List<ShiftRecord> records) {
+        Map<String, LayerDetail> out = new LinkedHashMap<>();
+        for (ShiftRecord r : records) {
+            for (TensorShift t : new TensorShift[] {r.weight(), r.bias(), r.input(), r.output()}) {
+                if (t != null) {
+                    out.put(t.tensor(), LayerDetail.of(t));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** FP32 bytes of weights and biases against their quantized bytes at the planned bitwidths. */
+    public static ModelSize size(Network network, StateDict weights, QuantPlan plan) {
+        long floatBytes = 0;
+        long quantBits = 0;
+        for (Layer layer : network.quantizedLayers()) {
+            LayerQuant lq = plan.get(layer.name());
+            for (String p : new String[] {"weight", "bias"}) {
+                String key = layer.name() + "." + p;
+                if (!weights.has(key)) {
+                    continue;
+                }
+                int count = weights.get(key).size();
+                TensorQuant q = lq == null ? null : p.equals("weight") ? lq.weight() : lq.bias();
+                floatBytes += 4L * count;
+                quantBits += (long) count * (q == null ? 32 : q.bits());
+            }
+        }
+        return ModelSize.of(floatBytes, (quantBits + 7) / 8);
+    }
+
+    private static TensorShift shift(String name, TensorQuant q, float[] values) {
+        if (q == null) {
+            return null;
+        }
+        Double sqnr = values == null ? null : sqnr(q, values);
+        if (q.isPerChannel()) {
+            return TensorShift.perChannel(name, q.bits(), q.signed(), q.rule().key(),
+                    Arrays.stream(q.channelExponents()).boxed().toList(), sqnr);
+        }
+        return TensorShift.perTensor(name, q.bits(), q.signed(), q.rule().key(), q.exponent(), sqnr);
+    }
+
+    private static double sqnr(TensorQuant q, float[] values) {
+        if (!q.isPerChannel()) {
+            return round2(Pow2.sqnrDb(values, q.exponent(), q.bits(), q.signed()));
+        }
+        int per = values.length / q.channelExponents().length;
+        double signal = 0;
+        double noise = 0;
+        for (int i = 0; i < values.length; i++) {
+            double d = values[i] - Pow2.fakeQuant(values[i], q.exponentOf(i / per), q.bits(), q.signed());
+            signal += (double) values[i] * values[i];
+            noise += d * d;
+        }
+        return round2(noise == 0 ? 200 : 10 * Math.log10(signal / noise));
+    }
+
+    private static double round2(double v) {
+        return Math.round(v * 100) / 100.0;
+    }
+
+    private static float[] values(StateDict weights, String key) {
+        return weights.has(key) ? weights.get(key).data() : null;
+    }
+
+    private static float[] sample(Map<String, ActivationStats> stats, String key) {
+        ActivationStats s = stats.get(key);
+        return s == null ? null : s.sample();
+    }
+
+    private static String opType(Layer layer) {
+        return layer.getClass().getSimpleName();
+    }
+
+}

@@ -1,0 +1,68 @@
+package io.shiftq.engine.pipeline;
+
+import io.shiftq.engine.model.Network;
+import io.shiftq.engine.model.StateDict;
+import io.shiftq.engine.quant.ActivationStats;
+import io.shiftq.engine.quant.QuantPlan;
+import io.shiftq.schema.report.EpochResult;
+import io.shiftq.schema.report.ModelSize;
+import io.shiftq.schema.report.ShiftRecord;
+import java.util.List;
+import java.util.Map;
+
+/** What each step of the pipeline hands to the next. */
+public final class StepResults {
+    private StepResults() {
+    }
+
+    /**
+     * The FP32 starting point.
+     *
+     * @param weights FP32 parameters (with BatchNorm)
+     * @param accuracy FP32 test accuracy, percent
+     * @param epochs baseline training epochs (empty when loaded or untrained)
+     */
+    public record Baseline(StateDict weights, double accuracy, List<EpochResult> epochs) {
+    }
+
+    /**
+     * Step 1: weights and biases quantized, activations in float.
+     *
+     * @param network the folded network
+     * @param weights folded FP32 parameters
+     * @param plan weight and provisional bias quantizers
+     * @param accuracy accuracy with fake-quantized weights, percent
+     * @param records shift records (weights and provisional biases)
+     */
+    public record Ptq(Network network, StateDict weights, QuantPlan plan, double accuracy, List<ShiftRecord> records) {
+    }
+
+    /**
+     * Step 2: weight-only QAT.
+     *
+     * @param weights parameters of the best epoch
+     * @param epochs per-epoch results
+     * @param bestAccuracy best epoch's accuracy, percent
+     * @param bestEpoch its 1-based number (0 when skipped)
+     * @param plan weight quantizers of the best epoch
+     * @param records shift records of the best epoch
+     * @param skipped true when training.epochs is 0
+     */
+    public record Qat(StateDict weights, List<EpochResult> epochs, double bestAccuracy, int bestEpoch, QuantPlan plan,
+            List<ShiftRecord> records, boolean skipped) {
+    }
+
+    /**
+     * Step 3: every tensor quantized.
+     *
+     * @param plan all quantizers
+     * @param accuracy fully quantized accuracy, percent
+     * @param records complete shift records
+     * @param stats calibration statistics
+     * @param size FP32 against quantized bytes
+     * @param skipped true when pipeline.final_ptq is false (the plan is then weight-only)
+     */
+    public record FinalPtq(QuantPlan plan, double accuracy, List<ShiftRecord> records, Map<String, ActivationStats> stats,
+            ModelSize size, boolean skipped) {
+    }
+}

@@ -1,0 +1,123 @@
+package io.shiftq.engine.quant;
+
+import io.shiftq.engine.model.Layer;
+import io.shiftq.engine.model.Network;
+import io.shiftq.engine.model.StateDict;
+import io.shiftq.engine.model.Tensor;
+import io.shiftq.schema.config.QuantizationSpec;
+import io.shiftq.schema.config.TensorQuantConfig;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Turns the config's {@code quantization} section into quantizers for concrete tensors: weights
+ * from their values, activations from calibration statistics, biases by the rule
+ * bias exponent = weight exponent + input exponent.
+ */
+public final class QuantPolicy {
+    /** Width of the accumulator that residual adds align into. */
+    public static final int ACCUMULATOR_BITS = 32;
+    private final QuantizationSpec spec;
+
+    /** A policy for one config. */
+    public QuantPolicy(QuantizationSpec spec) {
+        this.spec = spec;
+    }
+
+    /** The config it follows. */
+    public QuantizationSpec spec() {
+        return spec;
+    }
+
+    /** Weight quantizer: signed, per tensor or per output channel, exponent by the weight rule. */
+    public TensorQuant weight(Tensor w) {
+        TensorQuantConfig c = spec.weight();
+        ExponentRule rule = ExponentRule.parse(c.rounding());
+        if (!c.perChannel()) {
+            return TensorQuant.perTensor(c.bitwidth(), true, rule, choose(rule, w.data(), c, true));
+        }
+        int[] e = new int[w.channels()];
+        for (int ch = 0; ch < e.length; ch++) {
+            e[ch] = choose(rule, w.channel(ch), c, true);
+        }
+        return TensorQuant.perChannel(c.bitwidth(), true, rule, e);
+    }
+
+    /** Bias quantized on its own before the input exponent is known (step 1 and 2); provisional. */
+    public TensorQuant provisionalBias(Tensor b) {
+        TensorQuantConfig c = spec.bias();
+        ExponentRule rule = ExponentRule.parse(c.rounding());
+        return TensorQuant.perTensor(c.bitwidth(), true, rule, choose(rule, b.data(), c, true));
+    }
+
+    /** Bias at exponent w + i (per channel when the weight is), so it adds straight into the accumulator. */
+    public TensorQuant biasAt(TensorQuant weight, TensorQuant input) {
+        int channels = weight.isPerChannel() ? weight.channelExponents().length : 1;
+        int[] e = new int[channels];
+        for (int c = 0; c < channels; c++) {
+            e[c] = weight.exponentOf(c) + input.exponent();
+        }
+        TensorQuant base = TensorQuant.perTensor(spec.bias().bitwidth(), true, ExponentRule.MAX, 0);
+        return weight.isPerChannel() ? TensorQuant.perChannel(base.bits(), true, ExponentRule.MAX, e)
+                : TensorQuant.perTensor(base.bits(), true, ExponentRule.MAX, e[0]);
+    }
+
+    /**
+     * Activation quantizer from calibration statistics: unsigned when the config says
+     * {@code symmetric: false} and the tensor never went negative (after a ReLU), else signed.
+     */
+    public TensorQuant activation(ActivationStats s, TensorQuantConfig c) {
+        boolean signed = c.symmetric() || !s.nonNegative();
+        ExponentRule rule = ExponentRule.parse(c.rounding());
+        int n = Pow2.choose(rule, s.sample(), s.min(), s.max(), c.bitwidth(), signed, c.percentile());
+        return TensorQuant.perTensor(c.bitwidth(), signed, rule, n);
+    }
+
+    /** Steps 1 and 2: weights and provisional biases of every quantized layer, activations in float. */
+    public QuantPlan weightPlan(Network network, StateDict weights) {
+        Map<String, LayerQuant> layers = new LinkedHashMap<>();
+        for (Layer layer : network.quantizedLayers()) {
+            String n = layer.name();
+            TensorQuant b = weights.has(n + ".bias") ? provisionalBias(weights.get(n + ".bias")) : null;
+            layers.put(n, LayerQuant.weightsOnly(weight(weights.get(n + ".weight")), b));
+        }
+        return new QuantPlan(layers);
+    }
+
+    /**
+     * Step 3: every tensor quantized. Weights from their values, each layer's input and output from
+     * calibration ({@code <layer>.input}, {@code <layer>.output}), biases at w + i, and each
+     * residual add aligning its inputs to the coarser of their two output exponents.
+     */
+    public QuantPlan fullPlan(Network network, StateDict weights, Map<String, ActivationStats> stats) {
+        Map<String, LayerQuant> layers = new LinkedHashMap<>();
+        for (int i = 0; i < network.nodes().size(); i++) {
+            Layer layer = network.nodes().get(i).layer();
+            String n = layer.name();
+            if (layer.quantized()) {
+                TensorQuant w = weight(weights.get(n + ".weight"));
+                TensorQuant in = activation(stat(stats, n + ".input"), spec.input());
+                TensorQuant b = weights.has(n + ".bias") ? biasAt(w, in) : null;
+                layers.put(n, new LayerQuant(w, b, in, activation(stat(stats, n + ".output"), spec.output())));
+            } else if (layer instanceof Layer.Add) {
+                int align = Math.min(layers.get(network.producerOf(i, 0)).output().exponent(),
+                        layers.get(network.producerOf(i, 1)).output().exponent());
+                TensorQuant in = TensorQuant.perTensor(ACCUMULATOR_BITS, true, ExponentRule.MAX, align);
+                layers.put(n, new LayerQuant(null, null, in, activation(stat(stats, n + ".output"), spec.output())));
+            }
+        }
+        return new QuantPlan(layers);
+    }
+
+    private static ActivationStats stat(Map<String, ActivationStats> stats, String key) {
+        ActivationStats s = stats.get(key);
+        if (s == null) {
+            throw new IllegalStateException("no calibration statistics for " + key);
+        }
+        return s;
+    }
+
+    private static int choose(ExponentRule rule, float[] v, TensorQuantConfig c, boolean signed) {
+        return Pow2.choose(rule, v, Pow2.min(v), Pow2.max(v), c.bitwidth(), signed, c.percentile());
+    }
+}

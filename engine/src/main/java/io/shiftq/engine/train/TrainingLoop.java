@@ -1,0 +1,129 @@
+package io.shiftq.engine.train;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.training.GradientCollector;
+import io.shiftq.engine.data.Batches;
+import io.shiftq.engine.data.ImageSet;
+import io.shiftq.engine.model.StateDict;
+import io.shiftq.engine.nn.LiveModel;
+import io.shiftq.engine.quant.QuantPlan;
+import io.shiftq.schema.report.EpochResult;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * Trains a {@link LiveModel} epoch by epoch, evaluating after each epoch and keeping the best
+ * epoch's parameters (the seed's QAT keeps its best checkpoint too).
+ */
+public final class TrainingLoop {
+
+    /**
+     * How to train.
+     *
+     * @param epochs number of epochs
+     * @param batchSize images per step
+     * @param criterion loss
+     * @param optimizer parameter update rule
+     * @param schedule learning rate per epoch
+     * @param seed shuffling seed
+     * @param evalBatches test batches evaluated per epoch (0 = the whole test set)
+     */
+    public record Settings(int epochs, int batchSize, Criterion criterion, ParameterOptimizer optimizer,
+            LearningRateSchedule schedule, long seed, int evalBatches) {
+    }
+
+    /**
+     * What training produced.
+     *
+     * @param epochs one result per epoch
+     * @param best parameters of the best epoch
+     * @param bestAccuracy its test accuracy
+     * @param bestEpoch its 1-based number
+     */
+    public record Result(List<EpochResult> epochs, StateDict best, double bestAccuracy, int bestEpoch) {
+    }
+
+    private final Settings settings;
+
+    /** A loop with these settings. */
+    public TrainingLoop(Settings settings) {
+        this.settings = settings;
+    }
+
+    /**
+     * Trains.
+     *
+     * @param model the model, updated in place (it ends holding the best epoch's parameters)
+     * @param train training images
+     * @param test images for the per-epoch evaluation
+     * @param planFor quantizers for the next step, computed from the current parameters (QAT
+     *     re-derives weight exponents every step; FP32 training returns {@link QuantPlan#FLOAT})
+     * @param listener progress callbacks
+     */
+    public Result run(LiveModel model, ImageSet train, ImageSet test, Function<LiveModel, QuantPlan> planFor,
+            TrainingListener listener) {
+        List<EpochResult> results = new ArrayList<>();
+        StateDict best = model.stateDict();
+        double bestAcc = -1;
+        int bestEpoch = 0;
+        long start = System.nanoTime();
+        for (int epoch = 0; epoch < settings.epochs(); epoch++) {
+            long t0 = System.nanoTime();
+            double lr = settings.schedule().at(epoch);
+            double[] lossAcc = trainEpoch(model, train, epoch, lr, planFor, listener, start);
+            double testAcc = Evaluation.accuracy(model, test, planFor.apply(model), settings.batchSize(), settings.evalBatches());
+            EpochResult r = new EpochResult(epoch + 1, lossAcc[0], lossAcc[1], testAcc, lr, (System.nanoTime() - t0) / 1_000_000);
+            results.add(r);
+            listener.onEpoch(r);
+            if (testAcc > bestAcc) {
+                bestAcc = testAcc;
+                bestEpoch = epoch + 1;
+                best = model.stateDict();
+            }
+        }
+        model.load(best);
+        return new Result(results, best, bestAcc, bestEpoch);
+    }
+
+    private double[] trainEpoch(LiveModel model, ImageSet train, int epoch, double lr,
+            Function<LiveModel, QuantPlan> planFor, TrainingListener listener, long start) {
+        Batches batches = Batches.shuffled(train, settings.batchSize(), settings.seed() + epoch);
+        double lossSum = 0;
+        long correct = 0;
+        long seen = 0;
+        try (NDManager manager = NDManager.newBaseManager()) {
+            for (int k = 0; k < batches.count(); k++) {
+                try (NDScope scope = new NDScope()) {
+                    scope.suppressNotUsedWarning();
+                    QuantPlan plan = planFor.apply(model);
+                    NDArray x = batches.images(manager, k);
+                    NDArray y = batches.labels(manager, k);
+                    NDArray logits;
+                    try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                        logits = model.forward(x, plan, null, true);
+                        NDArray loss = settings.criterion().loss(logits, y);
+                        gc.backward(loss);
+                        lossSum += loss.getFloat() * x.getShape().get(0);
+                    }
+                    settings.optimizer().nextStep();
+                    model.trainable().forEach((name, w) -> settings.optimizer().update(name, w, lr));
+                    correct += logits.argMax(1).toType(ai.djl.ndarray.types.DataType.INT32, false).eq(y).sum().getLong();
+                    seen += x.getShape().get(0);
+                }
+                report(listener, epoch, k, batches.count(), lossSum / seen, 100.0 * correct / seen, start);
+            }
+        }
+        return new double[] {lossSum / Math.max(1, seen), 100.0 * correct / Math.max(1, seen)};
+    }
+
+    private void report(TrainingListener listener, int epoch, int k, int batches, double loss, double acc, long start) {
+        double done = epoch * (double) batches + k + 1;
+        double total = (double) settings.epochs() * batches;
+        double elapsed = (System.nanoTime() - start) / 1e9;
+        listener.onBatch(new BatchProgress(epoch + 1, settings.epochs(), k + 1, batches, loss, acc, elapsed / done * (total - done)));
+    }
+}

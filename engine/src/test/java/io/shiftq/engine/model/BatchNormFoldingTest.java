@@ -1,0 +1,84 @@
+package io.shiftq.engine.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.shiftq.engine.EngineSetup;
+import io.shiftq.engine.nn.LiveModel;
+import io.shiftq.engine.quant.QuantPlan;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Folding BatchNorm into the convolution changes no output beyond float rounding. */
+class BatchNormFoldingTest {
+
+    @BeforeAll
+    static void engine() {
+        EngineSetup.start();
+    }
+
+    @Test
+    void foldedEqualsUnfoldedWithin1e5() {
+        for (String name : new String[] {"VGGSmall", "ResNetSmall"}) {
+            Network net = Models.create(name, 10, 1, 28, 28);
+            StateDict w = randomStatistics(StateDict.initialize(net, 3), new Random(5));
+            BatchNormFolding.Folded f = BatchNormFolding.fold(net, w);
+            assertThat(f.network().nodes()).noneMatch(n -> n.layer() instanceof Layer.BatchNorm2d);
+            assertThat(f.network().quantizedLayers()).hasSize(net.quantizedLayers().size());
+            try (NDManager m = NDManager.newBaseManager();
+                    LiveModel a = new LiveModel(net, w, m);
+                    LiveModel b = new LiveModel(f.network(), f.weights(), m)) {
+                NDArray x = m.randomUniform(0, 1, new Shape(4, 1, 28, 28));
+                float[] ya = a.forward(x, QuantPlan.FLOAT, null, false).toFloatArray();
+                float[] yb = b.forward(x, QuantPlan.FLOAT, null, false).toFloatArray();
+                for (int i = 0; i < ya.length; i++) {
+                    assertThat(yb[i]).as(name + " logit " + i).isCloseTo(ya[i], org.assertj.core.data.Offset.offset(1e-5f));
+                }
+            }
+        }
+    }
+
+    @Test
+    void foldFormulaByHand() {
+        // one 1x1 conv, weight 2, no bias; BN gamma 3, beta 1, mean 0.5, var 4 - eps:
+        // s = 3 / sqrt(4) = 1.5; W' = 3; b' = (0 - 0.5) * 1.5 + 1 = 0.25
+        NetworkBuilder b = new NetworkBuilder("tiny", 1, 1, 1).sequence("features");
+        b.then(n -> new Layer.Conv2d(n, 1, 1, 1, 1, 0, false)).then(n -> new Layer.BatchNorm2d(n, 1, 1e-5f, 0.1f));
+        Network net = b.build(1);
+        Map<String, Tensor> t = new LinkedHashMap<>();
+        t.put("features.0.weight", new Tensor(new long[] {1, 1, 1, 1}, new float[] {2f}));
+        t.put("features.1.weight", new Tensor(new long[] {1}, new float[] {3f}));
+        t.put("features.1.bias", new Tensor(new long[] {1}, new float[] {1f}));
+        t.put("features.1.running_mean", new Tensor(new long[] {1}, new float[] {0.5f}));
+        t.put("features.1.running_var", new Tensor(new long[] {1}, new float[] {4f - 1e-5f}));
+        BatchNormFolding.Folded f = BatchNormFolding.fold(net, new StateDict(t));
+        assertThat(f.weights().get("features.0.weight").data()[0]).isCloseTo(3f, org.assertj.core.data.Offset.offset(1e-6f));
+        assertThat(f.weights().get("features.0.bias").data()[0]).isCloseTo(0.25f, org.assertj.core.data.Offset.offset(1e-6f));
+    }
+
+    private static StateDict randomStatistics(StateDict w, Random rnd) {
+        StateDict out = w;
+        for (String k : w.tensors().keySet()) {
+            Tensor t = w.get(k);
+            if (k.endsWith("running_mean") || k.endsWith("running_var") || (isBn(w, k))) {
+                float[] v = new float[t.size()];
+                for (int i = 0; i < v.length; i++) {
+                    v[i] = k.endsWith("running_var") ? 0.5f + rnd.nextFloat() : (float) rnd.nextGaussian() * 0.5f
+                            + (k.endsWith(".weight") ? 1f : 0f);
+                }
+                out = out.with(k, new Tensor(t.shape(), v));
+            }
+        }
+        return out;
+    }
+
+    private static boolean isBn(StateDict w, String k) {
+        String owner = k.substring(0, k.lastIndexOf('.'));
+        return w.has(owner + ".running_var");
+    }
+}

@@ -1,0 +1,51 @@
+package io.shiftq.engine.quant;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.GradientCollector;
+import io.shiftq.engine.EngineSetup;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Fake quantization forward values and the clipped straight-through gradient. */
+class FakeQuantTest {
+
+    @BeforeAll
+    static void engine() {
+        EngineSetup.start();
+    }
+
+    @Test
+    void clippedStraightThroughEstimator() {
+        // 4 bits signed at n = 2: codes [-8, 7], values [-2, 1.75].
+        // -3 clamps (grad 0), -0.5 -> -2/4 (grad 1), 0.3 -> 1.2 -> 1/4 (grad 1), 1.9 -> 7.6 clamps to 7/4 (grad 0).
+        TensorQuant q = TensorQuant.perTensor(4, true, ExponentRule.MAX, 2);
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray x = m.create(new float[] {-3f, -0.5f, 0.3f, 1.9f});
+            x.setRequiresGradient(true);
+            NDArray y;
+            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                y = FakeQuant.apply(x, q);
+                gc.backward(y.sum());
+            }
+            assertThat(y.toFloatArray()).containsExactly(-2f, -0.5f, 0.25f, 1.75f);
+            assertThat(x.getGradient().toFloatArray()).containsExactly(0f, 1f, 1f, 0f);
+        }
+    }
+
+    @Test
+    void matchesScalarArithmeticAndPerChannel() {
+        TensorQuant q = TensorQuant.perChannel(8, true, ExponentRule.MAX, new int[] {7, 4});
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray w = m.create(new float[] {0.5f, -0.2519f, 4f, 1.03f}, new ai.djl.ndarray.types.Shape(2, 2));
+            float[] y = FakeQuant.apply(w, q).toFloatArray();
+            assertThat(y).containsExactly((float) Pow2.fakeQuant(0.5f, 7, 8, true), (float) Pow2.fakeQuant(-0.2519f, 7, 8, true),
+                    (float) Pow2.fakeQuant(4f, 4, 8, true), (float) Pow2.fakeQuant(1.03f, 4, 8, true));
+            assertThat(y[1]).isEqualTo(-32f / 128);
+            assertThat(y[3]).isEqualTo(16f / 16);
+        }
+    }
+}
