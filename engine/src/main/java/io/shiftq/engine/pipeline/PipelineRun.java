@@ -19,7 +19,8 @@ public final class PipelineRun {
     }
 
     /** What a whole run produced: the report and the last step's results. */
-    public record Outcome(QuantizationReport report, StepResults.Qat qat, StepResults.FinalPtq finalPtq, Workload workload) {
+    public record Outcome(QuantizationReport report, io.shiftq.engine.model.StateDict baselineWeights, StepResults.Ptq ptq,
+            StepResults.Qat qat, StepResults.FinalPtq finalPtq, Workload workload) {
     }
 
     /** Runs every step for one config. */
@@ -37,7 +38,7 @@ public final class PipelineRun {
         lap(timings, "final_ptq", t);
         QuantizationReport report = Reports.assemble(jobId, "custom", config, base.accuracy(), ptq.accuracy(),
                 qat.bestAccuracy(), fin.accuracy(), fin.records(), fin.size(), qat.epochs(), timings, Map.of());
-        return new Outcome(report, qat, fin, w);
+        return new Outcome(report, base.weights(), ptq, qat, fin, w);
     }
 
     private static long lap(Map<String, Long> timings, String stage, long since) {

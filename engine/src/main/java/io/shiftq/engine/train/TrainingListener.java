@@ -15,4 +15,8 @@ public interface TrainingListener {
     /** Called after every epoch with its evaluation. */
     default void onEpoch(EpochResult result) {
     }
+
+    /** Called after every epoch with that epoch's parameters, for per-epoch checkpoints. */
+    default void onCheckpoint(int epoch, io.shiftq.engine.model.StateDict weights) {
+    }
 }

@@ -79,10 +79,12 @@ public final class TrainingLoop {
             EpochResult r = new EpochResult(epoch + 1, lossAcc[0], lossAcc[1], testAcc, lr, (System.nanoTime() - t0) / 1_000_000);
             results.add(r);
             listener.onEpoch(r);
+            StateDict current = model.stateDict();
+            listener.onCheckpoint(epoch + 1, current);
             if (testAcc > bestAcc) {
                 bestAcc = testAcc;
                 bestEpoch = epoch + 1;
-                best = model.stateDict();
+                best = current;
             }
         }
         model.load(best);
