@@ -1,0 +1,47 @@
+package io.shiftq.schema.event;
+
+import java.util.List;
+
+/** The Kafka topic names of the event flow (ARCHITECTURE.md, "Event flow"); every record is keyed by job_id. */
+public final class Topics {
+
+    /** QuantizationRequested, from the CLI or any client. */
+    public static final String REQUESTS = "shiftq.requests";
+    /** StageCompleted of the calibration stage (FP32 accuracy, activation statistics). */
+    public static final String CALIBRATION_DONE = "shiftq.calibration.done";
+    /** StageCompleted of step 1, PTQ of weights and biases. */
+    public static final String PTQ_DONE = "shiftq.ptq.done";
+    /** StageCompleted of step 2, weight-only QAT. */
+    public static final String QAT_DONE = "shiftq.qat.done";
+    /** StageCompleted of step 3, final PTQ of inputs and outputs. */
+    public static final String FINAL_PTQ_DONE = "shiftq.final-ptq.done";
+    /** StageProgress from every stage. */
+    public static final String PROGRESS = "shiftq.progress";
+    /** StageFailed from every stage, including input it could not read. */
+    public static final String FAILURES = "shiftq.failures";
+    /** ReportPublished from the reporting service. */
+    public static final String REPORTS = "shiftq.reports";
+
+    /** Every topic, in pipeline order, e.g. for creating them up front. */
+    public static final List<String> ALL = List.of(REQUESTS, CALIBRATION_DONE, PTQ_DONE, QAT_DONE,
+            FINAL_PTQ_DONE, PROGRESS, FAILURES, REPORTS);
+
+    private Topics() {
+    }
+
+    /** The topic an event is published to. */
+    public static String of(ShiftqEvent event) {
+        if (event instanceof QuantizationRequested) {
+            return REQUESTS;
+        } else if (event instanceof StageCompleted completed) {
+            return completed.stage().doneTopic();
+        } else if (event instanceof StageProgress) {
+            return PROGRESS;
+        } else if (event instanceof StageFailed) {
+            return FAILURES;
+        } else if (event instanceof ReportPublished) {
+            return REPORTS;
+        }
+        throw new IllegalArgumentException("no topic for " + event.getClass().getName());
+    }
+}

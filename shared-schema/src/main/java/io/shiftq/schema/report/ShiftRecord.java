@@ -1,0 +1,73 @@
+package io.shiftq.schema.report;
+
+import io.shiftq.schema.Copies;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Everything the integer hardware needs for one layer: the exponents of its tensors and the shifts between them.
+ * Tensors not quantized (yet) are null, and so are the shifts that need them.
+ *
+ * @param layer the model's own layer name, e.g. {@code features.0}
+ * @param opType e.g. {@code Conv2d}, {@code Linear}
+ * @param shiftCut w + i - o: the right shift from the accumulator to the output
+ * @param biasShift (w + i) - b: the left shift that aligns the bias with the accumulator
+ * @param inputAlignShift this layer's input exponent minus the producing layer's output exponent
+ * @param valueRounding how values are rounded to integers, e.g. {@code half_up} (matches the hardware shift)
+ * @param violations what hardware could not do as recorded, e.g. a negative shift_cut; empty when none
+ */
+public record ShiftRecord(
+        String layer,
+        String opType,
+        TensorShift weight,
+        TensorShift bias,
+        TensorShift input,
+        TensorShift output,
+        Integer shiftCut,
+        Integer biasShift,
+        Integer inputAlignShift,
+        String valueRounding,
+        List<String> violations) {
+
+    /** Rounding half up: add 2^(s-1), then shift; what an integer right shift with rounding does. */
+    public static final String HALF_UP = "half_up";
+    /** Bits of the accumulator a bias is shifted into. */
+    public static final int ACCUMULATOR_BITS = 32;
+
+    /** Copies the violations so the record cannot change after it is built. */
+    public ShiftRecord {
+        violations = Copies.list(violations);
+    }
+
+    /**
+     * A record whose shifts and violations are worked out from its tensors.
+     *
+     * @param previousOutputExponent the producing layer's output exponent, or null for the model input
+     */
+    public static ShiftRecord derive(String layer, String opType, TensorShift weight, TensorShift bias,
+            TensorShift input, TensorShift output, Integer previousOutputExponent, String valueRounding) {
+        Integer accumulator = weight == null || input == null ? null : weight.exponent() + input.exponent();
+        Integer shiftCut = accumulator == null || output == null ? null : accumulator - output.exponent();
+        Integer biasShift = accumulator == null || bias == null ? null : accumulator - bias.exponent();
+        Integer align = input == null || previousOutputExponent == null
+                ? null : input.exponent() - previousOutputExponent;
+        return new ShiftRecord(layer, opType, weight, bias, input, output, shiftCut, biasShift, align,
+                valueRounding, violations(shiftCut, biasShift, bias));
+    }
+
+    private static List<String> violations(Integer shiftCut, Integer biasShift, TensorShift bias) {
+        List<String> found = new ArrayList<>();
+        if (shiftCut != null && shiftCut < 0) {
+            found.add("shift_cut " + shiftCut + " < 0: output exponent finer than the accumulator");
+        }
+        if (biasShift != null && biasShift < 0) {
+            found.add("bias_shift " + biasShift + " < 0: bias exponent finer than the accumulator, low bias bits lost");
+        }
+        // A bias shifted left by s keeps its value only while its bits plus s fit in the accumulator.
+        if (biasShift != null && biasShift > 0 && bias.bitwidth() + biasShift > ACCUMULATOR_BITS) {
+            found.add("bias_shift " + biasShift + " with " + bias.bitwidth() + "-bit bias exceeds the "
+                    + ACCUMULATOR_BITS + "-bit accumulator");
+        }
+        return found;
+    }
+}

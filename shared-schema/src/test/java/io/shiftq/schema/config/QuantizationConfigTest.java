@@ -1,0 +1,186 @@
+package io.shiftq.schema.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class QuantizationConfigTest {
+
+    private static List<String> problemsOf(String yaml) {
+        try {
+            QuantizationConfig.parseYaml(yaml);
+        } catch (ConfigException e) {
+            return e.problems();
+        }
+        throw new AssertionError("expected a ConfigException for:\n" + yaml);
+    }
+
+    @Test
+    void defaultsMatchTheSeed() {
+        QuantizationConfig c = QuantizationConfig.defaults();
+        assertThat(c.model()).isEqualTo(new ModelConfig("VGGSmall", 10, null));
+        assertThat(c.data()).isEqualTo(new DataConfig("FashionMNIST", "/usr/share/datasets/fashion-mnist", 64, 0, 0));
+        assertThat(c.baseline()).isEqualTo(new BaselineConfig(0, 0.001));
+        assertThat(c.training()).isEqualTo(new TrainingConfig(5, 0.0001, 0.01, "CrossEntropyLoss",
+                new OptimizerConfig("AdamW", 0.9, 0.9, 0.999, 1e-8), new SchedulerConfig("StepLR", 10, 0.1, 0, 0.0), 42));
+        assertThat(c.ptq()).isEqualTo(new PtqConfig(0, 50));
+        assertThat(c.quantization().weight()).isEqualTo(new TensorQuantConfig(8, true, true, false, "mse", 99.99));
+        assertThat(c.quantization().input()).isEqualTo(new TensorQuantConfig(8, false, true, false, "mse", 99.99));
+        assertThat(c.quantization().output()).isEqualTo(new TensorQuantConfig(8, false, true, false, "mse", 99.99));
+        assertThat(c.quantization().bias()).isEqualTo(new TensorQuantConfig(32, true, true, false, "max", 99.99));
+        assertThat(c.pipeline().finalPtq()).isTrue();
+        assertThat(c.problems()).isEmpty();
+    }
+
+    @Test
+    void emptyYamlGivesTheDefaults() {
+        assertThat(QuantizationConfig.parseYaml("")).isEqualTo(QuantizationConfig.defaults());
+        assertThat(QuantizationConfig.parseYaml("# only a comment\n")).isEqualTo(QuantizationConfig.defaults());
+    }
+
+    @Test
+    void givenKeysAreMergedOverTheDefaults() {
+        QuantizationConfig c = QuantizationConfig.parseYaml("""
+                training: {epochs: 0}
+                quantization:
+                  weight: {bitwidth: 4}
+                """);
+        assertThat(c.training().epochs()).isZero();
+        assertThat(c.training().learningRate()).isEqualTo(0.0001);
+        assertThat(c.training().optimizer().type()).isEqualTo("AdamW");
+        assertThat(c.quantization().weight()).isEqualTo(new TensorQuantConfig(4, true, true, false, "mse", 99.99));
+        assertThat(c.quantization().bias().bitwidth()).isEqualTo(32);
+        assertThat(c.model()).isEqualTo(ModelConfig.defaults());
+    }
+
+    @Test
+    void anEmptySectionKeepsItsDefaults() {
+        assertThat(QuantizationConfig.parseYaml("training:\nmodel: {weights: w.params}\n").training())
+                .isEqualTo(TrainingConfig.defaults());
+        assertThat(problemsOf("training:\n  epochs:\n")).containsExactly("training.epochs: expected an integer, got ''");
+    }
+
+    @Test
+    void nullableKeyCanBeSet() {
+        assertThat(QuantizationConfig.parseYaml("model: {weights: /m/fp32.params}").model().weights())
+                .isEqualTo("/m/fp32.params");
+    }
+
+    @Test
+    void unknownKeyNamesItsPathAndTheAllowedKeys() {
+        assertThat(problemsOf("training: {optimzer: {type: SGD}}")).containsExactly(
+                "training.optimzer: unknown key; allowed: epochs, learning_rate, weight_decay, criterion, "
+                        + "optimizer, scheduler, seed");
+        assertThat(problemsOf("quantization: {weight: {bits: 4}}")).containsExactly(
+                "quantization.weight.bits: unknown key; allowed: bitwidth, symmetric, power_of_2, per_channel, "
+                        + "rounding, percentile");
+        assertThat(problemsOf("modle: {}")).singleElement().asString()
+                .startsWith("modle: unknown key; allowed: model, data, baseline, training, ptq, quantization, pipeline");
+    }
+
+    @Test
+    void everyUnknownKeyIsReported() {
+        assertThat(problemsOf("data: {batchsize: 3}\nptq: {calib: 2}")).hasSize(2);
+    }
+
+    @Test
+    void typeErrorsNameTheField() {
+        assertThat(problemsOf("training: {epochs: five}"))
+                .containsExactly("training.epochs: expected an integer, got 'five'");
+        assertThat(problemsOf("training: {epochs: 2.5}"))
+                .containsExactly("training.epochs: expected an integer, got 2.5");
+        assertThat(problemsOf("quantization: {weight: {bitwidth: null}}"))
+                .containsExactly("quantization.weight.bitwidth: expected an integer, got null");
+        assertThat(problemsOf("pipeline: {final_ptq: maybe}"))
+                .containsExactly("pipeline.final_ptq: expected true or false, got 'maybe'");
+        assertThat(problemsOf("training: 5")).singleElement().asString()
+                .startsWith("training: expected a mapping with keys epochs, learning_rate");
+        assertThat(problemsOf("model: {name: [a, b]}"))
+                .containsExactly("model.name: expected a single value, got a list");
+    }
+
+    @Test
+    void yamlSyntaxAndDuplicateKeysAreErrors() {
+        assertThat(problemsOf("training: {epochs: 1\n")).singleElement().asString().startsWith("yaml line");
+        assertThat(problemsOf("training:\n  epochs: 1\n  epochs: 2\n")).singleElement().asString()
+                .contains("Duplicate field 'epochs'");
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', textBlock = """
+            quantization: {weight: {bitwidth: 33}}          | quantization.weight.bitwidth: 33 is outside the allowed range 2..32
+            quantization: {bias: {bitwidth: 1}}             | quantization.bias.bitwidth: 1 is outside the allowed range 2..32
+            quantization: {input: {power_of_2: false}}      | quantization.input.power_of_2: false is not allowed; shiftq only produces power-of-two scales (set true)
+            quantization: {output: {per_channel: true}}     | quantization.output.per_channel: true is only allowed for weight; allowed here: false
+            quantization: {weight: {rounding: percentile}}  | quantization.weight.rounding: 'percentile' is only allowed for input and output; allowed here: max, round, mse
+            quantization: {input: {rounding: minmax}}       | quantization.input.rounding: 'minmax' is not one of max, round, mse, percentile
+            quantization: {input: {percentile: 50}}         | quantization.input.percentile: 50.0 is outside the allowed range (50, 100]
+            quantization: {output: {percentile: 100.5}}     | quantization.output.percentile: 100.5 is outside the allowed range (50, 100]
+            training: {optimizer: {type: Adamax}}           | training.optimizer.type: 'Adamax' is not one of AdamW, Adam, SGD
+            training: {optimizer: {beta1: 1.0}}             | training.optimizer.beta1: 1.0 is outside the allowed range [0, 1)
+            training: {optimizer: {beta2: -0.1}}            | training.optimizer.beta2: -0.1 is outside the allowed range [0, 1)
+            training: {optimizer: {eps: 0}}                 | training.optimizer.eps: 0.0 is outside the allowed range (0, inf)
+            training: {scheduler: {type: OneCycleLR}}       | training.scheduler.type: 'OneCycleLR' is not one of StepLR, CosineAnnealingLR, None
+            training: {scheduler: {step_size: 0}}           | training.scheduler.step_size: must be a positive integer, got 0
+            training: {scheduler: {gamma: 1.5}}             | training.scheduler.gamma: 1.5 is outside the allowed range (0, 1]
+            training: {scheduler: {t_max: -1}}              | training.scheduler.t_max: must be a non-negative integer, got -1
+            training: {epochs: -1}                          | training.epochs: must be a non-negative integer, got -1
+            training: {learning_rate: 0}                    | training.learning_rate: 0.0 is outside the allowed range (0, inf)
+            training: {weight_decay: -0.01}                 | training.weight_decay: -0.01 is outside the allowed range [0, inf)
+            training: {criterion: NLLLoss}                  | training.criterion: 'NLLLoss' is not one of CrossEntropyLoss, MSELoss
+            data: {batch_size: 0}                           | data.batch_size: must be a positive integer, got 0
+            data: {train_limit: -5}                         | data.train_limit: must be a non-negative integer, got -5
+            data: {dataset: ' '}                            | data.dataset: must not be blank, got ' '
+            model: {name: ''}                               | model.name: must not be blank, got ''
+            model: {num_classes: 0}                         | model.num_classes: must be a positive integer, got 0
+            baseline: {epochs: -2}                          | baseline.epochs: must be a non-negative integer, got -2
+            ptq: {calibration_batches: 0}                   | ptq.calibration_batches: must be a positive integer, got 0
+            ptq: {max_eval_batches: -1}                     | ptq.max_eval_batches: must be a non-negative integer, got -1
+            """)
+    void eachRuleNamesFieldValueAndAllowedValues(String yaml, String expected) {
+        assertThat(problemsOf(yaml)).containsExactly(expected);
+    }
+
+    @Test
+    void percentileRuleIsAllowedForActivations() {
+        QuantizationConfig c = QuantizationConfig.parseYaml("quantization: {input: {rounding: percentile, percentile: 99.9}}");
+        assertThat(c.quantization().input().rounding()).isEqualTo("percentile");
+    }
+
+    @Test
+    void validatedCollectsEveryProblemIntoTheMessage() {
+        QuantizationConfig bad = new QuantizationConfig(ModelConfig.defaults(), new DataConfig("", "/d", 0, 0, 0),
+                BaselineConfig.defaults(), TrainingConfig.defaults(), PtqConfig.defaults(), QuantizationSpec.defaults(),
+                null);
+        assertThatThrownBy(bad::validated).isInstanceOf(ConfigException.class)
+                .hasMessage("data.dataset: must not be blank, got ''; data.batch_size: must be a positive integer, "
+                        + "got 0; pipeline: must be set");
+        assertThat(QuantizationConfig.defaults().validated()).isEqualTo(QuantizationConfig.defaults());
+    }
+
+    @Test
+    void toYamlRoundTrips() {
+        QuantizationConfig c = QuantizationConfig.parseYaml("""
+                model: {weights: artifacts/x.params}
+                training: {epochs: 3, optimizer: {type: SGD}, scheduler: {type: None}}
+                quantization: {weight: {bitwidth: 4, per_channel: true}}
+                """);
+        String yaml = c.toYaml();
+        assertThat(yaml).contains("power_of_2: true", "per_channel: true", "learning_rate: 1.0E-4", "type: None");
+        assertThat(QuantizationConfig.parseYaml(yaml)).isEqualTo(c);
+    }
+
+    @Test
+    void loadPrefixesProblemsWithTheFile(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path file = dir.resolve("bad.yaml");
+        java.nio.file.Files.writeString(file, "data: {batch_size: -1}\n");
+        assertThatThrownBy(() -> QuantizationConfig.load(file)).isInstanceOf(ConfigException.class)
+                .hasMessage(file + ": data.batch_size: must be a positive integer, got -1");
+        assertThatThrownBy(() -> QuantizationConfig.load(dir.resolve("missing.yaml")))
+                .hasMessageContaining("missing.yaml: cannot read");
+    }
+}
