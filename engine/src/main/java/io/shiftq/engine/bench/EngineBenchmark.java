@@ -1,0 +1,84 @@
+package io.shiftq.engine.bench;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import io.shiftq.engine.EngineSetup;
+import io.shiftq.engine.model.BatchNormFolding;
+import io.shiftq.engine.model.Models;
+import io.shiftq.engine.model.Network;
+import io.shiftq.engine.model.StateDict;
+import io.shiftq.engine.nn.LiveModel;
+import io.shiftq.engine.quant.QuantPlan;
+import io.shiftq.engine.quant.QuantPolicy;
+import io.shiftq.engine.train.Criterion;
+import io.shiftq.engine.train.ParameterOptimizer;
+import io.shiftq.schema.config.QuantizationSpec;
+import io.shiftq.schema.config.TensorQuantConfig;
+import java.util.Locale;
+
+/**
+ * The engine's side of scripts/benchmark.sh: ms per weight-only QAT step (VGGSmall, batch 64,
+ * 8-bit max-rule weights, AdamW) and FP32 evaluation images/s, the same work the PyTorch peer does.
+ * Usage: {@code EngineBenchmark STEPS EVAL_BATCHES}; threads come from SHIFTQ_INTRA_OP_THREADS.
+ */
+public final class EngineBenchmark {
+    private EngineBenchmark() {
+    }
+
+    /** Entry point; prints one JSON line. */
+    public static void main(String[] args) {
+        int steps = Integer.parseInt(args[0]);
+        int evalBatches = Integer.parseInt(args[1]);
+        EngineSetup.start();
+        Network full = Models.create("VGGSmall", 10, 1, 28, 28);
+        BatchNormFolding.Folded f = BatchNormFolding.fold(full, StateDict.initialize(full, 0));
+        TensorQuantConfig w8 = new TensorQuantConfig(8, true, true, false, "max", 99.99);
+        TensorQuantConfig b32 = new TensorQuantConfig(32, true, true, false, "max", 99.99);
+        QuantPolicy policy = new QuantPolicy(new QuantizationSpec(w8, w8, w8, b32));
+        ParameterOptimizer opt = new ParameterOptimizer(ParameterOptimizer.Type.ADAMW, 0.01, 0.9, 0.999, 1e-8, 0);
+        try (NDManager m = NDManager.newBaseManager(); LiveModel model = new LiveModel(f.network(), f.weights(), m)) {
+            NDArray x = m.randomUniform(0, 1, new Shape(64, 1, 28, 28));
+            NDArray y = m.randomInteger(0, 10, new Shape(64), ai.djl.ndarray.types.DataType.INT32);
+            for (int i = 0; i < 3; i++) {
+                step(model, policy, opt, x, y);
+            }
+            long t0 = System.nanoTime();
+            for (int i = 0; i < steps; i++) {
+                step(model, policy, opt, x, y);
+            }
+            double stepMs = (System.nanoTime() - t0) / 1e6 / steps;
+            eval(model, x);
+            t0 = System.nanoTime();
+            for (int i = 0; i < evalBatches; i++) {
+                eval(model, x);
+            }
+            double ips = evalBatches * 64 / ((System.nanoTime() - t0) / 1e9);
+            System.out.printf(Locale.ROOT, "{\"peer\": \"shiftq engine (DJL %s, PyTorch %s)\", \"threads\": %s, "
+                    + "\"qat_step_ms\": %.1f, \"eval_images_per_s\": %.1f}%n", Engine.getDjlVersion(),
+                    Engine.getInstance().getVersion(), System.getProperty("ai.djl.pytorch.num_threads"), stepMs, ips);
+        }
+    }
+
+    private static void step(LiveModel model, QuantPolicy policy, ParameterOptimizer opt, NDArray x, NDArray y) {
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            QuantPlan plan = policy.weightPlan(model.network(), model.stateDict());
+            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                gc.backward(Criterion.CROSS_ENTROPY.loss(model.forward(x, plan, null, true), y));
+            }
+            opt.nextStep();
+            model.trainable().forEach((name, w) -> opt.update(name, w, 1e-4));
+        }
+    }
+
+    private static void eval(LiveModel model, NDArray x) {
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            model.forward(x, QuantPlan.FLOAT, null, false).toFloatArray();
+        }
+    }
+}

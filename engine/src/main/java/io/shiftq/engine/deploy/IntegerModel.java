@@ -1,0 +1,356 @@
+package io.shiftq.engine.deploy;
+
+import io.shiftq.engine.model.Layer;
+import io.shiftq.engine.model.Network;
+import io.shiftq.engine.model.StateDict;
+import io.shiftq.engine.model.Tensor;
+import io.shiftq.engine.quant.LayerQuant;
+import io.shiftq.engine.quant.Pow2;
+import io.shiftq.engine.quant.QuantPlan;
+import io.shiftq.engine.quant.TensorQuant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * A fully quantized network as integers: integer weight and bias codes, per-tensor activation
+ * quantizers and the shifts between them. It is what {@link ModelFiles} writes to
+ * {@code weights.npz} + {@code model.json} and what {@link IntegerExecutor} runs.
+ *
+ * <p>Conventions: a quantizer with exponent n holds x ≈ q · 2^-n. {@code shiftCut} is a right
+ * shift (w + i - o) of the accumulator; alignment shifts ({@code inputAlignShift},
+ * {@code alignShifts}) are target exponent minus source exponent, i.e. a <em>left</em> shift when
+ * positive and a rounding right shift by the negated value when negative.
+ *
+ * @param network architecture name
+ * @param inputShape [C, H, W] of one sample
+ * @param numClasses length of the last op's output
+ * @param ops one op per node of the folded network, in execution order
+ */
+public record IntegerModel(String network, int[] inputShape, int numClasses, List<Op> ops) {
+
+    /** Index used for the network input in {@link Op#inputs()}. */
+    public static final int INPUT = Network.INPUT;
+
+    /**
+     * A per-tensor activation quantizer.
+     *
+     * @param bits bitwidth
+     * @param signed two's complement or unsigned codes
+     * @param exponent n, scale 2^-n
+     */
+    public record Quantizer(int bits, boolean signed, int exponent) {
+        /** Smallest code. */
+        public long qmin() {
+            return Pow2.qmin(bits, signed);
+        }
+
+        /** Largest code. */
+        public long qmax() {
+            return Pow2.qmax(bits, signed);
+        }
+
+        static Quantizer of(TensorQuant q) {
+            if (q.isPerChannel()) {
+                throw new IllegalArgumentException("activation quantizers must be per tensor, got " + q);
+            }
+            return new Quantizer(q.bits(), q.signed(), q.exponent());
+        }
+    }
+
+    /** One node of the integer graph. */
+    public sealed interface Op {
+        /** Layer name (PyTorch module name). */
+        String name();
+
+        /** Indices of the ops read ({@link #INPUT} = network input). */
+        List<Integer> inputs();
+
+        /** Op type as written to model.json. */
+        String type();
+    }
+
+    /**
+     * A convolution ({@code type = "conv"}) or fully connected layer ({@code type = "linear"}).
+     *
+     * @param name layer name
+     * @param type "conv" or "linear"
+     * @param inputs the one input
+     * @param inChannels input channels / features
+     * @param outChannels output channels / features
+     * @param kernel square kernel (1 for linear)
+     * @param stride stride (1 for linear)
+     * @param padding zero padding (0 for linear)
+     * @param weight weight codes, PyTorch layout [out, in, k, k] or [out, in]
+     * @param weightBits weight bitwidth (signed)
+     * @param weightExponents one exponent (per tensor) or one per output channel
+     * @param bias bias codes at exponent w_c + i, or null
+     * @param biasBits bias bitwidth (signed)
+     * @param biasExponents bias exponents (w_c + i), or null
+     * @param input the input quantizer
+     * @param inputAlignShift i - o_prev (left shift when positive), or null when the layer reads
+     *     the float network input and quantizes it itself
+     * @param output output quantizer (after the fused ReLU)
+     * @param shiftCut w_c + i - o per output channel: the accumulator's right shift
+     * @param fusedRelu whether a ReLU is applied to the accumulator before requantization
+     */
+    public record Weighted(String name, String type, List<Integer> inputs, int inChannels, int outChannels, int kernel,
+            int stride, int padding, int[] weight, int weightBits, int[] weightExponents, long[] bias, int biasBits,
+            int[] biasExponents, Quantizer input, Integer inputAlignShift, Quantizer output, int[] shiftCut,
+            boolean fusedRelu) implements Op {
+        /** Weight exponent of output channel c. */
+        public int weightExponent(int c) {
+            return weightExponents.length == 1 ? weightExponents[0] : weightExponents[c];
+        }
+
+        /** Whether this is a convolution. */
+        public boolean isConv() {
+            return type.equals("conv");
+        }
+    }
+
+    /**
+     * A residual add: both inputs aligned to a wide accumulator, summed, optionally ReLU'd,
+     * requantized.
+     *
+     * @param name layer name
+     * @param inputs the two inputs
+     * @param align alignment quantizer (the 32-bit accumulator both inputs take)
+     * @param alignShifts align - o_input for each input (left shift when positive)
+     * @param output output quantizer
+     * @param shiftCut align - o: the sum's right shift
+     * @param fusedRelu whether a ReLU follows the sum before requantization
+     */
+    public record Add(String name, List<Integer> inputs, Quantizer align, int[] alignShifts, Quantizer output,
+            int shiftCut, boolean fusedRelu) implements Op {
+        @Override
+        public String type() {
+            return "add";
+        }
+    }
+
+    /**
+     * max(x, 0) on codes; {@code fused} means its producer already applied it (identity here).
+     *
+     * @param name layer name
+     * @param inputs the input
+     * @param fused applied by the producer
+     */
+    public record Relu(String name, List<Integer> inputs, boolean fused) implements Op {
+        @Override
+        public String type() {
+            return "relu";
+        }
+    }
+
+    /**
+     * Max pooling (no padding, floor mode).
+     *
+     * @param name layer name
+     * @param inputs the input
+     * @param kernel window
+     * @param stride stride
+     */
+    public record MaxPool(String name, List<Integer> inputs, int kernel, int stride) implements Op {
+        @Override
+        public String type() {
+            return "maxpool";
+        }
+    }
+
+    /**
+     * A layout no-op: flatten ({@code type = "flatten"}) or dropout at inference ({@code "identity"}).
+     *
+     * @param name layer name
+     * @param type "flatten" or "identity"
+     * @param inputs the input
+     */
+    public record PassThrough(String name, String type, List<Integer> inputs) implements Op {
+    }
+
+    /** The weighted ops (convolutions and linear layers), in order. */
+    public List<Weighted> weighted() {
+        return ops.stream().filter(Weighted.class::isInstance).map(Weighted.class::cast).toList();
+    }
+
+    /** The op with this name. */
+    public Op op(String name) {
+        return ops.stream().filter(o -> o.name().equals(name)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no op " + name));
+    }
+
+    /** The quantizer of the last op's output (the logits). */
+    public Quantizer outputQuantizer() {
+        return valueQuantizers()[ops.size() - 1];
+    }
+
+    /** For every op, the quantizer its output codes are in (null for none). */
+    public Quantizer[] valueQuantizers() {
+        Quantizer[] q = new Quantizer[ops.size()];
+        for (int i = 0; i < ops.size(); i++) {
+            Op op = ops.get(i);
+            if (op instanceof Weighted w) {
+                q[i] = w.output();
+            } else if (op instanceof Add a) {
+                q[i] = a.output();
+            } else {
+                int j = op.inputs().get(0);
+                q[i] = j == INPUT ? null : q[j];
+            }
+        }
+        return q;
+    }
+
+    /**
+     * Builds the integer model of a folded network under a full plan (step 3): weight codes as the
+     * fake quantizer computes them (float32 arithmetic, half up), biases at w + i, shifts.
+     *
+     * @throws IllegalArgumentException when the plan is not complete (a quantizer is missing, a
+     *     bias is not at w + i) or the graph has an op the integer path does not support
+     */
+    public static IntegerModel from(Network folded, StateDict weights, QuantPlan plan) {
+        List<Network.Node> nodes = folded.nodes();
+        List<Op> ops = new ArrayList<>();
+        Quantizer[] value = new Quantizer[nodes.size()];
+        for (int i = 0; i < nodes.size(); i++) {
+            Network.Node node = nodes.get(i);
+            Layer layer = node.layer();
+            String n = layer.name();
+            List<Integer> in = List.copyOf(node.inputs());
+            LayerQuant lq = plan.get(n);
+            if (layer instanceof Layer.Conv2d || layer instanceof Layer.Linear) {
+                if (lq == null || lq.weight() == null || lq.input() == null || lq.output() == null) {
+                    throw new IllegalArgumentException(n + ": the plan has no weight, input or output quantizer;"
+                            + " the integer model needs the final (step 3) plan");
+                }
+                Quantizer input = Quantizer.of(lq.input());
+                Quantizer output = Quantizer.of(lq.output());
+                int j = in.get(0);
+                Integer align = null;
+                if (j != INPUT) {
+                    if (value[j] == null) {
+                        throw new IllegalArgumentException(n + " reads a float tensor that is not the network input");
+                    }
+                    align = input.exponent() - value[j].exponent();
+                }
+                Tensor w = weights.get(n + ".weight");
+                int outC = (int) w.shape()[0];
+                TensorQuant wq = lq.weight();
+                int[] wExp = wq.isPerChannel() ? wq.channelExponents().clone() : new int[] {wq.exponent()};
+                int per = w.size() / outC;
+                int[] wCodes = new int[w.size()];
+                for (int k = 0; k < wCodes.length; k++) {
+                    wCodes[k] = (int) fakeQuantCode(w.data()[k], wq.exponentOf(k / per), wq.bits(), wq.signed());
+                }
+                long[] bCodes = null;
+                int[] bExp = null;
+                int bBits = 0;
+                if (weights.has(n + ".bias")) {
+                    TensorQuant bq = lq.bias();
+                    if (bq == null) {
+                        throw new IllegalArgumentException(n + ": the plan leaves the bias in float");
+                    }
+                    bBits = bq.bits();
+                    bExp = bq.isPerChannel() ? bq.channelExponents().clone() : new int[] {bq.exponent()};
+                    float[] b = weights.get(n + ".bias").data();
+                    bCodes = new long[b.length];
+                    for (int c = 0; c < b.length; c++) {
+                        int e = bq.exponentOf(c);
+                        if (e != wq.exponentOf(c) + input.exponent()) {
+                            throw new IllegalArgumentException(n + ": bias exponent " + e + " of channel " + c
+                                    + " is not weight + input = " + (wq.exponentOf(c) + input.exponent()));
+                        }
+                        bCodes[c] = fakeQuantCode(b[c], e, bq.bits(), bq.signed());
+                    }
+                }
+                int[] cut = new int[outC];
+                for (int c = 0; c < outC; c++) {
+                    cut[c] = wq.exponentOf(c) + input.exponent() - output.exponent();
+                }
+                boolean fused = folded.fusedRelu(i).isPresent();
+                if (layer instanceof Layer.Conv2d c) {
+                    ops.add(new Weighted(n, "conv", in, c.inChannels(), c.outChannels(), c.kernel(), c.stride(),
+                            c.padding(), wCodes, wq.bits(), wExp, bCodes, bBits, bExp, input, align, output, cut, fused));
+                } else {
+                    Layer.Linear l = (Layer.Linear) layer;
+                    ops.add(new Weighted(n, "linear", in, l.inFeatures(), l.outFeatures(), 1, 1, 0, wCodes, wq.bits(),
+                            wExp, bCodes, bBits, bExp, input, align, output, cut, fused));
+                }
+                value[i] = output;
+            } else if (layer instanceof Layer.Add) {
+                if (lq == null || lq.input() == null || lq.output() == null) {
+                    throw new IllegalArgumentException(n + ": the plan has no alignment or output quantizer");
+                }
+                Quantizer align = Quantizer.of(lq.input());
+                Quantizer output = Quantizer.of(lq.output());
+                int[] shifts = new int[in.size()];
+                for (int s = 0; s < in.size(); s++) {
+                    int j = in.get(s);
+                    if (j == INPUT || value[j] == null) {
+                        throw new IllegalArgumentException(n + " reads a float tensor; the integer path needs quantized inputs");
+                    }
+                    shifts[s] = align.exponent() - value[j].exponent();
+                }
+                ops.add(new Add(n, in, align, shifts, output, align.exponent() - output.exponent(),
+                        folded.fusedRelu(i).isPresent()));
+                value[i] = output;
+            } else {
+                int j = in.get(0);
+                if (j == INPUT) {
+                    throw new IllegalArgumentException(n + ": the integer path needs a quantized layer first, not "
+                            + layer.getClass().getSimpleName());
+                }
+                value[i] = value[j];
+                if (layer instanceof Layer.ReLU) {
+                    Layer producer = nodes.get(j).layer();
+                    boolean fused = (producer.quantized() || producer instanceof Layer.Add) && folded.fusedRelu(j).isPresent();
+                    ops.add(new Relu(n, in, fused));
+                } else if (layer instanceof Layer.MaxPool2d p) {
+                    ops.add(new MaxPool(n, in, p.kernel(), p.stride()));
+                } else if (layer instanceof Layer.Flatten) {
+                    ops.add(new PassThrough(n, "flatten", in));
+                } else if (layer instanceof Layer.Dropout) {
+                    ops.add(new PassThrough(n, "identity", in));
+                } else {
+                    throw new IllegalArgumentException(n + ": " + layer.getClass().getSimpleName()
+                            + " is not supported by the integer path (fold BatchNorm first)");
+                }
+            }
+        }
+        return new IntegerModel(folded.name(), folded.inputShape().clone(), folded.numClasses(), List.copyOf(ops));
+    }
+
+    /**
+     * The code the fake quantizer ({@link io.shiftq.engine.quant.FakeQuant#apply}) produces for x,
+     * computed in float32 as DJL does: scale by 2^n, clip to [qmin, qmax], floor(v + 0.5). Clamped
+     * once more to the range (float32 cannot hold 2^31 - 1).
+     */
+    public static long fakeQuantCode(float x, int exponent, int bits, boolean signed) {
+        long qmin = Pow2.qmin(bits, signed);
+        long qmax = Pow2.qmax(bits, signed);
+        float scaled = x * Math.scalb(1f, exponent);
+        float clipped = Math.max((float) qmin, Math.min((float) qmax, scaled));
+        float rounded = (float) Math.floor(clipped + 0.5f);
+        return Math.max(qmin, Math.min(qmax, (long) rounded));
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof IntegerModel m && network.equals(m.network) && Arrays.equals(inputShape, m.inputShape)
+                && numClasses == m.numClasses && ops.size() == m.ops.size() && sameOps(m);
+    }
+
+    private boolean sameOps(IntegerModel m) {
+        for (int i = 0; i < ops.size(); i++) {
+            if (!ModelFiles.describe(ops.get(i)).equals(ModelFiles.describe(m.ops.get(i)))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public int hashCode() {
+        return network.hashCode() * 31 + ops.size();
+    }
+}

@@ -1,0 +1,32 @@
+package io.shiftq.engine.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.shiftq.engine.train.TrainingListener;
+import io.shiftq.schema.config.QuantizationConfig;
+import io.shiftq.schema.report.QuantizationReport;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The VGG-style model on a slice of the real Fashion-MNIST files: FP32 baseline, W8A8 power-of-two
+ * quantization. The full-set figures come from scripts/accuracy.sh, not from this test.
+ */
+class FashionMnistSliceTest {
+
+    @Test
+    void w8a8StaysCloseToFp32OnRealImages() {
+        QuantizationConfig c = QuantizationConfig.parseYaml("""
+                model: {name: VGGSmall}
+                data: {dataset: FashionMNIST, train_limit: 3000, test_limit: 1000}
+                baseline: {epochs: 1, learning_rate: 0.002}
+                training: {epochs: 0}
+                ptq: {calibration_batches: 10}
+                """);
+        QuantizationReport r = new PipelineRun(new QuantizationEngine()).run("slice", c, TrainingListener.NONE).report();
+        assertThat(r.initialAccuracy()).as("FP32 after one epoch on 3000 images").isGreaterThan(70.0);
+        assertThat(r.ptqAccuracy()).isGreaterThan(r.initialAccuracy() - 1.5);
+        assertThat(r.finalAccuracy()).isGreaterThan(r.initialAccuracy() - 1.5);
+        assertThat(r.shiftRecords()).hasSize(6);
+        assertThat(r.finalQuantizationDetails()).hasSize(24);
+    }
+}

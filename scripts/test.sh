@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Runs every test of shiftq on a fresh machine: installs what the tests read (Fashion-MNIST from
+# Debian's dataset-fashion-mnist, numpy for the export checks), starts one real Kafka broker
+# (scripts/kafka.sh, jars from Maven Central, no Docker) for all test JVMs, runs `mvn verify`,
+# and stops the broker again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+[ -f /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz ] || need+=(dataset-fashion-mnist)
+/usr/bin/python3 -c 'import numpy' 2>/dev/null || need+=(python3-numpy)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "missing: ${need[*]} - run: sudo apt-get update && sudo apt-get install -y ${need[*]}" >&2
+    exit 1
+  fi
+  echo "installing ${need[*]} from Debian"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+started_broker=0
+if [ -z "${KAFKA_BOOTSTRAP_SERVERS:-}" ]; then
+  export KAFKA_PORT=${KAFKA_PORT:-19092} KAFKA_CONTROLLER_PORT=${KAFKA_CONTROLLER_PORT:-19093}
+  KAFKA_BOOTSTRAP_SERVERS=$(scripts/kafka.sh start | tail -n 1)
+  export KAFKA_BOOTSTRAP_SERVERS
+  started_broker=1
+  trap 'scripts/kafka.sh stop >/dev/null 2>&1 || true' EXIT
+fi
+echo "Kafka broker: $KAFKA_BOOTSTRAP_SERVERS"
+
+mvn -B verify "$@"
