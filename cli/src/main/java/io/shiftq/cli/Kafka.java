@@ -1,0 +1,89 @@
+package io.shiftq.cli;
+
+import io.shiftq.schema.event.EventTypes;
+import io.shiftq.schema.event.ShiftqEvent;
+import io.shiftq.schema.event.Topics;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Properties;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.internals.RecordHeader;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/** The CLI's Kafka clients: a producer that writes CloudEvents headers, and group-less readers from offset 0. */
+final class Kafka {
+
+    /** The CloudEvents source of events the CLI publishes. */
+    static final String SOURCE = "/shiftq/cli";
+
+    private Kafka() {
+    }
+
+    static KafkaProducer<String, String> producer(String bootstrap) {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "15000");
+        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "30000");
+        p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "15000");
+        return new KafkaProducer<>(p);
+    }
+
+    /** The event as a record on its topic, keyed by job id, with CloudEvents binary-mode headers. */
+    static ProducerRecord<String, String> record(ShiftqEvent event, String json) {
+        ProducerRecord<String, String> record = new ProducerRecord<>(Topics.of(event), event.jobId(), json);
+        header(record, EventTypes.HEADER_SPECVERSION, EventTypes.SPEC_VERSION);
+        header(record, EventTypes.HEADER_TYPE, EventTypes.typeOf(event));
+        header(record, EventTypes.HEADER_ID, UUID.randomUUID().toString());
+        header(record, EventTypes.HEADER_SOURCE, SOURCE);
+        header(record, EventTypes.HEADER_TIME, Instant.now().toString());
+        header(record, EventTypes.HEADER_SUBJECT, event.jobId());
+        header(record, EventTypes.HEADER_CONTENT_TYPE, EventTypes.CONTENT_TYPE);
+        return record;
+    }
+
+    private static void header(ProducerRecord<String, String> record, String name, String value) {
+        record.headers().add(new RecordHeader(name, value.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /**
+     * A consumer assigned to every partition of the topics, at the earliest offset. No group: nothing is
+     * committed, and a watcher never disturbs the services' groups.
+     */
+    static KafkaConsumer<String, String> readerFromStart(String bootstrap, Collection<String> topics) {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "15000");
+        KafkaConsumer<String, String> consumer = new KafkaConsumer<>(p);
+        List<TopicPartition> partitions = new ArrayList<>();
+        for (String topic : topics) {
+            List<PartitionInfo> infos = consumer.partitionsFor(topic);
+            if (infos == null || infos.isEmpty()) {
+                consumer.close();
+                throw new IllegalStateException("topic " + topic + " does not exist on " + bootstrap
+                        + " (scripts/kafka.sh topics creates the shiftq topics)");
+            }
+            infos.forEach(i -> partitions.add(new TopicPartition(i.topic(), i.partition())));
+        }
+        consumer.assign(partitions);
+        consumer.seekToBeginning(partitions);
+        return consumer;
+    }
+}

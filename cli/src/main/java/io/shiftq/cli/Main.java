@@ -1,0 +1,143 @@
+package io.shiftq.cli;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code shiftq}: submit a quantization request, watch a job, print its report.
+ *
+ * <pre>
+ * shiftq [--bootstrap HOST:PORT] submit CONFIG.yaml [--job-id ID] [--variant custom|aimet]
+ * shiftq [--bootstrap HOST:PORT] watch JOB_ID [--timeout SECONDS]
+ * shiftq [--bootstrap HOST:PORT] report JOB_ID [--json] [--artifacts DIR]
+ * </pre>
+ *
+ * Exit codes: 0 done, 1 the job failed or was not found, 2 bad usage or a bad config.
+ */
+public final class Main {
+
+    /** Success. */
+    public static final int OK = 0;
+    /** The job failed, timed out, or has no report. */
+    public static final int JOB_FAILED = 1;
+    /** Bad arguments or an invalid config. */
+    public static final int USAGE = 2;
+
+    /** Environment variable naming the broker when --bootstrap is not given. */
+    public static final String ENV_BOOTSTRAP = "KAFKA_BOOTSTRAP_SERVERS";
+    /** Broker used when neither --bootstrap nor the environment names one. */
+    public static final String DEFAULT_BOOTSTRAP = "127.0.0.1:9092";
+    /** Environment variable naming the artifact store when --artifacts is not given. */
+    public static final String ENV_ARTIFACTS = "SHIFTQ_ARTIFACTS_ROOT";
+
+    static final String USAGE_TEXT = """
+            usage: shiftq [--bootstrap HOST:PORT] COMMAND ...
+              submit CONFIG.yaml [--job-id ID] [--variant custom|aimet]   validate and publish a request
+              watch JOB_ID [--timeout SECONDS]                            follow a job until its report
+              report JOB_ID [--json] [--artifacts DIR]                     print a job's report
+            broker: --bootstrap, else $KAFKA_BOOTSTRAP_SERVERS, else 127.0.0.1:9092
+            artifacts: --artifacts, else $SHIFTQ_ARTIFACTS_ROOT, else .shiftq/artifacts""";
+
+    private Main() {
+    }
+
+    /** Runs the CLI and exits with its code. */
+    public static void main(String[] args) {
+        System.exit(run(args, System.getenv(), System.out, System.err));
+    }
+
+    /** Runs one command; returns the exit code instead of exiting, for tests. */
+    public static int run(String[] args, Map<String, String> env, PrintStream out, PrintStream err) {
+        Args parsed;
+        try {
+            parsed = Args.parse(args);
+        } catch (IllegalArgumentException e) {
+            err.println("shiftq: " + e.getMessage());
+            err.println(USAGE_TEXT);
+            return USAGE;
+        }
+        String bootstrap = parsed.option("bootstrap", env.getOrDefault(ENV_BOOTSTRAP, DEFAULT_BOOTSTRAP));
+        String artifacts = parsed.option("artifacts", env.getOrDefault(ENV_ARTIFACTS, ".shiftq/artifacts"));
+        try {
+            return switch (parsed.command()) {
+                case "submit" -> new Submit(bootstrap, out, err).run(parsed.operand("CONFIG.yaml"),
+                        parsed.option("job-id", null), parsed.option("variant", "custom"));
+                case "watch" -> new Watch(bootstrap, out, err).run(parsed.operand("JOB_ID"),
+                        parsed.longOption("timeout", 0));
+                case "report" -> new ReportCommand(bootstrap, artifacts, out, err).run(parsed.operand("JOB_ID"),
+                        parsed.flag("json"));
+                case "help", "--help", "-h" -> {
+                    out.println(USAGE_TEXT);
+                    yield OK;
+                }
+                default -> throw new IllegalArgumentException("unknown command '" + parsed.command() + "'");
+            };
+        } catch (IllegalArgumentException e) {
+            err.println("shiftq: " + e.getMessage());
+            err.println(USAGE_TEXT);
+            return USAGE;
+        }
+    }
+
+    /** Options ({@code --name value}, {@code --flag}) anywhere; the first operand is the command. */
+    record Args(String command, List<String> operands, Map<String, String> options) {
+
+        private static final List<String> FLAGS = List.of("json");
+
+        static Args parse(String[] args) {
+            List<String> operands = new ArrayList<>();
+            Map<String, String> options = new java.util.HashMap<>();
+            for (int i = 0; i < args.length; i++) {
+                String a = args[i];
+                if (a.startsWith("--") && a.length() > 2 && !a.equals("--help")) {
+                    String name = a.substring(2);
+                    int eq = name.indexOf('=');
+                    if (eq > 0) {
+                        options.put(name.substring(0, eq), name.substring(eq + 1));
+                    } else if (FLAGS.contains(name)) {
+                        options.put(name, "true");
+                    } else if (i + 1 < args.length) {
+                        options.put(name, args[++i]);
+                    } else {
+                        throw new IllegalArgumentException("option --" + name + " needs a value");
+                    }
+                } else {
+                    operands.add(a);
+                }
+            }
+            if (operands.isEmpty()) {
+                throw new IllegalArgumentException("no command given");
+            }
+            return new Args(operands.get(0), operands.subList(1, operands.size()), options);
+        }
+
+        String operand(String name) {
+            if (operands.isEmpty()) {
+                throw new IllegalArgumentException(command + " needs " + name);
+            }
+            if (operands.size() > 1) {
+                throw new IllegalArgumentException(command + " takes one " + name + ", got " + operands);
+            }
+            return operands.get(0);
+        }
+
+        String option(String name, String fallback) {
+            return options.getOrDefault(name, fallback);
+        }
+
+        boolean flag(String name) {
+            return options.containsKey(name);
+        }
+
+        long longOption(String name, long fallback) {
+            String value = options.get(name);
+            try {
+                return value == null ? fallback : Long.parseLong(value);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--" + name + " must be a whole number, got '" + value + "'");
+            }
+        }
+    }
+}

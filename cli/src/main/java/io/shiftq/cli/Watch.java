@@ -1,0 +1,98 @@
+package io.shiftq.cli;
+
+import io.shiftq.schema.Json;
+import io.shiftq.schema.event.EventReadException;
+import io.shiftq.schema.event.ReportPublished;
+import io.shiftq.schema.event.Stage;
+import io.shiftq.schema.event.StageCompleted;
+import io.shiftq.schema.event.StageFailed;
+import io.shiftq.schema.event.StageProgress;
+import io.shiftq.schema.event.Topics;
+import java.io.PrintStream;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+
+/**
+ * {@code watch}: reads the job's events from the start of every topic, one line each, until its report
+ * (exit 0) or a failure (exit 1).
+ */
+final class Watch {
+
+    /** Progress lines are printed when the percentage moves by this much, or the stage or epoch changes. */
+    private static final double PROGRESS_STEP = 5.0;
+
+    private final String bootstrap;
+    private final PrintStream out;
+    private final PrintStream err;
+    private Stage lastStage;
+    private Integer lastEpoch;
+    private double lastPercent = -PROGRESS_STEP;
+
+    Watch(String bootstrap, PrintStream out, PrintStream err) {
+        this.bootstrap = bootstrap;
+        this.out = out;
+        this.err = err;
+    }
+
+    /** @param timeoutSeconds give up after this long; 0 waits for ever */
+    int run(String jobId, long timeoutSeconds) {
+        List<String> topics = new ArrayList<>(List.of(Topics.PROGRESS, Topics.FAILURES, Topics.REPORTS));
+        for (Stage stage : List.of(Stage.CALIBRATION, Stage.PTQ, Stage.QAT, Stage.FINAL_PTQ)) {
+            topics.add(stage.doneTopic());
+        }
+        long deadline = timeoutSeconds <= 0 ? Long.MAX_VALUE : System.nanoTime() + timeoutSeconds * 1_000_000_000L;
+        out.println("watching " + jobId + " on " + bootstrap);
+        try (KafkaConsumer<String, String> consumer = Kafka.readerFromStart(bootstrap, topics)) {
+            while (System.nanoTime() < deadline) {
+                for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(500))) {
+                    if (!jobId.equals(record.key())) {
+                        continue;
+                    }
+                    Integer code = handle(record);
+                    if (code != null) {
+                        return code;
+                    }
+                }
+            }
+        }
+        err.println("shiftq: no report for " + jobId + " within " + timeoutSeconds + " s");
+        return Main.JOB_FAILED;
+    }
+
+    private Integer handle(ConsumerRecord<String, String> record) {
+        try {
+            switch (record.topic()) {
+                case Topics.PROGRESS -> progress(Json.read(record.value(), StageProgress.class));
+                case Topics.FAILURES -> {
+                    out.println(Lines.failed(Json.read(record.value(), StageFailed.class)));
+                    return Main.JOB_FAILED;
+                }
+                case Topics.REPORTS -> {
+                    ReportPublished report = Json.read(record.value(), ReportPublished.class);
+                    out.println(Lines.summary(report, Path.of(URI.create(report.report().uri())).toString()));
+                    return Main.OK;
+                }
+                default -> out.println(Lines.completed(Json.read(record.value(), StageCompleted.class)));
+            }
+        } catch (EventReadException e) {
+            err.println("shiftq: skipped an unreadable event on " + record.topic() + ": " + e.getMessage());
+        }
+        return null;
+    }
+
+    private void progress(StageProgress p) {
+        boolean moved = p.stage() != lastStage || !java.util.Objects.equals(p.epoch(), lastEpoch)
+                || p.percent() - lastPercent >= PROGRESS_STEP || p.percent() >= 100;
+        if (moved) {
+            out.println(Lines.progress(p));
+            lastStage = p.stage();
+            lastEpoch = p.epoch();
+            lastPercent = p.percent();
+        }
+    }
+}

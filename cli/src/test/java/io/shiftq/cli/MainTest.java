@@ -1,0 +1,71 @@
+package io.shiftq.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.shiftq.schema.event.ShiftqEvent;
+import io.shiftq.schema.event.Stage;
+import io.shiftq.schema.event.StageProgress;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class MainTest {
+
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    @Test
+    void aBadConfigPrintsEveryProblemAndExits2WithoutTouchingKafka(@TempDir Path dir) throws IOException {
+        Path config = dir.resolve("bad.yaml");
+        Files.writeString(config, "model:\n  name: VGGSmall\n  colour: blue\ntraining:\n  epochs: -1\n");
+
+        // An unreachable broker: validation must fail before any connection is tried.
+        int code = run("--bootstrap", "127.0.0.1:1", "submit", config.toString());
+
+        assertThat(code).isEqualTo(Main.USAGE);
+        assertThat(err()).contains("is not a valid config").contains("model.colour: unknown key");
+        assertThat(out.toString(StandardCharsets.UTF_8)).isEmpty();
+    }
+
+    @Test
+    void aMissingConfigFileIsAProblemToo(@TempDir Path dir) {
+        assertThat(run("submit", dir.resolve("none.yaml").toString())).isEqualTo(Main.USAGE);
+        assertThat(err()).contains("cannot read");
+    }
+
+    @Test
+    void anUnknownVariantOrCommandIsUsage(@TempDir Path dir) throws IOException {
+        Path config = dir.resolve("ok.yaml");
+        Files.writeString(config, "model:\n  name: LeNet5\n");
+
+        assertThat(run("submit", config.toString(), "--variant", "tflite")).isEqualTo(Main.USAGE);
+        assertThat(err()).contains("variant 'tflite' is not one of custom, aimet");
+        assertThat(run("frobnicate")).isEqualTo(Main.USAGE);
+        assertThat(run()).isEqualTo(Main.USAGE);
+        assertThat(run("watch")).isEqualTo(Main.USAGE);
+    }
+
+    @Test
+    void aProgressLineShowsABar() {
+        StageProgress p = new StageProgress("1", "j", ShiftqEvent.CUSTOM, Stage.QAT, 50, 1, 2, 47, 94, 0.4123,
+                85.5, 12.0, null, null);
+
+        assertThat(Lines.progress(p))
+                .isEqualTo("qat         [##########..........]  50.0% epoch 1/2 batch 47/94 loss 0.4123 acc 85.50% eta 12s");
+    }
+
+    private int run(String... args) {
+        return Main.run(args, Map.of(), new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    private String err() {
+        return err.toString(StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,110 @@
+package io.shiftq.reporting;
+
+import io.shiftq.engine.pipeline.Reports;
+import io.shiftq.schema.config.QuantizationConfig;
+import io.shiftq.schema.event.ArtifactRef;
+import io.shiftq.schema.event.ReportSummary;
+import io.shiftq.schema.event.Stage;
+import io.shiftq.schema.event.StageCompleted;
+import io.shiftq.schema.event.StageStatus;
+import io.shiftq.schema.report.ModelSize;
+import io.shiftq.schema.report.QuantizationReport;
+import io.shiftq.schema.report.ShiftRecord;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Turns a job's four stage completions into its report with {@link Reports#assemble}. The result depends only
+ * on the events, so a replay builds the same bytes again.
+ */
+public final class ReportBuilder {
+
+    /** Metric of the final stage: parameter bytes at float32. */
+    public static final String FLOAT32_BYTES = "float32_bytes";
+    /** Metric of the final stage: parameter bytes after quantization. */
+    public static final String QUANTIZED_BYTES = "quantized_bytes";
+
+    private ReportBuilder() {
+    }
+
+    /**
+     * The report of a job whose four stages are in.
+     *
+     * @throws IllegalArgumentException naming what the events lack (a stage, an accuracy, the shift records)
+     */
+    public static QuantizationReport build(JobBoard.ReportInput input) {
+        StageCompleted calibration = require(input, Stage.CALIBRATION);
+        StageCompleted ptq = require(input, Stage.PTQ);
+        StageCompleted qat = require(input, Stage.QAT);
+        StageCompleted last = require(input, Stage.FINAL_PTQ);
+        double initial = accuracy(calibration, null);
+        double ptqAccuracy = accuracy(ptq, null);
+        // A skipped QAT trained nothing, so its best is the PTQ model; a skipped final PTQ leaves the QAT model.
+        double qatBest = accuracy(qat, ptqAccuracy);
+        double finalAccuracy = accuracy(last, qatBest);
+        List<ShiftRecord> records = lastNonEmpty(last, qat, ptq);
+        QuantizationConfig config = last.config();
+        Map<String, Long> timings = new LinkedHashMap<>();
+        Map<String, ArtifactRef> artifacts = new LinkedHashMap<>();
+        for (Stage stage : JobBoard.REPORT_STAGES) {
+            StageCompleted done = input.stages().get(stage);
+            if (done.millis() != null) {
+                timings.put(stage.id(), done.millis());
+            }
+            // Prefixed by stage, since every stage may name its output "model".
+            done.artifacts().forEach((name, ref) -> artifacts.put(stage.id() + "." + name, ref));
+        }
+        return Reports.assemble(input.jobId(), input.variant(), config, initial, ptqAccuracy, qatBest, finalAccuracy,
+                records, size(last, ptq), qat.epochs(), timings, artifacts);
+    }
+
+    /** The headline numbers; total time runs from the request (or the first stage's start) to the last finish. */
+    public static ReportSummary summary(JobBoard.ReportInput input, QuantizationReport report) {
+        Instant start = input.request() != null && input.request().requestedAt() != null
+                ? input.request().requestedAt() : input.stages().get(Stage.CALIBRATION).startedAt();
+        Instant end = input.stages().get(Stage.FINAL_PTQ).finishedAt();
+        long total = start == null || end == null ? 0 : Math.max(0, end.toEpochMilli() - start.toEpochMilli());
+        return new ReportSummary(report.initialAccuracy(), report.ptqAccuracy(), report.qatBestAccuracy(),
+                report.finalAccuracy(), report.shiftRecords().size(), total);
+    }
+
+    private static StageCompleted require(JobBoard.ReportInput input, Stage stage) {
+        StageCompleted done = input.stages().get(stage);
+        if (done == null) {
+            throw new IllegalArgumentException("job " + input.jobId() + " has no " + stage.id() + " completion");
+        }
+        return done;
+    }
+
+    private static double accuracy(StageCompleted done, Double whenSkipped) {
+        if (done.accuracy() != null) {
+            return done.accuracy();
+        }
+        if (done.status() == StageStatus.SKIPPED && whenSkipped != null) {
+            return whenSkipped;
+        }
+        throw new IllegalArgumentException(done.stage().id() + " of job " + done.jobId() + " carries no accuracy");
+    }
+
+    private static List<ShiftRecord> lastNonEmpty(StageCompleted... newestFirst) {
+        for (StageCompleted done : newestFirst) {
+            if (!done.shiftRecords().isEmpty()) {
+                return done.shiftRecords();
+            }
+        }
+        throw new IllegalArgumentException("job " + newestFirst[0].jobId() + ": no stage carries shift records");
+    }
+
+    private static ModelSize size(StageCompleted... newestFirst) {
+        for (StageCompleted done : newestFirst) {
+            Double f = done.metrics().get(FLOAT32_BYTES);
+            Double q = done.metrics().get(QUANTIZED_BYTES);
+            if (f != null && q != null) {
+                return ModelSize.of(f.longValue(), q.longValue());
+            }
+        }
+        return null;
+    }
+}
