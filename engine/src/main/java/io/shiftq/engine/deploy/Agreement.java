@@ -1,0 +1,148 @@
+package io.shiftq.engine.deploy;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import io.shiftq.engine.EngineSetup;
+import io.shiftq.engine.data.Batches;
+import io.shiftq.engine.data.ImageSet;
+import io.shiftq.engine.model.Network;
+import io.shiftq.engine.model.StateDict;
+import io.shiftq.engine.nn.LiveModel;
+import io.shiftq.engine.quant.QuantPlan;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Compares the integer executor (run from the exported files) with the fake-quant evaluation
+ * ({@link LiveModel#forward} under the plan) image by image: predictions and every logit code.
+ *
+ * <p>The fake-quant logits are multiplied by 2^o of the last layer to get codes (exact: they are
+ * codes times 2^-o). Differences are counted, never hidden. They can come from float32
+ * accumulation in the fake-quant convolution once partial sums pass 2^24 units of 2^-(w+i), where
+ * float32 rounds and integers do not.
+ */
+public final class Agreement {
+    private Agreement() {
+    }
+
+    /**
+     * What the comparison found.
+     *
+     * @param images images compared
+     * @param integerAccuracy integer executor top-1 accuracy, percent
+     * @param fakeQuantAccuracy fake-quant top-1 accuracy, percent (as {@code Evaluation.accuracy})
+     * @param predictionMismatches images the two classify differently
+     * @param logitMismatches images with at least one differing logit code
+     * @param differingLogitCodes logit codes that differ, over all images
+     * @param maxCodeDifference largest |integer - fake-quant| logit code difference
+     * @param firstMismatches indices of up to 20 images with a differing logit code
+     * @param integerMillis wall time of the integer executor
+     */
+    public record Result(int images, double integerAccuracy, double fakeQuantAccuracy, int predictionMismatches,
+            int logitMismatches, long differingLogitCodes, long maxCodeDifference, List<Integer> firstMismatches,
+            long integerMillis) {
+        /** True when every prediction and every logit code agree. */
+        public boolean bitExact() {
+            return predictionMismatches == 0 && logitMismatches == 0;
+        }
+
+        /** One line for logs and reports. */
+        public String summary() {
+            return String.format(java.util.Locale.ROOT,
+                    "images %d  integer %.2f%%  fake-quant %.2f%%  prediction mismatches %d  logit mismatches %d"
+                            + " (codes %d, max |diff| %d)  integer time %d ms",
+                    images, integerAccuracy, fakeQuantAccuracy, predictionMismatches, logitMismatches,
+                    differingLogitCodes, maxCodeDifference, integerMillis);
+        }
+    }
+
+    /**
+     * Runs the integer executor loaded from {@code exportDir} (only {@code weights.npz} and
+     * {@code model.json} are read) and the fake-quant model on the same images and compares them.
+     *
+     * @param exportDir a directory written by {@link Deployment#export}
+     * @param folded the folded network the plan belongs to
+     * @param weights its folded FP32 weights
+     * @param plan the full (step 3) plan
+     * @param test the images to compare on (all of them)
+     * @param batchSize fake-quant batch size
+     */
+    public static Result check(Path exportDir, Network folded, StateDict weights, QuantPlan plan, ImageSet test,
+            int batchSize) throws IOException {
+        return check(IntegerExecutor.load(exportDir), folded, weights, plan, test, batchSize);
+    }
+
+    /** As {@link #check(Path, Network, StateDict, QuantPlan, ImageSet, int)} with an executor at hand. */
+    public static Result check(IntegerExecutor executor, Network folded, StateDict weights, QuantPlan plan, ImageSet test,
+            int batchSize) {
+        long t0 = System.nanoTime();
+        IntegerExecutor.Result integer = executor.run(test.pixels());
+        long millis = (System.nanoTime() - t0) / 1_000_000;
+        FakeQuantRun fq = fakeQuant(folded, weights, plan, test, batchSize, executor.model().outputQuantizer().exponent());
+        int n = test.size();
+        int predMismatch = 0;
+        int logitMismatch = 0;
+        long codes = 0;
+        long maxDiff = 0;
+        int intCorrect = 0;
+        int fqCorrect = 0;
+        List<Integer> first = new ArrayList<>();
+        for (int k = 0; k < n; k++) {
+            intCorrect += integer.predictions()[k] == test.labels()[k] ? 1 : 0;
+            fqCorrect += fq.predictions[k] == test.labels()[k] ? 1 : 0;
+            predMismatch += integer.predictions()[k] != fq.predictions[k] ? 1 : 0;
+            boolean differs = false;
+            for (int c = 0; c < fq.codes[k].length; c++) {
+                long d = Math.abs(integer.codes()[k][c] - fq.codes[k][c]);
+                if (d != 0) {
+                    differs = true;
+                    codes++;
+                    maxDiff = Math.max(maxDiff, d);
+                }
+            }
+            if (differs) {
+                logitMismatch++;
+                if (first.size() < 20) {
+                    first.add(k);
+                }
+            }
+        }
+        return new Result(n, n == 0 ? 0 : 100.0 * intCorrect / n, n == 0 ? 0 : 100.0 * fqCorrect / n, predMismatch,
+                logitMismatch, codes, maxDiff, List.copyOf(first), millis);
+    }
+
+    /** Fake-quant logit codes (logits * 2^outputExponent) and DJL argmax predictions. */
+    record FakeQuantRun(long[][] codes, int[] predictions) {
+    }
+
+    static FakeQuantRun fakeQuant(Network folded, StateDict weights, QuantPlan plan, ImageSet test, int batchSize,
+            int outputExponent) {
+        EngineSetup.start();
+        Batches batches = Batches.inOrder(test, batchSize, 0);
+        long[][] codes = new long[batches.images()][];
+        int[] pred = new int[batches.images()];
+        try (NDManager manager = NDManager.newBaseManager(); LiveModel model = new LiveModel(folded, weights, manager)) {
+            for (int b = 0; b < batches.count(); b++) {
+                try (NDScope scope = new NDScope()) {
+                    scope.suppressNotUsedWarning();
+                    NDArray logits = model.forward(batches.images(manager, b), plan, null, false);
+                    long[] arg = logits.argMax(1).toLongArray();
+                    float[] v = logits.reshape(arg.length, -1).toFloatArray();
+                    int classes = v.length / arg.length;
+                    for (int i = 0; i < arg.length; i++) {
+                        int k = b * batchSize + i;
+                        pred[k] = (int) arg[i];
+                        codes[k] = new long[classes];
+                        for (int c = 0; c < classes; c++) {
+                            codes[k][c] = (long) Math.rint(Math.scalb((double) v[i * classes + c], outputExponent));
+                        }
+                    }
+                }
+            }
+        }
+        return new FakeQuantRun(codes, pred);
+    }
+}

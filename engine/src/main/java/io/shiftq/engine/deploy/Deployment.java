@@ -1,0 +1,66 @@
+package io.shiftq.engine.deploy;
+
+import io.shiftq.engine.model.Network;
+import io.shiftq.engine.model.StateDict;
+import io.shiftq.engine.quant.QuantPlan;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The deployment export: every file a hardware team or a tool loads, written from the final
+ * (step 3) plan.
+ */
+public final class Deployment {
+    private Deployment() {
+    }
+
+    /**
+     * The files written.
+     *
+     * @param dir the directory
+     * @param weightsNpz integer weights, biases and exponent/shift arrays by layer name (numpy)
+     * @param modelJson graph description the integer executor needs besides the npz
+     * @param header C header with the integer arrays and shift constants
+     * @param aimet061 AIMET encodings, 0.6.1 dictionary shape
+     * @param aimet100 AIMET encodings, 1.0.0 list shape
+     * @param onnx ONNX QDQ model (opset 13)
+     */
+    public record Files(Path dir, Path weightsNpz, Path modelJson, Path header, Path aimet061, Path aimet100, Path onnx) {
+        /** All the files, in the order above. */
+        public List<Path> all() {
+            return List.of(weightsNpz, modelJson, header, aimet061, aimet100, onnx);
+        }
+    }
+
+    /**
+     * Writes {@code weights.npz}, {@code model.json}, {@code shiftq_model.h}, both AIMET encodings
+     * files and {@code model_qdq.onnx} into dir (created if needed).
+     *
+     * @param dir output directory
+     * @param folded the BatchNorm-folded network ({@code StepResults.Ptq.network()})
+     * @param weights its folded weights as quantized in step 3 (the QAT weights)
+     * @param plan the full plan of step 3 ({@code StepResults.FinalPtq.plan()}); a weight-only plan
+     *     is refused with an {@link IllegalArgumentException} naming the missing quantizer
+     * @return the paths written
+     */
+    public static Files export(Path dir, Network folded, StateDict weights, QuantPlan plan) throws IOException {
+        return export(dir, IntegerModel.from(folded, weights, plan));
+    }
+
+    /** Writes the files of an integer model (see {@link #export(Path, Network, StateDict, QuantPlan)}). */
+    public static Files export(Path dir, IntegerModel m) throws IOException {
+        java.nio.file.Files.createDirectories(dir);
+        List<Path> core = ModelFiles.write(m, dir);
+        Path header = dir.resolve(CHeader.FILE);
+        java.nio.file.Files.writeString(header, CHeader.render(m), StandardCharsets.UTF_8);
+        Path a061 = dir.resolve(AimetEncodings.FILE_061);
+        ModelFiles.MAPPER.writeValue(a061.toFile(), AimetEncodings.v061(m));
+        Path a100 = dir.resolve(AimetEncodings.FILE_100);
+        ModelFiles.MAPPER.writeValue(a100.toFile(), AimetEncodings.v100(m));
+        Path onnx = dir.resolve(OnnxQdq.FILE);
+        java.nio.file.Files.write(onnx, OnnxQdq.model(m));
+        return new Files(dir, core.get(0), core.get(1), header, a061, a100, onnx);
+    }
+}

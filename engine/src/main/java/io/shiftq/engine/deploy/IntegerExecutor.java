@@ -1,0 +1,314 @@
+package io.shiftq.engine.deploy;
+
+import io.shiftq.engine.deploy.IntegerModel.Add;
+import io.shiftq.engine.deploy.IntegerModel.MaxPool;
+import io.shiftq.engine.deploy.IntegerModel.Op;
+import io.shiftq.engine.deploy.IntegerModel.PassThrough;
+import io.shiftq.engine.deploy.IntegerModel.Quantizer;
+import io.shiftq.engine.deploy.IntegerModel.Relu;
+import io.shiftq.engine.deploy.IntegerModel.Weighted;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * Runs an {@link IntegerModel} with integers only once the float input is quantized: integer
+ * weights, {@code long} accumulators, bias added at exponent w + i, requantization by an arithmetic
+ * right shift of {@code shift_cut} with the chosen {@link Rounding}, saturation to the output
+ * bitwidth, ReLU, max pooling and residual adds on codes, alignment shifts where a layer's input
+ * quantizer differs from its producer's output quantizer.
+ *
+ * <p>Use {@link #load(Path)} to run from the exported files only.
+ */
+public final class IntegerExecutor {
+
+    /** How a right shift by s > 0 rounds. */
+    public enum Rounding {
+        /** (v + 2^(s-1)) >> s: round half up, the fake quantizer's floor(x + 0.5). */
+        HALF_UP,
+        /** v >> s: round toward minus infinity. */
+        FLOOR
+    }
+
+    /**
+     * The result over a batch of images.
+     *
+     * @param codes output codes per image (logit codes for a classifier), at the last op's exponent
+     * @param predictions index of the largest code per image (first on ties, as PyTorch's argmax)
+     * @param outputExponent exponent of the codes (logit = code * 2^-exponent)
+     */
+    public record Result(long[][] codes, int[] predictions, int outputExponent) {
+    }
+
+    private final IntegerModel model;
+    private final Rounding rounding;
+    private final int threads;
+    private final List<int[]> shapes;
+
+    /** An executor with round-half-up requantization on 2 threads. */
+    public IntegerExecutor(IntegerModel model) {
+        this(model, Rounding.HALF_UP, 2);
+    }
+
+    /** An executor with the given rounding, parallel over images on the given number of threads. */
+    public IntegerExecutor(IntegerModel model, Rounding rounding, int threads) {
+        this.model = model;
+        this.rounding = rounding;
+        this.threads = Math.max(1, threads);
+        this.shapes = ModelFiles.shapes(model);
+    }
+
+    /** Loads {@code weights.npz} and {@code model.json} from dir (nothing else) into an executor. */
+    public static IntegerExecutor load(Path dir) throws IOException {
+        return new IntegerExecutor(ModelFiles.read(dir));
+    }
+
+    /** The model run. */
+    public IntegerModel model() {
+        return model;
+    }
+
+    /**
+     * Runs images packed as [n, C, H, W] float32 (n = pixels.length / (C*H*W)).
+     */
+    public Result run(float[] pixels) {
+        int per = model.inputShape()[0] * model.inputShape()[1] * model.inputShape()[2];
+        int n = pixels.length / per;
+        long[][] codes = new long[n][];
+        if (threads == 1 || n < 2) {
+            for (int k = 0; k < n; k++) {
+                codes[k] = runOne(pixels, k * per);
+            }
+        } else {
+            ExecutorService pool = Executors.newFixedThreadPool(threads);
+            try {
+                List<Future<?>> fs = new ArrayList<>();
+                for (int t = 0; t < threads; t++) {
+                    int from = (int) ((long) n * t / threads);
+                    int to = (int) ((long) n * (t + 1) / threads);
+                    fs.add(pool.submit(() -> {
+                        for (int k = from; k < to; k++) {
+                            codes[k] = runOne(pixels, k * per);
+                        }
+                    }));
+                }
+                for (Future<?> f : fs) {
+                    f.get();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted", e);
+            } catch (ExecutionException e) {
+                throw new IllegalStateException("integer inference failed: " + e.getCause(), e.getCause());
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+        int[] pred = new int[n];
+        for (int k = 0; k < n; k++) {
+            pred[k] = argmax(codes[k]);
+        }
+        return new Result(codes, pred, model.outputQuantizer().exponent());
+    }
+
+    /** Index of the largest value, the first one on ties. */
+    public static int argmax(long[] v) {
+        int best = 0;
+        for (int i = 1; i < v.length; i++) {
+            if (v[i] > v[best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    /** Runs one image starting at offset in pixels; returns the last op's codes. */
+    long[] runOne(float[] pixels, int offset) {
+        List<Op> ops = model.ops();
+        long[][] values = new long[ops.size()][];
+        for (int i = 0; i < ops.size(); i++) {
+            Op op = ops.get(i);
+            int j = op.inputs().get(0);
+            int[] inShape = j == IntegerModel.INPUT ? model.inputShape() : shapes.get(j);
+            if (op instanceof Weighted w) {
+                long[] x = j == IntegerModel.INPUT ? quantizeInput(pixels, offset, inShape, w.input())
+                        : align(values[j], w.inputAlignShift(), w.input());
+                values[i] = w.isConv() ? conv(w, x, inShape, shapes.get(i)) : linear(w, x);
+            } else if (op instanceof Add a) {
+                values[i] = add(a, values[a.inputs().get(0)], values[a.inputs().get(1)]);
+            } else if (op instanceof Relu r) {
+                values[i] = r.fused() ? values[j] : relu(values[j]);
+            } else if (op instanceof MaxPool p) {
+                values[i] = maxPool(values[j], inShape, shapes.get(i), p);
+            } else if (op instanceof PassThrough) {
+                values[i] = values[j];
+            }
+        }
+        return values[ops.size() - 1];
+    }
+
+    /**
+     * The network input's codes: clamp(floor(x * 2^n + 0.5)) computed in float32, exactly as the
+     * fake quantizer does on DJL.
+     */
+    static long[] quantizeInput(float[] pixels, int offset, int[] shape, Quantizer q) {
+        int size = shape[0] * shape[1] * shape[2];
+        long[] out = new long[size];
+        for (int k = 0; k < size; k++) {
+            out[k] = IntegerModel.fakeQuantCode(pixels[offset + k], q.exponent(), q.bits(), q.signed());
+        }
+        return out;
+    }
+
+    /** Moves codes to another exponent: left shift (exact) or rounding right shift, then saturation. */
+    long[] align(long[] x, int leftShift, Quantizer target) {
+        long[] out = new long[x.length];
+        for (int k = 0; k < x.length; k++) {
+            out[k] = saturate(shiftRight(x[k], -leftShift, rounding), target);
+        }
+        return out;
+    }
+
+    private long[] conv(Weighted w, long[] x, int[] in, int[] outShape) {
+        int inC = in[0];
+        int h = in[1];
+        int wd = in[2];
+        int outC = outShape[0];
+        int oh = outShape[1];
+        int ow = outShape[2];
+        int k = w.kernel();
+        int s = w.stride();
+        int p = w.padding();
+        int[] wt = w.weight();
+        long[] out = new long[outC * oh * ow];
+        for (int oc = 0; oc < outC; oc++) {
+            long b = w.bias() == null ? 0 : w.bias()[oc];
+            int cut = w.shiftCut()[oc];
+            for (int oy = 0; oy < oh; oy++) {
+                for (int ox = 0; ox < ow; ox++) {
+                    long acc = b;
+                    for (int ic = 0; ic < inC; ic++) {
+                        int wBase = ((oc * inC) + ic) * k * k;
+                        int xBase = ic * h * wd;
+                        for (int ky = 0; ky < k; ky++) {
+                            int iy = oy * s - p + ky;
+                            if (iy < 0 || iy >= h) {
+                                continue;
+                            }
+                            for (int kx = 0; kx < k; kx++) {
+                                int ix = ox * s - p + kx;
+                                if (ix < 0 || ix >= wd) {
+                                    continue;
+                                }
+                                acc += (long) wt[wBase + ky * k + kx] * x[xBase + iy * wd + ix];
+                            }
+                        }
+                    }
+                    out[(oc * oh + oy) * ow + ox] = requantize(acc, cut, w.fusedRelu(), w.output());
+                }
+            }
+        }
+        return out;
+    }
+
+    private long[] linear(Weighted w, long[] x) {
+        int in = w.inChannels();
+        int[] wt = w.weight();
+        long[] out = new long[w.outChannels()];
+        for (int o = 0; o < out.length; o++) {
+            long acc = w.bias() == null ? 0 : w.bias()[o];
+            int base = o * in;
+            for (int i = 0; i < in; i++) {
+                acc += (long) wt[base + i] * x[i];
+            }
+            out[o] = requantize(acc, w.shiftCut()[o], w.fusedRelu(), w.output());
+        }
+        return out;
+    }
+
+    private long[] add(Add a, long[] x, long[] y) {
+        long[] out = new long[x.length];
+        int sa = a.alignShifts()[0];
+        int sb = a.alignShifts()[1];
+        for (int k = 0; k < out.length; k++) {
+            long u = saturate(shiftRight(x[k], -sa, rounding), a.align());
+            long v = saturate(shiftRight(y[k], -sb, rounding), a.align());
+            out[k] = requantize(u + v, a.shiftCut(), a.fusedRelu(), a.output());
+        }
+        return out;
+    }
+
+    private static long[] relu(long[] x) {
+        long[] out = new long[x.length];
+        for (int k = 0; k < x.length; k++) {
+            out[k] = Math.max(0, x[k]);
+        }
+        return out;
+    }
+
+    private static long[] maxPool(long[] x, int[] in, int[] outShape, MaxPool p) {
+        int c = in[0];
+        int h = in[1];
+        int w = in[2];
+        int oh = outShape[1];
+        int ow = outShape[2];
+        long[] out = new long[c * oh * ow];
+        for (int ch = 0; ch < c; ch++) {
+            for (int oy = 0; oy < oh; oy++) {
+                for (int ox = 0; ox < ow; ox++) {
+                    long m = Long.MIN_VALUE;
+                    for (int ky = 0; ky < p.kernel(); ky++) {
+                        for (int kx = 0; kx < p.kernel(); kx++) {
+                            m = Math.max(m, x[(ch * h + oy * p.stride() + ky) * w + ox * p.stride() + kx]);
+                        }
+                    }
+                    out[(ch * oh + oy) * ow + ox] = m;
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Fused ReLU (on the accumulator), right shift by cut with this executor's rounding, saturation. */
+    long requantize(long acc, int cut, boolean relu, Quantizer out) {
+        long v = relu ? Math.max(0, acc) : acc;
+        return saturate(shiftRight(v, cut, rounding), out);
+    }
+
+    /**
+     * v >> s with rounding for s > 0 ({@code (v + 2^(s-1)) >> s} half up, {@code v >> s} floor),
+     * v << -s for s < 0, saturating at the long range instead of wrapping.
+     */
+    public static long shiftRight(long v, int s, Rounding rounding) {
+        if (s == 0) {
+            return v;
+        }
+        if (s > 0) {
+            if (s >= 63) {
+                if (rounding == Rounding.FLOOR) {
+                    return v < 0 ? -1 : 0;
+                }
+                return s == 63 ? (v >= (1L << 62) ? 1 : v < -(1L << 62) ? -1 : 0) : 0;
+            }
+            return rounding == Rounding.HALF_UP ? (v + (1L << (s - 1))) >> s : v >> s;
+        }
+        int l = -s;
+        if (v == 0) {
+            return 0;
+        }
+        if (l >= 63 || Math.abs(v) > (Long.MAX_VALUE >> l)) {
+            return v > 0 ? Long.MAX_VALUE : Long.MIN_VALUE;
+        }
+        return v << l;
+    }
+
+    /** Clamps to the quantizer's code range. */
+    public static long saturate(long v, Quantizer q) {
+        return Math.max(q.qmin(), Math.min(q.qmax(), v));
+    }
+}

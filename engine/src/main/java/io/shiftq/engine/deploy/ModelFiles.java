@@ -1,0 +1,332 @@
+package io.shiftq.engine.deploy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.shiftq.engine.deploy.IntegerModel.Add;
+import io.shiftq.engine.deploy.IntegerModel.MaxPool;
+import io.shiftq.engine.deploy.IntegerModel.Op;
+import io.shiftq.engine.deploy.IntegerModel.PassThrough;
+import io.shiftq.engine.deploy.IntegerModel.Quantizer;
+import io.shiftq.engine.deploy.IntegerModel.Relu;
+import io.shiftq.engine.deploy.IntegerModel.Weighted;
+import io.shiftq.engine.io.Npz;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Writes and reads an {@link IntegerModel} as {@code weights.npz} (integer arrays and exponent
+ * arrays by layer name, readable by {@code numpy.load}) plus {@code model.json} (the graph: op
+ * order, types, shapes, strides, padding, inputs, quantizers and shifts).
+ *
+ * <p>Arrays in weights.npz for a conv/linear layer {@code L}: {@code L.weight} (int8/int16/int32
+ * as the bitwidth needs), {@code L.bias} (int32, int64 above 32 bits), {@code L.weight_exponent}
+ * and {@code L.bias_exponent} (one, or one per output channel), {@code L.input_exponent},
+ * {@code L.output_exponent}, {@code L.shift_cut} (one per output channel), and
+ * {@code L.input_align_shift} when the layer reads another layer's output. For an add {@code A}:
+ * {@code A.input_exponent} (the alignment), {@code A.output_exponent}, {@code A.align_shift} (one
+ * per input) and {@code A.shift_cut}. Exponent n means scale 2^-n.
+ */
+public final class ModelFiles {
+    /** Name of the integer arrays archive. */
+    public static final String WEIGHTS = "weights.npz";
+    /** Name of the graph description. */
+    public static final String GRAPH = "model.json";
+    static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private ModelFiles() {
+    }
+
+    /** Writes weights.npz and model.json into dir; returns their paths (npz first). */
+    public static List<Path> write(IntegerModel m, Path dir) throws IOException {
+        Files.createDirectories(dir);
+        Path npz = dir.resolve(WEIGHTS);
+        Path json = dir.resolve(GRAPH);
+        Npz.write(npz, arrays(m));
+        MAPPER.writeValue(json.toFile(), graph(m));
+        return List.of(npz, json);
+    }
+
+    /** Loads a model from the two files in dir; nothing else is read. */
+    public static IntegerModel read(Path dir) throws IOException {
+        Map<String, Npz.Array> arrays = Npz.read(dir.resolve(WEIGHTS));
+        JsonNode g = MAPPER.readTree(dir.resolve(GRAPH).toFile());
+        if (!"shiftq-integer-model".equals(g.path("format").asText())) {
+            throw new IOException(dir.resolve(GRAPH) + " is not a shiftq integer model");
+        }
+        List<Op> ops = new ArrayList<>();
+        for (JsonNode o : g.get("ops")) {
+            ops.add(op(o, arrays));
+        }
+        return new IntegerModel(g.get("network").asText(), ints(g.get("input_shape")), g.get("num_classes").asInt(),
+                List.copyOf(ops));
+    }
+
+    /** The npz arrays of a model, in op order. */
+    public static Map<String, Npz.Array> arrays(IntegerModel m) {
+        Map<String, Npz.Array> out = new LinkedHashMap<>();
+        for (Op op : m.ops()) {
+            String n = op.name();
+            if (op instanceof Weighted w) {
+                long[] shape = w.isConv() ? new long[] {w.outChannels(), w.inChannels(), w.kernel(), w.kernel()}
+                        : new long[] {w.outChannels(), w.inChannels()};
+                out.put(n + ".weight", Npz.Array.ofLongs(intDtype(w.weightBits()), shape, toLongs(w.weight())));
+                if (w.bias() != null) {
+                    out.put(n + ".bias", Npz.Array.ofLongs(intDtype(w.biasBits()), new long[] {w.outChannels()}, w.bias()));
+                }
+                out.put(n + ".weight_exponent", vector(w.weightExponents()));
+                if (w.bias() != null) {
+                    out.put(n + ".bias_exponent", vector(w.biasExponents()));
+                }
+                out.put(n + ".input_exponent", scalar(w.input().exponent()));
+                out.put(n + ".output_exponent", scalar(w.output().exponent()));
+                out.put(n + ".shift_cut", vector(w.shiftCut()));
+                if (w.inputAlignShift() != null) {
+                    out.put(n + ".input_align_shift", scalar(w.inputAlignShift()));
+                }
+            } else if (op instanceof Add a) {
+                out.put(n + ".input_exponent", scalar(a.align().exponent()));
+                out.put(n + ".output_exponent", scalar(a.output().exponent()));
+                out.put(n + ".align_shift", vector(a.alignShifts()));
+                out.put(n + ".shift_cut", scalar(a.shiftCut()));
+            }
+        }
+        return out;
+    }
+
+    /** The numpy dtype that holds signed codes of this bitwidth. */
+    public static String intDtype(int bits) {
+        return bits <= 8 ? "|i1" : bits <= 16 ? "<i2" : bits <= 32 ? "<i4" : "<i8";
+    }
+
+    /** The model.json tree. */
+    public static ObjectNode graph(IntegerModel m) {
+        ObjectNode g = MAPPER.createObjectNode();
+        g.put("format", "shiftq-integer-model");
+        g.put("version", 1);
+        g.put("network", m.network());
+        g.set("input_shape", arr(m.inputShape()));
+        g.put("num_classes", m.numClasses());
+        g.put("input_dtype", "float32, quantized with the first layer's input quantizer: "
+                + "q = clamp(floor(x * 2^n + 0.5)) in float32");
+        g.put("requantization", "y = sat((acc + (1 << (s-1))) >> s) for s = shift_cut > 0 (round half up; floor "
+                + "drops the offset); y = sat(acc << -s) for s < 0");
+        g.put("alignment", "align shifts are target - source exponent: left shift when positive, rounding right "
+                + "shift by -shift when negative, then saturation to the target quantizer");
+        g.put("exponent", "x = q * 2^-exponent");
+        ArrayNode ops = g.putArray("ops");
+        List<int[]> shapes = shapes(m);
+        for (int i = 0; i < m.ops().size(); i++) {
+            ObjectNode o = describe(m.ops().get(i));
+            o.put("index", i);
+            o.set("output_shape", arr(shapes.get(i)));
+            ops.add(o);
+        }
+        return g;
+    }
+
+    /** Output shape [C, H, W] or [F] of every op for one sample. */
+    public static List<int[]> shapes(IntegerModel m) {
+        List<int[]> s = new ArrayList<>();
+        for (Op op : m.ops()) {
+            int j = op.inputs().get(0);
+            int[] in = j == IntegerModel.INPUT ? m.inputShape() : s.get(j);
+            if (op instanceof Weighted w) {
+                if (w.isConv()) {
+                    int h = (in[1] + 2 * w.padding() - w.kernel()) / w.stride() + 1;
+                    int wd = (in[2] + 2 * w.padding() - w.kernel()) / w.stride() + 1;
+                    s.add(new int[] {w.outChannels(), h, wd});
+                } else {
+                    s.add(new int[] {w.outChannels()});
+                }
+            } else if (op instanceof MaxPool p) {
+                s.add(new int[] {in[0], (in[1] - p.kernel()) / p.stride() + 1, (in[2] - p.kernel()) / p.stride() + 1});
+            } else if (op instanceof PassThrough p && p.type().equals("flatten")) {
+                int n = 1;
+                for (int d : in) {
+                    n *= d;
+                }
+                s.add(new int[] {n});
+            } else {
+                s.add(in.clone());
+            }
+        }
+        return s;
+    }
+
+    /** One op as JSON (without the integer weight and bias arrays, which live in the npz). */
+    static ObjectNode describe(Op op) {
+        ObjectNode o = MAPPER.createObjectNode();
+        o.put("name", op.name());
+        o.put("type", op.type());
+        ArrayNode in = o.putArray("inputs");
+        op.inputs().forEach(in::add);
+        if (op instanceof Weighted w) {
+            o.put("in_channels", w.inChannels());
+            o.put("out_channels", w.outChannels());
+            if (w.isConv()) {
+                o.put("kernel", w.kernel());
+                o.put("stride", w.stride());
+                o.put("padding", w.padding());
+            }
+            ObjectNode wt = o.putObject("weight");
+            wt.put("array", w.name() + ".weight");
+            wt.put("bits", w.weightBits());
+            wt.put("signed", true);
+            wt.set("exponents", arr(w.weightExponents()));
+            wt.put("checksum", java.util.Arrays.hashCode(w.weight()));
+            if (w.bias() != null) {
+                ObjectNode b = o.putObject("bias");
+                b.put("array", w.name() + ".bias");
+                b.put("bits", w.biasBits());
+                b.put("signed", true);
+                b.set("exponents", arr(w.biasExponents()));
+                b.put("checksum", java.util.Arrays.hashCode(w.bias()));
+            } else {
+                o.putNull("bias");
+            }
+            o.set("input", quantizer(w.input()));
+            if (w.inputAlignShift() == null) {
+                o.putNull("input_align_shift");
+            } else {
+                o.put("input_align_shift", w.inputAlignShift());
+            }
+            o.set("output", quantizer(w.output()));
+            o.set("shift_cut", arr(w.shiftCut()));
+            o.put("fused_relu", w.fusedRelu());
+        } else if (op instanceof Add a) {
+            o.set("align", quantizer(a.align()));
+            o.set("align_shifts", arr(a.alignShifts()));
+            o.set("output", quantizer(a.output()));
+            o.put("shift_cut", a.shiftCut());
+            o.put("fused_relu", a.fusedRelu());
+        } else if (op instanceof Relu r) {
+            o.put("fused", r.fused());
+        } else if (op instanceof MaxPool p) {
+            o.put("kernel", p.kernel());
+            o.put("stride", p.stride());
+        }
+        return o;
+    }
+
+    private static Op op(JsonNode o, Map<String, Npz.Array> arrays) throws IOException {
+        String name = o.get("name").asText();
+        List<Integer> inputs = new ArrayList<>();
+        o.get("inputs").forEach(x -> inputs.add(x.asInt()));
+        String type = o.get("type").asText();
+        switch (type) {
+            case "conv", "linear" -> {
+                boolean conv = type.equals("conv");
+                JsonNode wt = o.get("weight");
+                int[] weight = toInts(array(arrays, wt.get("array").asText()).longs());
+                long[] bias = null;
+                int biasBits = 0;
+                int[] biasExp = null;
+                JsonNode b = o.get("bias");
+                if (b != null && !b.isNull()) {
+                    bias = array(arrays, b.get("array").asText()).longs();
+                    biasBits = b.get("bits").asInt();
+                    biasExp = ints(b.get("exponents"));
+                }
+                JsonNode align = o.get("input_align_shift");
+                return new Weighted(name, type, List.copyOf(inputs), o.get("in_channels").asInt(),
+                        o.get("out_channels").asInt(), conv ? o.get("kernel").asInt() : 1, conv ? o.get("stride").asInt() : 1,
+                        conv ? o.get("padding").asInt() : 0, weight, wt.get("bits").asInt(), ints(wt.get("exponents")),
+                        bias, biasBits, biasExp, quantizer(o.get("input")),
+                        align == null || align.isNull() ? null : align.asInt(), quantizer(o.get("output")),
+                        ints(o.get("shift_cut")), o.get("fused_relu").asBoolean());
+            }
+            case "add" -> {
+                return new Add(name, List.copyOf(inputs), quantizer(o.get("align")), ints(o.get("align_shifts")),
+                        quantizer(o.get("output")), o.get("shift_cut").asInt(), o.get("fused_relu").asBoolean());
+            }
+            case "relu" -> {
+                return new Relu(name, List.copyOf(inputs), o.get("fused").asBoolean());
+            }
+            case "maxpool" -> {
+                return new MaxPool(name, List.copyOf(inputs), o.get("kernel").asInt(), o.get("stride").asInt());
+            }
+            case "flatten", "identity" -> {
+                return new PassThrough(name, type, List.copyOf(inputs));
+            }
+            default -> throw new IOException("model.json: unknown op type '" + type + "' at " + name);
+        }
+    }
+
+    private static Npz.Array array(Map<String, Npz.Array> arrays, String name) throws IOException {
+        Npz.Array a = arrays.get(name);
+        if (a == null) {
+            throw new IOException("weights.npz has no array " + name);
+        }
+        return a;
+    }
+
+    private static ObjectNode quantizer(Quantizer q) {
+        ObjectNode o = MAPPER.createObjectNode();
+        o.put("bits", q.bits());
+        o.put("signed", q.signed());
+        o.put("exponent", q.exponent());
+        return o;
+    }
+
+    private static Quantizer quantizer(JsonNode o) {
+        return new Quantizer(o.get("bits").asInt(), o.get("signed").asBoolean(), o.get("exponent").asInt());
+    }
+
+    private static ArrayNode arr(int[] v) {
+        ArrayNode a = MAPPER.createArrayNode();
+        for (int x : v) {
+            a.add(x);
+        }
+        return a;
+    }
+
+    private static int[] ints(JsonNode a) {
+        int[] v = new int[a.size()];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = a.get(i).asInt();
+        }
+        return v;
+    }
+
+    private static Npz.Array scalar(int v) {
+        return Npz.Array.ofLongs("<i4", new long[0], new long[] {v});
+    }
+
+    private static Npz.Array vector(int[] v) {
+        return Npz.Array.ofLongs("<i4", new long[] {v.length}, toLongs(v));
+    }
+
+    static long[] toLongs(int[] v) {
+        long[] l = new long[v.length];
+        for (int i = 0; i < v.length; i++) {
+            l[i] = v[i];
+        }
+        return l;
+    }
+
+    private static int[] toInts(long[] v) {
+        int[] l = new int[v.length];
+        for (int i = 0; i < v.length; i++) {
+            l[i] = Math.toIntExact(v[i]);
+        }
+        return l;
+    }
+
+    /** Unchecked wrapper for callers in streams. */
+    static IntegerModel readUnchecked(Path dir) {
+        try {
+            return read(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,100 @@
+package io.shiftq.engine.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtSession;
+import io.shiftq.engine.data.ImageSet;
+import io.shiftq.engine.pipeline.PipelineRun;
+import io.shiftq.engine.pipeline.QuantizationEngine;
+import io.shiftq.engine.train.TrainingListener;
+import io.shiftq.schema.config.QuantizationConfig;
+import java.nio.FloatBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The whole pipeline on synthetic data, then the export: the integer executor (reading only the
+ * exported files) agrees with fake-quant on every prediction and every logit code; ONNX Runtime
+ * runs the QDQ export.
+ */
+class DeployEndToEndTest {
+
+    @TempDir
+    Path dir;
+
+    @ParameterizedTest
+    @ValueSource(strings = {"LeNet5", "ResNetSmall"})
+    void integerExecutorMatchesFakeQuantBitForBit(String model) throws Exception {
+        QuantizationConfig c = QuantizationConfig.parseYaml("""
+                model: {name: %s}
+                data: {dataset: Synthetic, batch_size: 64}
+                baseline: {epochs: 1, learning_rate: 0.003}
+                training: {epochs: 1, learning_rate: 0.0005}
+                ptq: {calibration_batches: 4}
+                """.formatted(model));
+        PipelineRun.Outcome out = new PipelineRun(new QuantizationEngine()).run("deploy-" + model, c, new TrainingListener() {
+        });
+        Deployment.Files files = Deployment.export(dir, out.ptq().network(), out.qat().weights(), out.finalPtq().plan());
+        for (Path p : files.all()) {
+            assertThat(Files.size(p)).as(p.toString()).isPositive();
+        }
+        ImageSet test = out.workload().data().test();
+        Agreement.Result r = Agreement.check(dir, out.ptq().network(), out.qat().weights(), out.finalPtq().plan(), test, 64);
+        System.out.println(model + " integer vs fake-quant: " + r.summary());
+        assertThat(r.images()).isEqualTo(test.size());
+        assertThat(r.fakeQuantAccuracy()).isEqualTo(out.finalPtq().accuracy());
+        assertThat(r.predictionMismatches()).isZero();
+        assertThat(r.logitMismatches()).isZero();
+        assertThat(r.integerAccuracy()).isEqualTo(r.fakeQuantAccuracy());
+
+        // ONNX Runtime on the QDQ export: predictions against fake-quant (half-to-even vs half-up rounding).
+        float[] logits = onnx(files.onnx(), test);
+        Agreement.FakeQuantRun fq = Agreement.fakeQuant(out.ptq().network(), out.qat().weights(), out.finalPtq().plan(),
+                test, 64, IntegerExecutor.load(dir).model().outputQuantizer().exponent());
+        int classes = logits.length / test.size();
+        int predDiff = 0;
+        int codeDiff = 0;
+        int correct = 0;
+        int outExp = IntegerExecutor.load(dir).model().outputQuantizer().exponent();
+        for (int k = 0; k < test.size(); k++) {
+            long[] codes = new long[classes];
+            for (int j = 0; j < classes; j++) {
+                codes[j] = (long) Math.rint(Math.scalb((double) logits[k * classes + j], outExp));
+            }
+            int p = IntegerExecutor.argmax(codes);
+            correct += p == test.labels()[k] ? 1 : 0;
+            predDiff += p != fq.predictions()[k] ? 1 : 0;
+            codeDiff += java.util.Arrays.equals(codes, fq.codes()[k]) ? 0 : 1;
+        }
+        double ortAcc = 100.0 * correct / test.size();
+        System.out.printf(Locale.ROOT, "%s onnxruntime QDQ: accuracy %.2f%% (fake-quant %.2f%%), prediction mismatches %d,"
+                + " images with differing logit codes %d of %d%n", model, ortAcc, r.fakeQuantAccuracy(), predDiff, codeDiff,
+                test.size());
+        assertThat(Math.abs(ortAcc - r.fakeQuantAccuracy())).isLessThanOrEqualTo(1.0);
+    }
+
+    static float[] onnx(Path model, ImageSet test) throws Exception {
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        try (OrtSession.SessionOptions o = new OrtSession.SessionOptions()) {
+            o.setIntraOpNumThreads(1);
+            try (OrtSession s = env.createSession(model.toString(), o);
+                    OnnxTensor x = OnnxTensor.createTensor(env, FloatBuffer.wrap(test.pixels()),
+                            new long[] {test.size(), test.channels(), test.height(), test.width()});
+                    OrtSession.Result r = s.run(Map.of("input", x))) {
+                float[][] v = (float[][]) r.get(0).getValue();
+                float[] flat = new float[v.length * v[0].length];
+                for (int i = 0; i < v.length; i++) {
+                    System.arraycopy(v[i], 0, flat, i * v[0].length, v[0].length);
+                }
+                return flat;
+            }
+        }
+    }
+}
