@@ -128,9 +128,10 @@ public final class Agreement {
             for (int b = 0; b < batches.count(); b++) {
                 try (NDScope scope = new NDScope()) {
                     scope.suppressNotUsedWarning();
-                    NDArray logits = model.forward(batches.images(manager, b), plan, null, false);
+                    NDArray images = batches.images(manager, b);
+                    NDArray logits = model.forward(images, plan, null, false).reshape(images.getShape().get(0), -1);
                     long[] arg = logits.argMax(1).toLongArray();
-                    float[] v = logits.reshape(arg.length, -1).toFloatArray();
+                    float[] v = logits.toFloatArray();
                     int classes = v.length / arg.length;
                     for (int i = 0; i < arg.length; i++) {
                         int k = b * batchSize + i;
