@@ -1,0 +1,224 @@
+package io.shiftq.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+import io.shiftq.cli.Main;
+import io.shiftq.engine.io.WeightFiles;
+import io.shiftq.engine.model.StateDict;
+import io.shiftq.engine.model.Tensor;
+import io.shiftq.schema.Json;
+import io.shiftq.schema.artifact.ArtifactStore;
+import io.shiftq.schema.event.ArtifactRef;
+import io.shiftq.schema.event.Topics;
+import io.shiftq.schema.report.QuantizationReport;
+import io.shiftq.schema.report.ShiftRecord;
+import io.shiftq.schema.report.TensorShift;
+import io.shiftq.testsupport.KafkaBroker;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The packaged services as separate processes on a real broker: the CLI submits a tiny job (LeNet5, synthetic
+ * data), watches it to its report, and the report is checked against the events and the stored model.
+ */
+class PipelineIT {
+
+    private static final List<String> SERVICES = List.of("calibration", "ptq", "qat", "final-ptq", "reporting");
+    private static final Path ROOT = Path.of(System.getProperty("shiftq.repo.root", "..")).toAbsolutePath().normalize();
+    private static final Path WORK = Path.of("target/e2e").toAbsolutePath();
+    private static final Path ARTIFACTS = WORK.resolve("artifacts");
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    private static final Map<String, Integer> PORTS = new LinkedHashMap<>();
+    private static final List<Process> PROCESSES = new ArrayList<>();
+    private static String bootstrap;
+
+    @BeforeAll
+    static void startServices() throws IOException {
+        List<String> missing = SERVICES.stream().map(PipelineIT::jarOf).filter(j -> !Files.isRegularFile(j))
+                .map(Path::toString).toList();
+        if (!missing.isEmpty()) {
+            fail("the end-to-end test launches the packaged services, and these jars are missing: " + missing
+                    + " -- build them first with `mvn -B -DskipTests install` from " + ROOT);
+        }
+        bootstrap = KafkaBroker.bootstrapServers();
+        KafkaBroker.createTopics(bootstrap, Topics.ALL, 2);
+        Files.createDirectories(WORK.resolve("logs"));
+        for (String service : SERVICES) {
+            int port = freePort();
+            PORTS.put(service, port);
+            ProcessBuilder pb = new ProcessBuilder("java", "-Dai.djl.offline=true", "-Dai.djl.default_engine=PyTorch",
+                    "-Xmx2g", "-jar", jarOf(service).toString())
+                    .redirectErrorStream(true)
+                    .redirectOutput(WORK.resolve("logs/" + service + ".log").toFile());
+            pb.environment().put("KAFKA_BOOTSTRAP_SERVERS", bootstrap);
+            pb.environment().put("SHIFTQ_ARTIFACTS_ROOT", ARTIFACTS.toString());
+            pb.environment().put("QUARKUS_HTTP_PORT", Integer.toString(port));
+            PROCESSES.add(pb.start());
+        }
+        for (int i = 0; i < SERVICES.size(); i++) {
+            String service = SERVICES.get(i);
+            Process process = PROCESSES.get(i);
+            Awaitility.await(service + " ready").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1))
+                    .until(() -> {
+                        if (!process.isAlive()) {
+                            fail(service + " exited during start-up; see " + WORK.resolve("logs/" + service + ".log"));
+                        }
+                        return ready(service);
+                    });
+        }
+    }
+
+    @AfterAll
+    static void stopServices() {
+        PROCESSES.forEach(Process::destroy);
+        for (Process p : PROCESSES) {
+            try {
+                if (!p.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    @Test
+    void aSubmittedJobEndsWithACompleteReport() throws Exception {
+        String jobId = "e2e-" + System.currentTimeMillis();
+        Path config = Path.of(PipelineIT.class.getResource("/tiny.yaml").toURI());
+        assertThat(cli("submit", config.toString(), "--job-id", jobId)).isEqualTo(Main.OK);
+        assertThat(cli("watch", jobId, "--timeout", "900")).as("watch ends with the report").isEqualTo(Main.OK);
+
+        // Every stage present, in pipeline order, each finishing after the one before.
+        HttpResponse<String> jobResponse = get("reporting", "/jobs/" + jobId);
+        assertThat(jobResponse.statusCode()).isEqualTo(200);
+        var job = Json.mapper().readTree(jobResponse.body());
+        assertThat(job.get("state").asText()).isEqualTo("REPORTED");
+        List<String> stages = new ArrayList<>();
+        String previousFinish = "";
+        for (var stage : job.get("stages")) {
+            stages.add(stage.get("stage").asText());
+            String finished = stage.get("finished_at").asText();
+            assertThat(finished).as("finish of " + stage.get("stage")).isGreaterThanOrEqualTo(previousFinish);
+            previousFinish = finished;
+        }
+        assertThat(stages).containsExactly("calibration", "ptq", "qat", "final_ptq");
+
+        HttpResponse<String> reportResponse = get("reporting", "/jobs/" + jobId + "/report");
+        assertThat(reportResponse.statusCode()).isEqualTo(200);
+        QuantizationReport report = Json.read(reportResponse.body(), QuantizationReport.class);
+        assertThat(Files.readString(ARTIFACTS.resolve(jobId).resolve("report.json"))).isEqualTo(reportResponse.body());
+        assertThat(report.pipelineSteps()).isEqualTo(QuantizationReport.PIPELINE_STEPS);
+        assertThat(report.stageTimingsMs()).containsOnlyKeys("calibration", "ptq", "qat", "final_ptq");
+
+        // Accuracies are percentages, and a trained baseline beats chance (10 classes).
+        for (Double accuracy : List.of(report.initialAccuracy(), report.ptqAccuracy(), report.qatBestAccuracy(),
+                report.finalAccuracy())) {
+            assertThat(accuracy).isBetween(0.0, 100.0);
+        }
+        assertThat(report.initialAccuracy()).isGreaterThan(10.0);
+
+        // One shift record per quantized layer of the stored model, with exponents that fit its weights.
+        StateDict model = storedModel(report);
+        Set<String> weightedLayers = new TreeSet<>();
+        model.tensors().keySet().stream().filter(k -> k.endsWith(".weight"))
+                .forEach(k -> weightedLayers.add(k.substring(0, k.length() - ".weight".length())));
+        List<String> recorded = report.shiftRecords().stream().map(ShiftRecord::layer)
+                .filter(weightedLayers::contains).toList();
+        assertThat(new TreeSet<>(recorded)).isEqualTo(weightedLayers);
+        assertThat(recorded).doesNotHaveDuplicates();
+        for (ShiftRecord record : report.shiftRecords()) {
+            if (record.weight() != null) {
+                assertFitsExponents(record.weight(), model.get(record.layer() + ".weight"));
+                assertThat(record.input()).as(record.layer() + " input").isNotNull();
+                assertThat(record.output()).as(record.layer() + " output").isNotNull();
+                assertThat(report.finalQuantizationDetails()).containsKey(record.layer() + ".weight");
+            }
+        }
+    }
+
+    /**
+     * The stored weights, scaled by 2^n with the recorded exponent n of their channel, land on integers inside
+     * the bitwidth's range: the model holds exactly the values the shift records describe.
+     */
+    private static void assertFitsExponents(TensorShift shift, Tensor weights) {
+        int channels = weights.channels();
+        long low = shift.signed() ? -(1L << (shift.bitwidth() - 1)) : 0;
+        long high = shift.signed() ? (1L << (shift.bitwidth() - 1)) - 1 : (1L << shift.bitwidth()) - 1;
+        for (int c = 0; c < channels; c++) {
+            int n = shift.channelExponents().isEmpty() ? shift.exponent() : shift.channelExponents().get(c);
+            for (float w : weights.channel(c)) {
+                double q = w * Math.pow(2, n);
+                assertThat(Math.abs(q - Math.rint(q))).as(shift.tensor() + " channel " + c + " value " + w
+                        + " * 2^" + n + " is an integer").isLessThan(1e-3);
+                assertThat(Math.rint(q)).as(shift.tensor() + " in range").isBetween((double) low, (double) high);
+            }
+        }
+    }
+
+    private static StateDict storedModel(QuantizationReport report) {
+        for (String name : List.of("final_ptq.model", "qat.model")) {
+            ArtifactRef ref = report.artifacts().get(name);
+            if (ref != null) {
+                return WeightFiles.load(new ArtifactStore(ARTIFACTS).resolve(ref));
+            }
+        }
+        throw new AssertionError("the report names no stored model; artifacts: " + report.artifacts().keySet());
+    }
+
+    private static int cli(String... args) {
+        List<String> all = new ArrayList<>(List.of("--bootstrap", bootstrap));
+        all.addAll(List.of(args));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        int code = Main.run(all.toArray(String[]::new), Map.of(), new PrintStream(out, true, StandardCharsets.UTF_8),
+                System.err);
+        System.out.print(out.toString(StandardCharsets.UTF_8));
+        return code;
+    }
+
+    private static HttpResponse<String> get(String service, String path) throws IOException, InterruptedException {
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + PORTS.get(service) + path))
+                .timeout(Duration.ofSeconds(10)).build();
+        return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static boolean ready(String service) throws InterruptedException {
+        try {
+            return get(service, "/q/health/ready").statusCode() == 200;
+        } catch (IOException notListeningYet) {
+            return false;
+        }
+    }
+
+    private static Path jarOf(String service) {
+        return ROOT.resolve("services").resolve(service).resolve("target/quarkus-app/quarkus-run.jar");
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+}
