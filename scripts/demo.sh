@@ -14,6 +14,7 @@
 #   SHIFTQ_ARTIFACTS_ROOT   the artifact store (default <repo>/.shiftq/artifacts)
 #   SHIFTQ_DEMO_TIMEOUT     seconds to wait for the report (default 1800)
 #   SHIFTQ_KEEP_RUNNING=1   leave the broker and services running at the end (stop them with Ctrl-C later)
+#   SHIFTQ_PORT_BASE        HTTP ports: reporting on this one, the stages on the next four (default 8080)
 #   KAFKA_PORT              broker port (default 9092), as in scripts/kafka.sh
 set -euo pipefail
 
@@ -29,7 +30,9 @@ TIMEOUT="${SHIFTQ_DEMO_TIMEOUT:-1800}"
 DATASET_DIR=/usr/share/datasets/fashion-mnist
 CLI_JAR="$REPO_ROOT/cli/target/shiftq-cli.jar"
 # name:port, in pipeline order; every service answers /q/health/ready on its port.
-SERVICES=(calibration:8081 ptq:8082 qat:8083 final-ptq:8084 reporting:8080)
+PORT_BASE="${SHIFTQ_PORT_BASE:-8080}"
+SERVICES=(calibration:$((PORT_BASE + 1)) ptq:$((PORT_BASE + 2)) qat:$((PORT_BASE + 3)) final-ptq:$((PORT_BASE + 4))
+  reporting:"$PORT_BASE")
 # DJL never reaches for the network (ARCHITECTURE.md): libtorch comes from the pytorch-native-cpu jar.
 STAGE_JAVA_OPTS="${SHIFTQ_STAGE_JAVA_OPTS:--Dai.djl.offline=true -Dai.djl.default_engine=PyTorch -Xmx3g}"
 REPORTING_JAVA_OPTS="${SHIFTQ_REPORTING_JAVA_OPTS:--Xmx512m}"
@@ -135,8 +138,8 @@ started=$(date +%s)
 JOB_ID="$(cli submit "$CONFIG")"
 say "submitted $CONFIG as job $JOB_ID"
 if ! cli watch "$JOB_ID" --timeout "$TIMEOUT"; then
-  die "job $JOB_ID did not end with a report; logs in $LOG_DIR, state at http://127.0.0.1:8080/jobs/$JOB_ID"
+  die "job $JOB_ID did not end with a report; logs in $LOG_DIR, state at http://127.0.0.1:$PORT_BASE/jobs/$JOB_ID"
 fi
 say "job $JOB_ID done in $(( $(date +%s) - started )) s"
 say "report file: $ARTIFACTS/$JOB_ID/report.json"
-say "over REST:   http://127.0.0.1:8080/jobs/$JOB_ID/report (while the services run)"
+say "over REST:   http://127.0.0.1:$PORT_BASE/jobs/$JOB_ID/report (while the services run)"
