@@ -1,0 +1,59 @@
+package io.shiftq.calibration;
+
+import io.shiftq.engine.pipeline.QuantizationEngine;
+import io.shiftq.engine.pipeline.StepResults;
+import io.shiftq.engine.pipeline.Workload;
+import io.shiftq.schema.event.QuantizationRequested;
+import io.shiftq.schema.event.Stage;
+import io.shiftq.schema.event.StageCompleted;
+import io.shiftq.schema.event.Topics;
+import io.shiftq.service.Channels;
+import io.shiftq.service.Completion;
+import io.shiftq.service.JobArtifacts;
+import io.shiftq.service.StageRunner;
+import io.smallrye.reactive.messaging.annotations.Blocking;
+import io.smallrye.reactive.messaging.kafka.Record;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Emitter;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+
+/** shiftq.requests (variant custom) -> FP32 baseline and activation statistics -> shiftq.calibration.done. */
+@ApplicationScoped
+public class CalibrationProcessor {
+
+    /** Incoming channel of {@code shiftq.requests}. */
+    public static final String REQUESTS = "requests";
+    /** Outgoing channel of {@code shiftq.calibration.done}. */
+    public static final String DONE = "calibration-done";
+
+    private final StageRunner stages;
+    private final Emitter<String> done;
+
+    CalibrationProcessor(StageRunner stages, @Channel(DONE) Emitter<String> done) {
+        this.stages = stages;
+        this.done = done;
+    }
+
+    /** Runs calibration for one request record. */
+    @Incoming(REQUESTS)
+    @Blocking(value = Channels.WORKER_POOL, ordered = false)
+    public void onRequest(Record<String, String> request) {
+        stages.run(Stage.CALIBRATION, Topics.REQUESTS, request, QuantizationRequested.class, this::calibrate, done);
+    }
+
+    StageCompleted calibrate(QuantizationRequested request) {
+        Completion completion = Completion.start(request.jobId(), request.variant(), request.config(), Stage.CALIBRATION);
+        Workload workload = Workload.load(request.config());
+        QuantizationEngine engine = stages.engine();
+        StepResults.Baseline fp32 = engine.baseline(workload, stages.events().reporter(request, Stage.CALIBRATION));
+        stages.events().step(request, Stage.CALIBRATION, 90, "collecting activation statistics");
+        var stats = ActivationSummary.of(engine.activationStats(workload, fp32.weights()));
+        JobArtifacts files = stages.artifacts();
+        return completion.accuracy(fp32.accuracy()).epochs(fp32.epochs())
+                .metric("fp32_accuracy", fp32.accuracy())
+                .artifact("fp32_weights", files.putWeights(request.jobId(), "fp32_weights.npz", fp32.weights()))
+                .artifact("activation_stats", files.putJson(request.jobId(), "activation_stats.json", stats))
+                .build();
+    }
+}

@@ -1,0 +1,77 @@
+package io.shiftq.finalptq;
+
+import static io.shiftq.service.testing.StageFixtures.completed;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.junit.QuarkusTest;
+import io.shiftq.engine.pipeline.QuantizationEngine;
+import io.shiftq.schema.config.QuantizationConfig;
+import io.shiftq.schema.event.Stage;
+import io.shiftq.schema.event.StageCompleted;
+import io.shiftq.schema.event.StageStatus;
+import io.shiftq.schema.report.ShiftRecord;
+import io.shiftq.service.Channels;
+import io.shiftq.service.JobArtifacts;
+import io.shiftq.service.testing.InMemoryChannels;
+import io.shiftq.service.testing.StageFixtures;
+import io.smallrye.reactive.messaging.kafka.Record;
+import io.smallrye.reactive.messaging.memory.InMemoryConnector;
+import io.smallrye.reactive.messaging.memory.InMemorySink;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import org.eclipse.microprofile.reactive.messaging.spi.Connector;
+import org.junit.jupiter.api.Test;
+
+/** Step 3 on the in-memory connector: full shift records and model size, or SKIPPED when final_ptq is off. */
+@QuarkusTest
+@QuarkusTestResource(value = InMemoryChannels.class, restrictToAnnotatedClass = true, initArgs = {
+        @ResourceArg(name = "incoming", value = FinalPtqProcessor.QAT_DONE),
+        @ResourceArg(name = "outgoing", value = FinalPtqProcessor.DONE + "," + Channels.PROGRESS + "," + Channels.FAILURES)})
+class FinalPtqProcessorTest {
+
+    @Inject
+    @Connector("smallrye-in-memory")
+    InMemoryConnector connector;
+    @Inject
+    QuantizationEngine engine;
+    @Inject
+    JobArtifacts artifacts;
+
+    @Test
+    void everyLayerGetsInputOutputShiftsAndTheModelShrinks() {
+        String job = StageFixtures.jobId("final");
+        StageCompleted done = run(job, StageFixtures.config("baseline: {epochs: 1}"));
+
+        assertThat(done.stage()).isEqualTo(Stage.FINAL_PTQ);
+        assertThat(done.status()).isEqualTo(StageStatus.COMPLETED);
+        assertThat(done.accuracy()).isBetween(0.0, 100.0);
+        assertThat(done.shiftRecords()).hasSize(5).allSatisfy(r -> {
+            assertThat(r.shiftCut()).isEqualTo(r.weight().exponent() + r.input().exponent() - r.output().exponent());
+            assertThat(r.bias().provisional()).isFalse();
+        });
+        assertThat(done.metrics()).containsKeys("float32_bytes", "quantized_bytes", "compression");
+        assertThat(done.metrics().get("compression")).isGreaterThan(3.0);
+    }
+
+    @Test
+    void finalPtqOffIsSkippedWithTheWeightOnlyRecords() {
+        String job = StageFixtures.jobId("final-off");
+        StageCompleted done = run(job, StageFixtures.config("baseline: {epochs: 0}\npipeline: {final_ptq: false}"));
+
+        assertThat(done.status()).isEqualTo(StageStatus.SKIPPED);
+        assertThat(done.accuracy()).isNotNull();
+        assertThat(done.shiftRecords()).hasSize(5).extracting(ShiftRecord::layer).startsWith("features.0");
+    }
+
+    private StageCompleted run(String job, QuantizationConfig config) {
+        StageCompleted ptq = StageFixtures.ptqDone(engine, artifacts, StageFixtures.calibrated(engine, artifacts, job, config));
+        StageCompleted qat = StageFixtures.qatSkipped(engine, artifacts, ptq);
+        InMemorySink<String> done = connector.sink(FinalPtqProcessor.DONE);
+        connector.<Record<String, String>>source(FinalPtqProcessor.QAT_DONE).send(StageFixtures.record(qat));
+        await().atMost(Duration.ofSeconds(60)).until(() -> !completed(done, job).isEmpty());
+        return completed(done, job).get(0);
+    }
+}

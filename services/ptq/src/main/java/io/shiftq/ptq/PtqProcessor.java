@@ -1,0 +1,51 @@
+package io.shiftq.ptq;
+
+import io.shiftq.engine.pipeline.StepResults;
+import io.shiftq.engine.pipeline.Workload;
+import io.shiftq.schema.event.Stage;
+import io.shiftq.schema.event.StageCompleted;
+import io.shiftq.schema.event.Topics;
+import io.shiftq.service.Channels;
+import io.shiftq.service.Completion;
+import io.shiftq.service.JobArtifacts;
+import io.shiftq.service.StageRunner;
+import io.smallrye.reactive.messaging.annotations.Blocking;
+import io.smallrye.reactive.messaging.kafka.Record;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Emitter;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+
+/** shiftq.calibration.done -> step 1, power-of-two weights and biases -> shiftq.ptq.done. */
+@ApplicationScoped
+public class PtqProcessor {
+
+    /** Incoming channel of {@code shiftq.calibration.done}. */
+    public static final String CALIBRATED = "calibration-done";
+    /** Outgoing channel of {@code shiftq.ptq.done}. */
+    public static final String DONE = "ptq-done";
+
+    private final StageRunner stages;
+    private final Emitter<String> done;
+
+    PtqProcessor(StageRunner stages, @Channel(DONE) Emitter<String> done) {
+        this.stages = stages;
+        this.done = done;
+    }
+
+    /** Runs step 1 for one calibrated job. */
+    @Incoming(CALIBRATED)
+    @Blocking(value = Channels.WORKER_POOL, ordered = false)
+    public void onCalibrated(Record<String, String> calibrated) {
+        stages.run(Stage.PTQ, Topics.CALIBRATION_DONE, calibrated, StageCompleted.class, this::ptq, done);
+    }
+
+    StageCompleted ptq(StageCompleted calibrated) {
+        Completion completion = Completion.after(calibrated, Stage.PTQ);
+        JobArtifacts files = stages.artifacts();
+        StepResults.Ptq ptq = stages.engine().ptq(Workload.load(calibrated.config()), files.weights(calibrated, "fp32_weights"));
+        return completion.accuracy(ptq.accuracy()).shiftRecords(ptq.records())
+                .artifact("folded_weights", files.putWeights(calibrated.jobId(), "folded_weights.npz", ptq.weights()))
+                .build();
+    }
+}

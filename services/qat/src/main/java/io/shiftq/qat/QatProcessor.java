@@ -1,0 +1,61 @@
+package io.shiftq.qat;
+
+import io.shiftq.engine.pipeline.StepResults;
+import io.shiftq.engine.pipeline.Workload;
+import io.shiftq.schema.event.ArtifactRef;
+import io.shiftq.schema.event.Stage;
+import io.shiftq.schema.event.StageCompleted;
+import io.shiftq.schema.event.Topics;
+import io.shiftq.service.Channels;
+import io.shiftq.service.Completion;
+import io.shiftq.service.JobArtifacts;
+import io.shiftq.service.StageRunner;
+import io.smallrye.reactive.messaging.annotations.Blocking;
+import io.smallrye.reactive.messaging.kafka.Record;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Emitter;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+
+/** shiftq.ptq.done -> step 2, weight-only QAT with progress and a checkpoint per epoch -> shiftq.qat.done. */
+@ApplicationScoped
+public class QatProcessor {
+
+    /** Incoming channel of {@code shiftq.ptq.done}. */
+    public static final String PTQ_DONE = "ptq-done";
+    /** Outgoing channel of {@code shiftq.qat.done}. */
+    public static final String DONE = "qat-done";
+
+    private final StageRunner stages;
+    private final Emitter<String> done;
+
+    QatProcessor(StageRunner stages, @Channel(DONE) Emitter<String> done) {
+        this.stages = stages;
+        this.done = done;
+    }
+
+    /** Runs step 2 for one job after PTQ. */
+    @Incoming(PTQ_DONE)
+    @Blocking(value = Channels.WORKER_POOL, ordered = false)
+    public void onPtq(Record<String, String> ptqDone) {
+        stages.run(Stage.QAT, Topics.PTQ_DONE, ptqDone, StageCompleted.class, this::qat, done);
+    }
+
+    StageCompleted qat(StageCompleted ptq) {
+        Completion completion = Completion.after(ptq, Stage.QAT);
+        Workload workload = Workload.load(ptq.config());
+        JobArtifacts files = stages.artifacts();
+        Map<String, ArtifactRef> checkpoints = new LinkedHashMap<>();
+        var listener = stages.events().reporter(ptq, Stage.QAT).withCheckpoints((epoch, weights) ->
+                checkpoints.put("qat_epoch_" + epoch, files.putWeights(ptq.jobId(), "qat_epoch_" + epoch + ".npz", weights)));
+        StepResults.Qat qat = stages.engine().qat(workload, workload.foldedNetwork(), files.weights(ptq, "folded_weights"),
+                listener);
+        return completion.skipped(qat.skipped()).accuracy(qat.bestAccuracy()).epochs(qat.epochs())
+                .shiftRecords(qat.records()).metric("best_epoch", qat.bestEpoch())
+                .artifact("qat_weights", files.putWeights(ptq.jobId(), "qat_weights.npz", qat.weights()))
+                .artifacts(checkpoints)
+                .build();
+    }
+}

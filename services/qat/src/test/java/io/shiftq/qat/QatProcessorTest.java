@@ -1,0 +1,79 @@
+package io.shiftq.qat;
+
+import static io.shiftq.service.testing.StageFixtures.completed;
+import static io.shiftq.service.testing.StageFixtures.progress;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.junit.QuarkusTest;
+import io.shiftq.engine.pipeline.QuantizationEngine;
+import io.shiftq.schema.config.QuantizationConfig;
+import io.shiftq.schema.event.Stage;
+import io.shiftq.schema.event.StageCompleted;
+import io.shiftq.schema.event.StageProgress;
+import io.shiftq.schema.event.StageStatus;
+import io.shiftq.service.Channels;
+import io.shiftq.service.JobArtifacts;
+import io.shiftq.service.testing.InMemoryChannels;
+import io.shiftq.service.testing.StageFixtures;
+import io.smallrye.reactive.messaging.kafka.Record;
+import io.smallrye.reactive.messaging.memory.InMemoryConnector;
+import io.smallrye.reactive.messaging.memory.InMemorySink;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import org.eclipse.microprofile.reactive.messaging.spi.Connector;
+import org.junit.jupiter.api.Test;
+
+/** Step 2 on the in-memory connector: per-batch and per-epoch progress, checkpoints, SKIPPED with 0 epochs. */
+@QuarkusTest
+@QuarkusTestResource(value = InMemoryChannels.class, restrictToAnnotatedClass = true, initArgs = {
+        @ResourceArg(name = "incoming", value = QatProcessor.PTQ_DONE),
+        @ResourceArg(name = "outgoing", value = QatProcessor.DONE + "," + Channels.PROGRESS + "," + Channels.FAILURES)})
+class QatProcessorTest {
+
+    @Inject
+    @Connector("smallrye-in-memory")
+    InMemoryConnector connector;
+    @Inject
+    QuantizationEngine engine;
+    @Inject
+    JobArtifacts artifacts;
+
+    @Test
+    void twoEpochsReportProgressAndStoreACheckpointPerEpoch() {
+        String job = StageFixtures.jobId("qat");
+        StageCompleted done = run(job, StageFixtures.config("baseline: {epochs: 0}\ntraining: {epochs: 2}"));
+
+        assertThat(done.stage()).isEqualTo(Stage.QAT);
+        assertThat(done.status()).isEqualTo(StageStatus.COMPLETED);
+        assertThat(done.epochs()).hasSize(2);
+        assertThat(done.accuracy()).isEqualTo(done.epochs().stream().mapToDouble(e -> e.testAccuracy()).max().orElseThrow());
+        assertThat(done.artifacts()).containsOnlyKeys("qat_weights", "qat_epoch_1", "qat_epoch_2");
+        assertThat(done.shiftRecords()).hasSize(5);
+        var events = progress(connector.sink(Channels.PROGRESS), job);
+        assertThat(events).filteredOn(p -> p.batch() != null && p.loss() != null).isNotEmpty();
+        assertThat(events).filteredOn(p -> p.message().contains("done")).extracting(StageProgress::epoch).containsExactly(1, 2);
+        assertThat(events).allSatisfy(p -> assertThat(p.etaSeconds()).isNotNull());
+    }
+
+    @Test
+    void zeroEpochsIsSkippedWithTheFoldedWeights() {
+        String job = StageFixtures.jobId("qat0");
+        StageCompleted done = run(job, StageFixtures.config("baseline: {epochs: 0}\ntraining: {epochs: 0}"));
+
+        assertThat(done.status()).isEqualTo(StageStatus.SKIPPED);
+        assertThat(done.epochs()).isEmpty();
+        assertThat(done.artifacts()).containsOnlyKeys("qat_weights");
+        assertThat(done.shiftRecords()).hasSize(5);
+    }
+
+    private StageCompleted run(String job, QuantizationConfig config) {
+        StageCompleted ptq = StageFixtures.ptqDone(engine, artifacts, StageFixtures.calibrated(engine, artifacts, job, config));
+        InMemorySink<String> done = connector.sink(QatProcessor.DONE);
+        connector.<Record<String, String>>source(QatProcessor.PTQ_DONE).send(StageFixtures.record(ptq));
+        await().atMost(Duration.ofSeconds(90)).until(() -> !completed(done, job).isEmpty());
+        return completed(done, job).get(0);
+    }
+}
