@@ -34,6 +34,17 @@ public final class EngineSetup {
         started = true;
     }
 
+    /**
+     * Turns PyTorch's gradient mode off on the calling thread. Grad mode is per thread and on by
+     * default in a new native thread (a Quarkus worker, say); DJL's GradientCollector restores the
+     * mode it found, so without this, in-place optimizer updates fail ("a leaf Variable that
+     * requires grad is being used in an in-place operation") and evaluation builds useless graphs.
+     */
+    public static void noGradOnThisThread() {
+        start();
+        ai.djl.pytorch.jni.JniUtils.setGradMode(false);
+    }
+
     private static String setting(String name, String fallback) {
         String v = System.getProperty(name, System.getenv(name));
         return v == null || v.isBlank() ? fallback : v.trim();

@@ -31,7 +31,8 @@ public final class LocalRun {
         QuantizationConfig config = QuantizationConfig.load(Path.of(args[0]));
         Path out = Files.createDirectories(Path.of(args[1]));
         String jobId = args.length > 2 ? args[2] : "local";
-        PipelineRun.Outcome o = new PipelineRun(new QuantizationEngine()).run(jobId, config, new Printer());
+        PipelineRun.Outcome o = new PipelineRun(new QuantizationEngine()).run(jobId, config, new Printer(),
+                out.resolve("deploy"));
         QuantizationReport r = o.report();
         Files.write(out.resolve("report.json"), Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(r));
         WeightFiles.save(o.qat().weights(), out.resolve("qat_folded_weights.npz"));
@@ -41,6 +42,9 @@ public final class LocalRun {
         System.out.printf(Locale.ROOT, "initial %.2f  ptq %.2f  qat_best %.2f  final %.2f  (%s)%n",
                 r.initialAccuracy(), r.ptqAccuracy(), r.qatBestAccuracy(), r.finalAccuracy(), out.resolve("report.json"));
         System.out.println("timings_ms " + r.stageTimingsMs());
+        if (r.integerCheck() != null) {
+            System.out.println("integer executor vs fake-quant: " + r.integerCheck() + " (files in " + out.resolve("deploy") + ")");
+        }
     }
 
     /** Prints one line per 50 batches and per epoch. */

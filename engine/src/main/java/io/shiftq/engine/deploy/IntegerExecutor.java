@@ -186,34 +186,50 @@ public final class IntegerExecutor {
         int p = w.padding();
         int[] wt = w.weight();
         long[] out = new long[outC * oh * ow];
+        long[] acc = new long[oh * ow];
+        // Accumulate plane by plane: one weight times a contiguous run of input pixels, so the
+        // inner loop has no branches and the JIT can vectorize it.
         for (int oc = 0; oc < outC; oc++) {
-            long b = w.bias() == null ? 0 : w.bias()[oc];
-            int cut = w.shiftCut()[oc];
-            for (int oy = 0; oy < oh; oy++) {
-                for (int ox = 0; ox < ow; ox++) {
-                    long acc = b;
-                    for (int ic = 0; ic < inC; ic++) {
-                        int wBase = ((oc * inC) + ic) * k * k;
-                        int xBase = ic * h * wd;
-                        for (int ky = 0; ky < k; ky++) {
-                            int iy = oy * s - p + ky;
-                            if (iy < 0 || iy >= h) {
-                                continue;
-                            }
-                            for (int kx = 0; kx < k; kx++) {
-                                int ix = ox * s - p + kx;
-                                if (ix < 0 || ix >= wd) {
-                                    continue;
-                                }
-                                acc += (long) wt[wBase + ky * k + kx] * x[xBase + iy * wd + ix];
-                            }
+            java.util.Arrays.fill(acc, w.bias() == null ? 0 : w.bias()[oc]);
+            for (int ic = 0; ic < inC; ic++) {
+                int wBase = ((oc * inC) + ic) * k * k;
+                int xBase = ic * h * wd;
+                for (int ky = 0; ky < k; ky++) {
+                    for (int kx = 0; kx < k; kx++) {
+                        long wv = wt[wBase + ky * k + kx];
+                        if (wv != 0) {
+                            accumulate(acc, x, wv, xBase, ky, kx, h, wd, oh, ow, s, p);
                         }
                     }
-                    out[(oc * oh + oy) * ow + ox] = requantize(acc, cut, w.fusedRelu(), w.output());
                 }
+            }
+            int cut = w.shiftCut()[oc];
+            for (int i = 0; i < acc.length; i++) {
+                out[oc * oh * ow + i] = requantize(acc[i], cut, w.fusedRelu(), w.output());
             }
         }
         return out;
+    }
+
+    private static void accumulate(long[] acc, long[] x, long wv, int xBase, int ky, int kx, int h, int wd, int oh,
+            int ow, int s, int p) {
+        int oxFrom = Math.max(0, ceilDiv(p - kx, s));
+        int oxTo = Math.min(ow - 1, Math.floorDiv(wd - 1 + p - kx, s));
+        for (int oy = 0; oy < oh; oy++) {
+            int iy = oy * s - p + ky;
+            if (iy < 0 || iy >= h) {
+                continue;
+            }
+            int row = xBase + iy * wd - p + kx;
+            int accRow = oy * ow;
+            for (int ox = oxFrom; ox <= oxTo; ox++) {
+                acc[accRow + ox] += wv * x[row + ox * s];
+            }
+        }
+    }
+
+    private static int ceilDiv(int a, int b) {
+        return -Math.floorDiv(-a, b);
     }
 
     private long[] linear(Weighted w, long[] x) {

@@ -3,6 +3,10 @@ package io.shiftq.engine.pipeline;
 import ai.djl.ndarray.NDManager;
 import io.shiftq.engine.EngineSetup;
 import io.shiftq.engine.data.ImageSet;
+import io.shiftq.engine.deploy.Agreement;
+import io.shiftq.engine.deploy.Deployment;
+import io.shiftq.schema.report.IntegerCheck;
+import io.shiftq.schema.report.ShiftRecord;
 import io.shiftq.engine.io.WeightFiles;
 import io.shiftq.engine.model.BatchNormFolding;
 import io.shiftq.engine.model.Network;
@@ -117,6 +121,29 @@ public final class QuantizationEngine {
         QuantPlan plan = policy.fullPlan(folded, weights, stats);
         return new StepResults.FinalPtq(plan, accuracy(w, folded, weights, plan),
                 ShiftRecords.of(folded, plan, weights, stats, false), stats, ShiftRecords.size(folded, weights, plan), false);
+    }
+
+    /**
+     * Exports the fully quantized model (integer weights.npz, model.json, C header, AIMET
+     * encodings, ONNX QDQ) into dir, then runs the integer executor on those files alone over the
+     * test set (limited by ptq.max_eval_batches) and compares it with fake-quant image by image.
+     */
+    public StepResults.Deployed deploy(Workload w, Network folded, StateDict weights, QuantPlan plan, Path dir) {
+        try {
+            Deployment.Files files = Deployment.export(dir, folded, weights, plan);
+            int batch = w.config().data().batchSize();
+            int max = w.config().ptq().maxEvalBatches();
+            ImageSet test = max <= 0 ? w.data().test() : w.data().test().limit(max * batch);
+            Agreement.Result r = Agreement.check(dir, folded, weights, plan, test, batch);
+            return new StepResults.Deployed(files, new IntegerCheck(r.images(), round(r.integerAccuracy()),
+                    round(r.fakeQuantAccuracy()), r.predictionMismatches(), r.logitMismatches(), ShiftRecord.HALF_UP));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot write the deployment files to " + dir, e);
+        }
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 100) / 100.0;
     }
 
     /** Accuracy of a model under a plan on the job's test set (limited by ptq.max_eval_batches). */

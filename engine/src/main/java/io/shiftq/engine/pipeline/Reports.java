@@ -27,7 +27,7 @@ public final class Reports {
         return new QuantizationReport(EventTypes.SCHEMA_VERSION, jobId, variant, QuantizationReport.QUANTIZATION_TYPE,
                 QuantizationReport.PIPELINE_STEPS, config.quantization(), ShiftRecords.details(records),
                 round(initialAccuracy), round(ptqAccuracy), round(qatBestAccuracy), round(finalAccuracy),
-                round(finalAccuracy - initialAccuracy), records, size, qatEpochs, timings, artifacts);
+                round(finalAccuracy - initialAccuracy), records, size, qatEpochs, timings, artifacts, null);
     }
 
     private static double round(double v) {

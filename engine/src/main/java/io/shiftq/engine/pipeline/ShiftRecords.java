@@ -46,10 +46,16 @@ public final class ShiftRecords {
             }
             TensorShift in = shift(n + ".input", lq.input(), sample(stats, n + ".input"));
             TensorShift out = shift(n + ".output", lq.output(), sample(stats, n + ".output"));
-            String producer = network.producerOf(i, 0);
-            Integer previous = producer == null || plan.get(producer) == null || plan.get(producer).output() == null
-                    ? null : plan.get(producer).output().exponent();
-            records.add(ShiftRecord.derive(n, opType(layer), w, b, in, out, previous, ShiftRecord.HALF_UP));
+            if (layer instanceof Layer.Add) {
+                if (in != null) {
+                    records.add(ShiftRecord.deriveAdd(n, in, out,
+                            List.of(outputExponent(plan, network.producerOf(i, 0)), outputExponent(plan, network.producerOf(i, 1))),
+                            ShiftRecord.HALF_UP));
+                }
+                continue;
+            }
+            records.add(ShiftRecord.derive(n, opType(layer), w, b, in, out,
+                    outputExponent(plan, network.producerOf(i, 0)), ShiftRecord.HALF_UP));
         }
         return records;
     }
@@ -112,6 +118,11 @@ public final class ShiftRecords {
             noise += d * d;
         }
         return round2(noise == 0 ? 200 : 10 * Math.log10(signal / noise));
+    }
+
+    private static Integer outputExponent(QuantPlan plan, String producer) {
+        LayerQuant lq = producer == null ? null : plan.get(producer);
+        return lq == null || lq.output() == null ? null : lq.output().exponent();
     }
 
     private static double round2(double v) {

@@ -65,4 +65,13 @@ public final class StepResults {
     public record FinalPtq(QuantPlan plan, double accuracy, List<ShiftRecord> records, Map<String, ActivationStats> stats,
             ModelSize size, boolean skipped) {
     }
+
+    /**
+     * The deployment files of step 3 and the integer executor's agreement with fake-quant.
+     *
+     * @param files everything written for hardware and tools
+     * @param check integer executor against fake-quant on the test set
+     */
+    public record Deployed(io.shiftq.engine.deploy.Deployment.Files files, io.shiftq.schema.report.IntegerCheck check) {
+    }
 }

@@ -26,6 +26,7 @@ public final class Evaluation {
 
     /** The predicted class of each image in order, over the first maxBatches batches (0 = all). */
     public static int[] predictions(LiveModel model, ImageSet set, QuantPlan plan, int batchSize, int maxBatches) {
+        io.shiftq.engine.EngineSetup.noGradOnThisThread();
         Batches batches = Batches.inOrder(set, batchSize, maxBatches);
         int[] out = new int[batches.images()];
         NDManager manager = NDManager.newBaseManager();
@@ -47,6 +48,7 @@ public final class Evaluation {
     /** Runs calibration batches (in order) through the model so the observer sees every activation. */
     public static void calibrate(LiveModel model, ImageSet set, QuantPlan plan, int batchSize, int batches,
             ActivationObserver observer) {
+        io.shiftq.engine.EngineSetup.noGradOnThisThread();
         Batches b = Batches.inOrder(set, batchSize, batches);
         try (NDManager manager = NDManager.newBaseManager()) {
             for (int k = 0; k < b.count(); k++) {

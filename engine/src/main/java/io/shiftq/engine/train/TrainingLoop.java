@@ -66,6 +66,7 @@ public final class TrainingLoop {
      */
     public Result run(LiveModel model, ImageSet train, ImageSet test, Function<LiveModel, QuantPlan> planFor,
             TrainingListener listener) {
+        io.shiftq.engine.EngineSetup.noGradOnThisThread();
         List<EpochResult> results = new ArrayList<>();
         StateDict best = model.stateDict();
         double bestAcc = -1;

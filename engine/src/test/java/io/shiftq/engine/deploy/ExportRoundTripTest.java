@@ -66,8 +66,11 @@ class ExportRoundTripTest {
             assertThat(a.get(n + ".input_exponent").longs()).containsExactly(r.input().exponent());
             assertThat(a.get(n + ".output_exponent").longs()).containsExactly(r.output().exponent());
             if (r.weight() == null) { // residual add
-                assertThat(a.get(n + ".align_shift").longs()[0]).isEqualTo((long) r.inputAlignShift());
-                assertThat(a.get(n + ".shift_cut").longs()).containsExactly(r.input().exponent() - r.output().exponent());
+                // the npz stores target minus source exponent (a left shift when positive); the record
+                // stores the right shift each add input takes
+                assertThat(a.get(n + ".align_shift").longs())
+                        .containsExactly(-r.addInputShifts().get(0), -r.addInputShifts().get(1));
+                assertThat(a.get(n + ".shift_cut").longs()).containsExactly(r.shiftCut());
                 continue;
             }
             TensorQuant wq = lq.weight();
@@ -128,8 +131,9 @@ class ExportRoundTripTest {
             assertThat(defines.get(p + "_OUTPUT_EXPONENT")).isEqualTo((long) r.output().exponent());
             if (r.weight() == null) {
                 assertThat(defines.get(p + "_ALIGN_EXPONENT")).isEqualTo((long) r.input().exponent());
-                assertThat(defines.get(p + "_ALIGN_SHIFT_0")).isEqualTo((long) r.inputAlignShift());
-                assertThat(defines.get(p + "_SHIFT_CUT")).isEqualTo((long) r.input().exponent() - r.output().exponent());
+                assertThat(defines.get(p + "_ALIGN_SHIFT_0")).isEqualTo((long) -r.addInputShifts().get(0));
+                assertThat(defines.get(p + "_ALIGN_SHIFT_1")).isEqualTo((long) -r.addInputShifts().get(1));
+                assertThat(defines.get(p + "_SHIFT_CUT")).isEqualTo((long) r.shiftCut());
                 continue;
             }
             assertThat(defines.get(p + "_INPUT_EXPONENT")).isEqualTo((long) r.input().exponent());

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 class SyntheticPipelineTest {
 
     @Test
-    void lenetRunsAllStepsAndRecordsEveryTensor() {
+    void lenetRunsAllStepsAndRecordsEveryTensor(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
         QuantizationConfig c = QuantizationConfig.parseYaml("""
                 model: {name: LeNet5}
                 data: {dataset: Synthetic, batch_size: 64}
@@ -28,7 +28,7 @@ class SyntheticPipelineTest {
             public void onEpoch(io.shiftq.schema.report.EpochResult r) {
                 epochsSeen.add(r.epoch());
             }
-        });
+        }, dir);
         QuantizationReport r = out.report();
         assertThat(epochsSeen).containsExactly(1, 1);
         assertThat(r.initialAccuracy()).isGreaterThan(80.0);
@@ -46,5 +46,34 @@ class SyntheticPipelineTest {
         assertThat(r.shiftRecords().get(0).output().signed()).isFalse();
         assertThat(r.shiftRecords().get(4).output().signed()).isTrue();
         assertThat(r.modelSize().compression()).isGreaterThan(3.0);
+        // The integer executor read only the exported files and agreed on every test image.
+        assertThat(r.integerCheck().images()).isEqualTo(512);
+        assertThat(r.integerCheck().fakeQuantAccuracy()).isEqualTo(r.finalAccuracy());
+        assertThat(r.integerCheck().predictionMismatches()).isZero();
+        assertThat(r.integerCheck().logitMismatches()).isZero();
+        assertThat(dir.resolve("weights.npz")).exists();
+        assertThat(dir.resolve("shiftq_model.h")).exists();
+    }
+
+    @Test
+    void resnetAddsAlignBothInputsToTheCoarserExponent() {
+        QuantizationConfig c = QuantizationConfig.parseYaml("""
+                model: {name: ResNetSmall}
+                data: {dataset: Synthetic, batch_size: 64}
+                baseline: {epochs: 1, learning_rate: 0.003}
+                training: {epochs: 0}
+                ptq: {calibration_batches: 4}
+                """);
+        QuantizationReport r = new PipelineRun(new QuantizationEngine()).run("resnet-1", c, TrainingListener.NONE).report();
+        List<ShiftRecord> adds = r.shiftRecords().stream().filter(s -> s.opType().equals("Add")).toList();
+        assertThat(adds).extracting(ShiftRecord::layer).containsExactly("layer1.0.add", "layer2.0.add");
+        for (ShiftRecord add : adds) {
+            assertThat(add.addInputShifts()).hasSize(2).allMatch(s -> s >= 0).contains(0);
+            assertThat(add.input().bitwidth()).isEqualTo(32);
+            assertThat(add.shiftCut()).isEqualTo(add.input().exponent() - add.output().exponent());
+        }
+        assertThat(r.shiftRecords()).filteredOn(s -> !s.opType().equals("Add")).hasSize(7)
+                .allMatch(s -> s.addInputShifts() == null);
+        assertThat(r.finalAccuracy()).isGreaterThan(r.initialAccuracy() - 5);
     }
 }

@@ -1,6 +1,5 @@
 package io.shiftq.service;
 
-import ai.djl.pytorch.jni.JniUtils;
 import io.shiftq.engine.pipeline.QuantizationEngine;
 import io.shiftq.schema.Json;
 import io.shiftq.schema.event.ShiftqEvent;
@@ -72,10 +71,6 @@ public class StageRunner {
         }
         LOG.infof("job %s: %s started", event.jobId(), stage.id());
         try {
-            // PyTorch's grad mode is per thread and on for a new thread; DJL's GradientCollector restores the mode it
-            // found, so without this the optimizer's in-place updates fail on a worker thread ("a leaf Variable that
-            // requires grad is being used in an in-place operation"). The engine's TrainingLoop should own this.
-            JniUtils.setGradMode(false);
             StageCompleted completed = work.apply(event);
             EventRecords.send(done, completed, stage).toCompletableFuture()
                     .get(StageEvents.SEND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);

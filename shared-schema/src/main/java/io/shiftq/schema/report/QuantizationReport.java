@@ -15,6 +15,7 @@ import java.util.Map;
  * @param config the tensor quantization settings used
  * @param totalImprovement final minus initial accuracy, in percentage points
  * @param stageTimingsMs milliseconds per stage, keyed by stage id (e.g. {@code final_ptq})
+ * @param integerCheck the integer executor against fake-quant on the test set; null when step 3 was skipped
  */
 public record QuantizationReport(
         String schemaVersion,
@@ -33,7 +34,8 @@ public record QuantizationReport(
         ModelSize modelSize,
         List<EpochResult> qatEpochs,
         Map<String, Long> stageTimingsMs,
-        Map<String, ArtifactRef> artifacts) {
+        Map<String, ArtifactRef> artifacts,
+        IntegerCheck integerCheck) {
 
     /** The seed's {@code quantization_type}. */
     public static final String QUANTIZATION_TYPE = "PTQ → Weight-Only QAT → Final PTQ Pipeline";
@@ -54,5 +56,19 @@ public record QuantizationReport(
         qatEpochs = Copies.list(qatEpochs);
         stageTimingsMs = Copies.map(stageTimingsMs);
         artifacts = Copies.map(artifacts);
+    }
+
+    /** The same report with the integer executor's check attached. */
+    public QuantizationReport withIntegerCheck(IntegerCheck check) {
+        return new QuantizationReport(schemaVersion, jobId, variant, quantizationType, pipelineSteps, config,
+                finalQuantizationDetails, initialAccuracy, ptqAccuracy, qatBestAccuracy, finalAccuracy, totalImprovement,
+                shiftRecords, modelSize, qatEpochs, stageTimingsMs, artifacts, check);
+    }
+
+    /** The same report with these artifacts listed. */
+    public QuantizationReport withArtifacts(Map<String, ArtifactRef> refs) {
+        return new QuantizationReport(schemaVersion, jobId, variant, quantizationType, pipelineSteps, config,
+                finalQuantizationDetails, initialAccuracy, ptqAccuracy, qatBestAccuracy, finalAccuracy, totalImprovement,
+                shiftRecords, modelSize, qatEpochs, stageTimingsMs, refs, integerCheck);
     }
 }

@@ -15,6 +15,8 @@ import java.util.List;
  * @param inputAlignShift this layer's input exponent minus the producing layer's output exponent
  * @param valueRounding how values are rounded to integers, e.g. {@code half_up} (matches the hardware shift)
  * @param violations what hardware could not do as recorded, e.g. a negative shift_cut; empty when none
+ * @param addInputShifts for a residual add: the right shift each input takes to reach the common
+ *     (coarser) exponent held in {@code input}; null for other layers
  */
 public record ShiftRecord(
         String layer,
@@ -27,7 +29,8 @@ public record ShiftRecord(
         Integer biasShift,
         Integer inputAlignShift,
         String valueRounding,
-        List<String> violations) {
+        List<String> violations,
+        List<Integer> addInputShifts) {
 
     /** Rounding half up: add 2^(s-1), then shift; what an integer right shift with rounding does. */
     public static final String HALF_UP = "half_up";
@@ -37,6 +40,7 @@ public record ShiftRecord(
     /** Copies the violations so the record cannot change after it is built. */
     public ShiftRecord {
         violations = Copies.list(violations);
+        addInputShifts = Copies.list(addInputShifts);
     }
 
     /**
@@ -52,7 +56,22 @@ public record ShiftRecord(
         Integer align = input == null || previousOutputExponent == null
                 ? null : input.exponent() - previousOutputExponent;
         return new ShiftRecord(layer, opType, weight, bias, input, output, shiftCut, biasShift, align,
-                valueRounding, violations(shiftCut, biasShift, bias));
+                valueRounding, violations(shiftCut, biasShift, bias), null);
+    }
+
+    /**
+     * The record of a residual add: both inputs are shifted right to the common exponent of
+     * {@code align} (the coarser of the two), summed, and the sum goes to the output by
+     * {@code shift_cut = align - o}.
+     *
+     * @param inputExponents the output exponents of the two layers that feed the add
+     */
+    public static ShiftRecord deriveAdd(String layer, TensorShift align, TensorShift output, List<Integer> inputExponents,
+            String valueRounding) {
+        List<Integer> shifts = inputExponents.stream().map(e -> e - align.exponent()).toList();
+        Integer shiftCut = output == null ? null : align.exponent() - output.exponent();
+        return new ShiftRecord(layer, "Add", null, null, align, output, shiftCut, null, null, valueRounding,
+                violations(shiftCut, null, null), shifts);
     }
 
     private static List<String> violations(Integer shiftCut, Integer biasShift, TensorShift bias) {

@@ -127,7 +127,7 @@ class EventJsonTest {
         timings.put("final_ptq", 800L);
         QuantizationReport report = new QuantizationReport(V, "job-1", "custom", QuantizationReport.QUANTIZATION_TYPE,
                 QuantizationReport.PIPELINE_STEPS, QuantizationSpec.defaults(), details, 10.12, 9.92, 38.99, 38.99,
-                28.87, List.of(record()), ModelSize.of(4000, 1000), List.of(), timings, Map.of("model", MODEL));
+                28.87, List.of(record()), ModelSize.of(4000, 1000), List.of(), timings, Map.of("model", MODEL), null);
         QuantizationReport back = Json.read(Json.writePretty(report), QuantizationReport.class);
         assertThat(back).isEqualTo(report);
         JsonNode json = tree(report);
