@@ -12,6 +12,7 @@ import io.shiftq.schema.Json;
 import io.shiftq.schema.artifact.ArtifactStore;
 import io.shiftq.schema.event.ArtifactRef;
 import io.shiftq.schema.event.Topics;
+import io.shiftq.engine.io.Npz;
 import io.shiftq.schema.report.QuantizationReport;
 import io.shiftq.schema.report.ShiftRecord;
 import io.shiftq.schema.report.TensorShift;
@@ -159,6 +160,23 @@ class PipelineIT {
                 assertThat(report.finalQuantizationDetails()).containsKey(record.layer() + ".weight");
             }
         }
+
+        // The exported integer model carries the same exponents, and the integer executor, reading only those
+        // files, classified every test image as the fake-quant evaluation did.
+        ArtifactRef npz = report.artifacts().get("final_ptq.weights.npz");
+        assertThat(npz).as("final_ptq.weights.npz in " + report.artifacts().keySet()).isNotNull();
+        Map<String, Npz.Array> exported = Npz.read(new ArtifactStore(ARTIFACTS).resolve(npz));
+        for (ShiftRecord record : report.shiftRecords()) {
+            if (record.weight() != null && record.weight().channelExponents() == null) {
+                assertThat(exported.get(record.layer() + ".weight_exponent").longs()).containsOnly(record.weight().exponent());
+                assertThat(exported.get(record.layer() + ".input_exponent").longs()).containsExactly(record.input().exponent());
+                assertThat(exported.get(record.layer() + ".output_exponent").longs()).containsExactly(record.output().exponent());
+            }
+        }
+        assertThat(report.integerCheck()).isNotNull();
+        assertThat(report.integerCheck().predictionMismatches()).isZero();
+        assertThat(report.integerCheck().logitMismatches()).isZero();
+        assertThat(report.integerCheck().fakeQuantAccuracy()).isEqualTo(report.finalAccuracy());
     }
 
     /**

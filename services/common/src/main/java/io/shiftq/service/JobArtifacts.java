@@ -29,6 +29,16 @@ public class JobArtifacts {
         return store.put(jobId, name, Json.writePretty(value).getBytes(StandardCharsets.UTF_8));
     }
 
+    /** Stores files under {@code folder/<file name>} and returns their references by file name, in order. */
+    public java.util.Map<String, ArtifactRef> putFiles(String jobId, String folder, java.util.List<java.nio.file.Path> files) {
+        java.util.Map<String, ArtifactRef> refs = new java.util.LinkedHashMap<>();
+        for (java.nio.file.Path f : files) {
+            String name = f.getFileName().toString();
+            refs.put(name, store.putFile(jobId, folder + "/" + name, f));
+        }
+        return refs;
+    }
+
     /** Reads the parameters an upstream stage referenced as {@code name}, after checking their SHA-256. */
     public StateDict weights(StageCompleted upstream, String name) {
         ArtifactRef ref = upstream.artifacts().get(name);

@@ -1,5 +1,6 @@
 package io.shiftq.finalptq;
 
+import io.shiftq.engine.model.StateDict;
 import io.shiftq.engine.pipeline.StepResults;
 import io.shiftq.engine.pipeline.Workload;
 import io.shiftq.schema.event.Stage;
@@ -11,6 +12,10 @@ import io.shiftq.service.StageRunner;
 import io.smallrye.reactive.messaging.annotations.Blocking;
 import io.smallrye.reactive.messaging.kafka.Record;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
@@ -42,12 +47,42 @@ public class FinalPtqProcessor {
     StageCompleted finalPtq(StageCompleted qat) {
         Completion completion = Completion.after(qat, Stage.FINAL_PTQ);
         Workload workload = Workload.load(qat.config());
-        StepResults.FinalPtq result = stages.engine().finalPtq(workload, workload.foldedNetwork(),
-                stages.artifacts().weights(qat, "qat_weights"));
-        return completion.skipped(result.skipped()).accuracy(result.accuracy()).shiftRecords(result.records())
+        StateDict weights = stages.artifacts().weights(qat, "qat_weights");
+        StepResults.FinalPtq result = stages.engine().finalPtq(workload, workload.foldedNetwork(), weights);
+        completion.skipped(result.skipped()).accuracy(result.accuracy()).shiftRecords(result.records())
                 .metric("float32_bytes", result.size().float32Bytes())
                 .metric("quantized_bytes", result.size().quantizedBytes())
-                .metric("compression", result.size().compression())
-                .build();
+                .metric("compression", result.size().compression());
+        if (!result.skipped()) {
+            deploy(qat.jobId(), workload, weights, result, completion);
+        }
+        return completion.build();
+    }
+
+    /** Exports the hardware files and checks the integer executor against fake-quant on the test set. */
+    private void deploy(String jobId, Workload workload, StateDict weights, StepResults.FinalPtq result,
+            Completion completion) {
+        Path dir = null;
+        try {
+            dir = Files.createTempDirectory("shiftq-deploy-");
+            StepResults.Deployed d = stages.engine().deploy(workload, workload.foldedNetwork(), weights, result.plan(), dir);
+            completion.artifacts(stages.artifacts().putFiles(jobId, "deploy", d.files().all()));
+            d.check().toMetrics().forEach(completion::metric);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create a directory for the deployment files", e);
+        } finally {
+            deleteQuietly(dir);
+        }
+    }
+
+    private static void deleteQuietly(Path dir) {
+        if (dir == null) {
+            return;
+        }
+        try (var files = Files.walk(dir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // a leftover temporary directory is harmless; the artifacts are already stored
+        }
     }
 }

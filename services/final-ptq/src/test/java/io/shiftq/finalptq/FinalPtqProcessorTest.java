@@ -54,6 +54,12 @@ class FinalPtqProcessorTest {
         });
         assertThat(done.metrics()).containsKeys("float32_bytes", "quantized_bytes", "compression");
         assertThat(done.metrics().get("compression")).isGreaterThan(3.0);
+        // the hardware files are stored, and the integer executor agreed with fake-quant on every image
+        assertThat(done.artifacts()).containsKeys("weights.npz", "model.json", "shiftq_model.h",
+                "aimet_encodings_0.6.1.json", "aimet_encodings_1.0.0.json", "model_qdq.onnx");
+        assertThat(done.metrics().get("integer_prediction_mismatches")).isZero();
+        assertThat(done.metrics().get("integer_logit_mismatches")).isZero();
+        assertThat(done.metrics().get("integer_accuracy")).isEqualTo(done.accuracy());
     }
 
     @Test

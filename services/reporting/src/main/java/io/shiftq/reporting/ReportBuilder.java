@@ -7,6 +7,7 @@ import io.shiftq.schema.event.ReportSummary;
 import io.shiftq.schema.event.Stage;
 import io.shiftq.schema.event.StageCompleted;
 import io.shiftq.schema.event.StageStatus;
+import io.shiftq.schema.report.IntegerCheck;
 import io.shiftq.schema.report.ModelSize;
 import io.shiftq.schema.report.QuantizationReport;
 import io.shiftq.schema.report.ShiftRecord;
@@ -57,7 +58,8 @@ public final class ReportBuilder {
             done.artifacts().forEach((name, ref) -> artifacts.put(stage.id() + "." + name, ref));
         }
         return Reports.assemble(input.jobId(), input.variant(), config, initial, ptqAccuracy, qatBest, finalAccuracy,
-                records, size(last, ptq), qat.epochs(), timings, artifacts);
+                records, size(last, ptq), qat.epochs(), timings, artifacts)
+                .withIntegerCheck(IntegerCheck.fromMetrics(last.metrics()));
     }
 
     /** The headline numbers; total time runs from the request (or the first stage's start) to the last finish. */

@@ -30,7 +30,8 @@ class ReportingServiceTest {
 
     @Test
     void aFullJobEndsWithOneReportOnRestAndOnTheTopic() {
-        String job = "job-full";
+        // A fresh id per run: report.json files of earlier runs stay in target/test-artifacts.
+        String job = "job-full-" + System.nanoTime();
         InMemorySink<String> reports = connector.sink(Channels.REPORTS_OUT);
         send(Channels.REQUESTS, Json.write(Events.request(job)));
         send(Channels.STAGE_DONE, Json.write(Events.calibration(job)));
