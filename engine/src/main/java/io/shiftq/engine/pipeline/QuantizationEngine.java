@@ -37,6 +37,7 @@ import java.util.function.Function;
  * CLI and benchmarks call {@link PipelineRun} which chains them.
  */
 public final class QuantizationEngine {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(QuantizationEngine.class);
 
     /** Starts DJL (offline, thread counts set). */
     public QuantizationEngine() {
@@ -98,6 +99,9 @@ public final class QuantizationEngine {
         try (NDManager manager = NDManager.newBaseManager(); LiveModel model = new LiveModel(folded, weights, manager)) {
             Function<LiveModel, QuantPlan> planFor = m -> policy.weightPlan(folded, m.stateDict());
             TrainingLoop.Result r = new TrainingLoop(settings(w)).run(model, w.data().train(), w.data().test(), planFor, listener);
+            if (r.skippedSteps() > 0) {
+                LOG.warn("QAT skipped {} steps with a non-finite loss; consider a lower training.learning_rate", r.skippedSteps());
+            }
             QuantPlan plan = policy.weightPlan(folded, r.best());
             return new StepResults.Qat(r.best(), r.epochs(), r.bestAccuracy(), r.bestEpoch(), plan,
                     ShiftRecords.of(folded, plan, r.best(), Map.of(), true), false);

@@ -61,7 +61,15 @@ public final class Pow2 {
         while (n > -MAX_EXPONENT && overflows(min, max, n, bits, signed)) {
             n--;
         }
-        return n;
+        return clampExponent(n);
+    }
+
+    /**
+     * Keeps exponents within ±64: a near-zero tensor would otherwise ask for 2^130, which is
+     * infinite in float32 and turns fake quantization into NaN.
+     */
+    static int clampExponent(long n) {
+        return (int) Math.max(-MAX_EXPONENT, Math.min(MAX_EXPONENT, n));
     }
 
     /** The "round" rule: n = round(log2(qmax / |x|max)); may clamp the largest values. */
@@ -70,7 +78,7 @@ public final class Pow2 {
         if (absMax == 0 || !Double.isFinite(absMax)) {
             return 0;
         }
-        return (int) Math.round(Math.log(qmax(bits, signed) / absMax) / Math.log(2));
+        return clampExponent(Math.round(Math.log(qmax(bits, signed) / absMax) / Math.log(2)));
     }
 
     /**

@@ -42,12 +42,14 @@ public final class TrainingLoop {
      * @param epochs one result per epoch
      * @param best parameters of the best epoch
      * @param bestAccuracy its test accuracy
-     * @param bestEpoch its 1-based number
+     * @param bestEpoch its 1-based number; 0 when no epoch beat the starting parameters
+     * @param skippedSteps steps whose loss was not finite, so no update was applied
      */
-    public record Result(List<EpochResult> epochs, StateDict best, double bestAccuracy, int bestEpoch) {
+    public record Result(List<EpochResult> epochs, StateDict best, double bestAccuracy, int bestEpoch, int skippedSteps) {
     }
 
     private final Settings settings;
+    private int skipped;
 
     /** A loop with these settings. */
     public TrainingLoop(Settings settings) {
@@ -68,9 +70,11 @@ public final class TrainingLoop {
             TrainingListener listener) {
         io.shiftq.engine.EngineSetup.noGradOnThisThread();
         List<EpochResult> results = new ArrayList<>();
+        // The starting point competes too: an epoch that made the model worse (or diverged) is never kept.
         StateDict best = model.stateDict();
-        double bestAcc = -1;
+        double bestAcc = Evaluation.accuracy(model, test, planFor.apply(model), settings.batchSize(), settings.evalBatches());
         int bestEpoch = 0;
+        skipped = 0;
         long start = System.nanoTime();
         for (int epoch = 0; epoch < settings.epochs(); epoch++) {
             long t0 = System.nanoTime();
@@ -89,7 +93,7 @@ public final class TrainingLoop {
             }
         }
         model.load(best);
-        return new Result(results, best, bestAcc, bestEpoch);
+        return new Result(results, best, bestAcc, bestEpoch, skipped);
     }
 
     private double[] trainEpoch(LiveModel model, ImageSet train, int epoch, double lr,
@@ -106,14 +110,22 @@ public final class TrainingLoop {
                     NDArray x = batches.images(manager, k);
                     NDArray y = batches.labels(manager, k);
                     NDArray logits;
+                    float loss;
                     try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                         logits = model.forward(x, plan, null, true);
-                        NDArray loss = settings.criterion().loss(logits, y);
-                        gc.backward(loss);
-                        lossSum += loss.getFloat() * x.getShape().get(0);
+                        NDArray lossArray = settings.criterion().loss(logits, y);
+                        gc.backward(lossArray);
+                        loss = lossArray.getFloat();
                     }
-                    settings.optimizer().nextStep();
-                    model.trainable().forEach((name, w) -> settings.optimizer().update(name, w, lr));
+                    if (Float.isFinite(loss)) {
+                        lossSum += loss * x.getShape().get(0);
+                        settings.optimizer().nextStep();
+                        model.trainable().forEach((name, w) -> settings.optimizer().update(name, w, lr));
+                    } else {
+                        // A non-finite loss would turn every weight into NaN through the optimizer state.
+                        skipped++;
+                        model.trainable().values().forEach(w -> w.getGradient().subi(w.getGradient()));
+                    }
                     correct += logits.argMax(1).toType(ai.djl.ndarray.types.DataType.INT32, false).eq(y).sum().getLong();
                     seen += x.getShape().get(0);
                 }

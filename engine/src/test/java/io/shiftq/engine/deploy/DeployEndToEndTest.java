@@ -34,9 +34,9 @@ class DeployEndToEndTest {
     void integerExecutorMatchesFakeQuantBitForBit(String model) throws Exception {
         QuantizationConfig c = QuantizationConfig.parseYaml("""
                 model: {name: %s}
-                data: {dataset: Synthetic, batch_size: 64}
-                baseline: {epochs: 1, learning_rate: 0.003}
-                training: {epochs: 1, learning_rate: 0.0005}
+                data: {dataset: Synthetic, batch_size: 64, train_limit: 1024, test_limit: 256}
+                baseline: {epochs: 2, learning_rate: 0.003}
+                training: {epochs: 0}
                 ptq: {calibration_batches: 4}
                 """.formatted(model));
         PipelineRun.Outcome out = new PipelineRun(new QuantizationEngine()).run("deploy-" + model, c, new TrainingListener() {
