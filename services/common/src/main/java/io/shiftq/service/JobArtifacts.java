@@ -14,6 +14,8 @@ import java.nio.charset.StandardCharsets;
 public class JobArtifacts {
 
     private final ArtifactStore store;
+    /** Nanoseconds spent in artifact reads and writes on this thread since the last {@link #takeIoMillis()}. */
+    private final ThreadLocal<long[]> ioNanos = ThreadLocal.withInitial(() -> new long[1]);
 
     JobArtifacts(ArtifactStore store) {
         this.store = store;
@@ -21,12 +23,12 @@ public class JobArtifacts {
 
     /** Stores parameters as {@code .npz}. */
     public ArtifactRef putWeights(String jobId, String name, StateDict weights) {
-        return store.put(jobId, name, WeightFiles.toBytes(weights));
+        return timed(() -> store.put(jobId, name, WeightFiles.toBytes(weights)));
     }
 
     /** Stores a value as indented JSON. */
     public ArtifactRef putJson(String jobId, String name, Object value) {
-        return store.put(jobId, name, Json.writePretty(value).getBytes(StandardCharsets.UTF_8));
+        return timed(() -> store.put(jobId, name, Json.writePretty(value).getBytes(StandardCharsets.UTF_8)));
     }
 
     /** Stores files under {@code folder/<file name>} and returns their references by file name, in order. */
@@ -34,7 +36,7 @@ public class JobArtifacts {
         java.util.Map<String, ArtifactRef> refs = new java.util.LinkedHashMap<>();
         for (java.nio.file.Path f : files) {
             String name = f.getFileName().toString();
-            refs.put(name, store.putFile(jobId, folder + "/" + name, f));
+            refs.put(name, timed(() -> store.putFile(jobId, folder + "/" + name, f)));
         }
         return refs;
     }
@@ -46,6 +48,26 @@ public class JobArtifacts {
             throw new IllegalArgumentException("the " + upstream.stage().id() + " event of job " + upstream.jobId()
                     + " has no artifact '" + name + "' (it has " + upstream.artifacts().keySet() + ")");
         }
-        return WeightFiles.load(store.resolve(ref));
+        return timed(() -> WeightFiles.load(store.resolve(ref)));
+    }
+
+    /**
+     * Milliseconds this thread spent reading and writing artifacts since the last call, then
+     * resets; a stage reports it so the report can say what the pipeline adds to the compute.
+     */
+    public double takeIoMillis() {
+        long[] n = ioNanos.get();
+        double ms = n[0] / 1e6;
+        n[0] = 0;
+        return ms;
+    }
+
+    private <T> T timed(java.util.function.Supplier<T> io) {
+        long t0 = System.nanoTime();
+        try {
+            return io.get();
+        } finally {
+            ioNanos.get()[0] += System.nanoTime() - t0;
+        }
     }
 }

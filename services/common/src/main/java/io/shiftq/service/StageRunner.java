@@ -22,6 +22,8 @@ import org.jboss.logging.Logger;
 public class StageRunner {
 
     private static final Logger LOG = Logger.getLogger(StageRunner.class);
+    /** Metric: milliseconds the stage spent reading and writing artifacts. */
+    public static final String ARTIFACT_IO_MS = "artifact_io_ms";
 
     private final QuantizationEngine engine;
     private final JobArtifacts artifacts;
@@ -71,7 +73,8 @@ public class StageRunner {
         }
         LOG.infof("job %s: %s started", event.jobId(), stage.id());
         try {
-            StageCompleted completed = work.apply(event);
+            artifacts.takeIoMillis();
+            StageCompleted completed = withIoMillis(work.apply(event), artifacts.takeIoMillis());
             EventRecords.send(done, completed, stage).toCompletableFuture()
                     .get(StageEvents.SEND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             LOG.infof("job %s: %s %s in %d ms, accuracy %s", event.jobId(), stage.id(), completed.status().id(),
@@ -80,5 +83,16 @@ public class StageRunner {
             LOG.errorf(e, "job %s: %s failed", event.jobId(), stage.id());
             events.failed(StageFailures.of(stage, e, event.jobId(), sourceTopic, in.value()));
         }
+    }
+
+    /** The completion with the stage's artifact read/write time added as the metric {@code artifact_io_ms}. */
+    private static StageCompleted withIoMillis(StageCompleted c, double ioMillis) {
+        java.util.Map<String, Double> metrics = new java.util.LinkedHashMap<>();
+        if (c.metrics() != null) {
+            metrics.putAll(c.metrics());
+        }
+        metrics.put(ARTIFACT_IO_MS, Math.round(ioMillis * 10) / 10.0);
+        return new StageCompleted(c.schemaVersion(), c.jobId(), c.variant(), c.stage(), c.status(), c.startedAt(),
+                c.finishedAt(), c.config(), c.accuracy(), metrics, c.shiftRecords(), c.epochs(), c.artifacts());
     }
 }

@@ -24,6 +24,8 @@ public final class ReportBuilder {
 
     /** Metric of the final stage: parameter bytes at float32. */
     public static final String FLOAT32_BYTES = "float32_bytes";
+    /** Metric of every stage: milliseconds spent reading and writing artifacts. */
+    public static final String ARTIFACT_IO_MS = "artifact_io_ms";
     /** Metric of the final stage: parameter bytes after quantization. */
     public static final String QUANTIZED_BYTES = "quantized_bytes";
 
@@ -57,9 +59,31 @@ public final class ReportBuilder {
             // Prefixed by stage, since every stage may name its output "model".
             done.artifacts().forEach((name, ref) -> artifacts.put(stage.id() + "." + name, ref));
         }
+        overhead(input, timings);
         return Reports.assemble(input.jobId(), input.variant(), config, initial, ptqAccuracy, qatBest, finalAccuracy,
                 records, size(last, ptq), qat.epochs(), timings, artifacts)
                 .withIntegerCheck(IntegerCheck.fromMetrics(last.metrics()));
+    }
+
+    /**
+     * What the pipeline adds to the engine's compute: {@code kafka_handoffs} sums the gaps between one
+     * stage's finish (and the request) and the next stage's start; {@code artifact_io} sums the stages'
+     * artifact reads and writes ({@code artifact_io_ms} metric).
+     */
+    private static void overhead(JobBoard.ReportInput input, Map<String, Long> timings) {
+        Instant previous = input.request() == null ? null : input.request().requestedAt();
+        long handoffs = 0;
+        double io = 0;
+        for (Stage stage : JobBoard.REPORT_STAGES) {
+            StageCompleted done = input.stages().get(stage);
+            if (previous != null && done.startedAt() != null) {
+                handoffs += Math.max(0, done.startedAt().toEpochMilli() - previous.toEpochMilli());
+            }
+            previous = done.finishedAt();
+            io += done.metrics() == null ? 0 : done.metrics().getOrDefault(ARTIFACT_IO_MS, 0.0);
+        }
+        timings.put("kafka_handoffs", handoffs);
+        timings.put("artifact_io", Math.round(io));
     }
 
     /** The headline numbers; total time runs from the request (or the first stage's start) to the last finish. */
