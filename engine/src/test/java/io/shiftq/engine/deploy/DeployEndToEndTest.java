@@ -55,7 +55,7 @@ class DeployEndToEndTest {
         assertThat(r.integerAccuracy()).isEqualTo(r.fakeQuantAccuracy());
 
         // ONNX Runtime on the QDQ export: predictions against fake-quant (half-to-even vs half-up rounding).
-        float[] logits = onnx(files.onnx(), test);
+        float[] logits = OnnxRuntimeRun.logits(files.onnx(), test);
         Agreement.FakeQuantRun fq = Agreement.fakeQuant(out.ptq().network(), out.qat().weights(), out.finalPtq().plan(),
                 test, 64, IntegerExecutor.load(dir).model().outputQuantizer().exponent());
         int classes = logits.length / test.size();
@@ -78,23 +78,5 @@ class DeployEndToEndTest {
                 + " images with differing logit codes %d of %d%n", model, ortAcc, r.fakeQuantAccuracy(), predDiff, codeDiff,
                 test.size());
         assertThat(Math.abs(ortAcc - r.fakeQuantAccuracy())).isLessThanOrEqualTo(1.0);
-    }
-
-    static float[] onnx(Path model, ImageSet test) throws Exception {
-        OrtEnvironment env = OrtEnvironment.getEnvironment();
-        try (OrtSession.SessionOptions o = new OrtSession.SessionOptions()) {
-            o.setIntraOpNumThreads(1);
-            try (OrtSession s = env.createSession(model.toString(), o);
-                    OnnxTensor x = OnnxTensor.createTensor(env, FloatBuffer.wrap(test.pixels()),
-                            new long[] {test.size(), test.channels(), test.height(), test.width()});
-                    OrtSession.Result r = s.run(Map.of("input", x))) {
-                float[][] v = (float[][]) r.get(0).getValue();
-                float[] flat = new float[v.length * v[0].length];
-                for (int i = 0; i < v.length; i++) {
-                    System.arraycopy(v[i], 0, flat, i * v[0].length, v[0].length);
-                }
-                return flat;
-            }
-        }
     }
 }

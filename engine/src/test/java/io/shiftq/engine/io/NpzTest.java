@@ -38,7 +38,9 @@ class NpzTest {
         byte[] npy = Npz.npy(m.get("a"));
         // magic + version + header length, header padded so the data starts at a multiple of 64
         assertThat((npy.length - 3) % 64).isZero();
-        assertThat(new String(npy, 10, 54, java.nio.charset.StandardCharsets.US_ASCII))
+        int headerLength = (npy[8] & 0xff) | (npy[9] & 0xff) << 8;
+        assertThat(10 + headerLength).isEqualTo(npy.length - 3);
+        assertThat(new String(npy, 10, headerLength, java.nio.charset.StandardCharsets.US_ASCII))
                 .startsWith("{'descr': '|i1', 'fortran_order': False, 'shape': (3,), }");
     }
 }
