@@ -45,7 +45,7 @@ TOOLS_LOG4J="$KAFKA_HOME_DIR/log4j2-tools.properties"
 ADMIN_CONFIG="$KAFKA_HOME_DIR/admin.properties"
 
 SHIFTQ_TOPICS=(shiftq.requests shiftq.calibration.done shiftq.ptq.done shiftq.qat.done
-  shiftq.final-ptq.done shiftq.progress shiftq.failures shiftq.reports)
+  shiftq.final-ptq.done shiftq.progress shiftq.failures shiftq.reports shiftq.dead-letters)
 
 log() { echo "kafka.sh: $*" >&2; }
 die() { log "$*"; exit 1; }

@@ -22,9 +22,12 @@ public final class Topics {
     /** ReportPublished from the reporting service. */
     public static final String REPORTS = "shiftq.reports";
 
+    /** Records a stage could not even report as failed (the channels' dead-letter queue). */
+    public static final String DEAD_LETTERS = "shiftq.dead-letters";
+
     /** Every topic, in pipeline order, e.g. for creating them up front. */
     public static final List<String> ALL = List.of(REQUESTS, CALIBRATION_DONE, PTQ_DONE, QAT_DONE,
-            FINAL_PTQ_DONE, PROGRESS, FAILURES, REPORTS);
+            FINAL_PTQ_DONE, PROGRESS, FAILURES, REPORTS, DEAD_LETTERS);
 
     private Topics() {
     }

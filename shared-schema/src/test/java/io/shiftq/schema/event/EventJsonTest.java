@@ -209,7 +209,7 @@ class EventJsonTest {
         assertThat(EventTypes.typeOf(progress)).isEqualTo("io.shiftq.stage.progress.v1");
         assertThat(Topics.of(progress)).isEqualTo("shiftq.progress");
         assertThat(EventTypes.sourceOf(Stage.FINAL_PTQ)).isEqualTo("/shiftq/final-ptq");
-        assertThat(Topics.ALL).hasSize(8).doesNotHaveDuplicates();
+        assertThat(Topics.ALL).hasSize(9).doesNotHaveDuplicates();
         assertThat(Stage.fromId("FINAL_PTQ")).isEqualTo(Stage.FINAL_PTQ);
     }
 
