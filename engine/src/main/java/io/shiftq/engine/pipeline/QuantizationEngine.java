@@ -100,7 +100,7 @@ public final class QuantizationEngine {
             Function<LiveModel, QuantPlan> planFor = m -> policy.weightPlan(folded, m.stateDict());
             TrainingLoop.Result r = new TrainingLoop(settings(w)).run(model, w.data().train(), w.data().test(), planFor, listener);
             if (r.skippedSteps() > 0) {
-                LOG.warn("QAT skipped {} steps with a non-finite loss; consider a lower training.learning_rate", r.skippedSteps());
+                LOG.warn("QAT skipped {} steps with a non-finite loss or gradient; consider a lower training.learning_rate", r.skippedSteps());
             }
             QuantPlan plan = policy.weightPlan(folded, r.best());
             return new StepResults.Qat(r.best(), r.epochs(), r.bestAccuracy(), r.bestEpoch(), plan,

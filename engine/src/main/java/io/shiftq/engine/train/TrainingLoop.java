@@ -48,6 +48,7 @@ public final class TrainingLoop {
     public record Result(List<EpochResult> epochs, StateDict best, double bestAccuracy, int bestEpoch, int skippedSteps) {
     }
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(TrainingLoop.class);
     private final Settings settings;
     private int skipped;
 
@@ -117,13 +118,16 @@ public final class TrainingLoop {
                         gc.backward(lossArray);
                         loss = lossArray.getFloat();
                     }
-                    if (Float.isFinite(loss)) {
+                    String bad = Float.isFinite(loss) ? nonFiniteGradient(model) : "loss";
+                    if (bad == null) {
                         lossSum += loss * x.getShape().get(0);
                         settings.optimizer().nextStep();
                         model.trainable().forEach((name, w) -> settings.optimizer().update(name, w, lr));
                     } else {
-                        // A non-finite loss would turn every weight into NaN through the optimizer state.
-                        skipped++;
+                        // A non-finite loss or gradient would turn every weight into NaN through the optimizer state.
+                        if (skipped++ == 0) {
+                            LOG.warn("epoch {} batch {}: non-finite {} (loss {}); step skipped", epoch + 1, k + 1, bad, loss);
+                        }
                         model.trainable().values().forEach(w -> w.getGradient().subi(w.getGradient()));
                     }
                     correct += logits.argMax(1).toType(ai.djl.ndarray.types.DataType.INT32, false).eq(y).sum().getLong();
@@ -133,6 +137,16 @@ public final class TrainingLoop {
             }
         }
         return new double[] {lossSum / Math.max(1, seen), 100.0 * correct / Math.max(1, seen)};
+    }
+
+    /** The name of a parameter whose gradient holds NaN or infinity, or null when all are finite. */
+    private static String nonFiniteGradient(LiveModel model) {
+        for (java.util.Map.Entry<String, NDArray> e : model.trainable().entrySet()) {
+            if (!Float.isFinite(e.getValue().getGradient().abs().max().getFloat())) {
+                return e.getKey() + " gradient";
+            }
+        }
+        return null;
     }
 
     private void report(TrainingListener listener, int epoch, int k, int batches, double loss, double acc, long start) {
