@@ -12,6 +12,9 @@ mvn -B -q -DskipTests install -pl shared-schema,engine -am
 mvn -B -q dependency:build-classpath -pl engine -Dmdep.outputFile=target/engine.cp >/dev/null
 cp="engine/target/classes:$(cat engine/target/engine.cp)"
 for t in 1 2; do
-  SHIFTQ_INTRA_OP_THREADS=$t java -cp "$cp" io.shiftq.engine.bench.EngineBenchmark "$steps" "$evals" 2>/dev/null | grep '^{'
+  SHIFTQ_INTRA_OP_THREADS=$t java -cp "$cp" io.shiftq.engine.bench.EngineBenchmark "$steps" "$evals" 2>/dev/null | grep -o '{.*}'
   "$py" scripts/bench/pytorch_vgg.py "$t" "$steps" "$evals"
 done
+# What shiftq's default weight rule (mse, re-derived from the live weights every step) costs on top.
+SHIFTQ_INTRA_OP_THREADS=2 java -cp "$cp" io.shiftq.engine.bench.EngineBenchmark "$steps" "$evals" mse 2>/dev/null | grep -o '{.*}'
+

@@ -23,7 +23,8 @@ import java.util.Locale;
 /**
  * The engine's side of scripts/benchmark.sh: ms per weight-only QAT step (VGGSmall, batch 64,
  * 8-bit max-rule weights, AdamW) and FP32 evaluation images/s, the same work the PyTorch peer does.
- * Usage: {@code EngineBenchmark STEPS EVAL_BATCHES}; threads come from SHIFTQ_INTRA_OP_THREADS.
+ * Usage: {@code EngineBenchmark STEPS EVAL_BATCHES [RULE]} (weight exponent rule, default max as
+ * the peer uses); threads come from SHIFTQ_INTRA_OP_THREADS.
  */
 public final class EngineBenchmark {
     private EngineBenchmark() {
@@ -33,10 +34,11 @@ public final class EngineBenchmark {
     public static void main(String[] args) {
         int steps = Integer.parseInt(args[0]);
         int evalBatches = Integer.parseInt(args[1]);
+        String rule = args.length > 2 ? args[2] : "max";
         EngineSetup.start();
         Network full = Models.create("VGGSmall", 10, 1, 28, 28);
         BatchNormFolding.Folded f = BatchNormFolding.fold(full, StateDict.initialize(full, 0));
-        TensorQuantConfig w8 = new TensorQuantConfig(8, true, true, false, "max", 99.99);
+        TensorQuantConfig w8 = new TensorQuantConfig(8, true, true, false, rule, 99.99);
         TensorQuantConfig b32 = new TensorQuantConfig(32, true, true, false, "max", 99.99);
         QuantPolicy policy = new QuantPolicy(new QuantizationSpec(w8, w8, w8, b32));
         ParameterOptimizer opt = new ParameterOptimizer(ParameterOptimizer.Type.ADAMW, 0.01, 0.9, 0.999, 1e-8, 0);
@@ -57,9 +59,9 @@ public final class EngineBenchmark {
                 eval(model, x);
             }
             double ips = evalBatches * 64 / ((System.nanoTime() - t0) / 1e9);
-            System.out.printf(Locale.ROOT, "{\"peer\": \"shiftq engine (DJL %s, PyTorch %s)\", \"threads\": %s, "
+            System.out.printf(Locale.ROOT, "{\"peer\": \"shiftq engine (DJL %s, PyTorch %s)\", \"rule\": \"%s\", \"threads\": %s, "
                     + "\"qat_step_ms\": %.1f, \"eval_images_per_s\": %.1f}%n", Engine.getDjlVersion(),
-                    Engine.getInstance().getVersion(), System.getProperty("ai.djl.pytorch.num_threads"), stepMs, ips);
+                    Engine.getInstance().getVersion(), rule, System.getProperty("ai.djl.pytorch.num_threads"), stepMs, ips);
         }
     }
 
