@@ -134,7 +134,7 @@ class PipelineIT {
         assertThat(Files.readString(ARTIFACTS.resolve(jobId).resolve("report.json"))).isEqualTo(reportResponse.body());
         assertThat(report.pipelineSteps()).isEqualTo(QuantizationReport.PIPELINE_STEPS);
         assertThat(report.stageTimingsMs()).containsOnlyKeys("calibration", "ptq", "qat", "final_ptq",
-                "kafka_handoffs", "artifact_io");
+                "request_handoff", "kafka_handoffs", "artifact_io");
         System.out.println("pipeline overhead for one job: " + report.stageTimingsMs());
 
         // Accuracies are percentages, and a trained baseline beats chance (10 classes).

@@ -66,12 +66,18 @@ public final class ReportBuilder {
     }
 
     /**
-     * What the pipeline adds to the engine's compute: {@code kafka_handoffs} sums the gaps between one
-     * stage's finish (and the request) and the next stage's start; {@code artifact_io} sums the stages'
-     * artifact reads and writes ({@code artifact_io_ms} metric).
+     * What the pipeline adds to the engine's compute: {@code request_handoff} runs from the request's
+     * creation (in the client, before it even connects) to the first stage's start; {@code kafka_handoffs}
+     * sums the gaps between one stage's finish and the next stage's start; {@code artifact_io} sums the
+     * stages' artifact reads and writes ({@code artifact_io_ms} metric).
      */
     private static void overhead(JobBoard.ReportInput input, Map<String, Long> timings) {
-        Instant previous = input.request() == null ? null : input.request().requestedAt();
+        Instant requested = input.request() == null ? null : input.request().requestedAt();
+        StageCompleted first = input.stages().get(JobBoard.REPORT_STAGES.get(0));
+        if (requested != null && first.startedAt() != null) {
+            timings.put("request_handoff", Math.max(0, first.startedAt().toEpochMilli() - requested.toEpochMilli()));
+        }
+        Instant previous = null;
         long handoffs = 0;
         double io = 0;
         for (Stage stage : JobBoard.REPORT_STAGES) {

@@ -114,9 +114,10 @@ class JobBoardTest {
         assertThat(report.modelSize().compression()).isEqualTo(4.0);
         assertThat(report.qatEpochs()).hasSize(1);
         assertThat(report.stageTimingsMs()).containsOnlyKeys("calibration", "ptq", "qat", "final_ptq",
-                "kafka_handoffs", "artifact_io");
-        // each stage starts 10 s after the request or the previous stage's finish: 4 hand-offs of 10 s
-        assertThat(report.stageTimingsMs()).containsEntry("kafka_handoffs", 40_000L).containsEntry("artifact_io", 0L);
+                "request_handoff", "kafka_handoffs", "artifact_io");
+        // each stage starts 10 s after the request or the previous stage's finish: 1 + 3 hand-offs of 10 s
+        assertThat(report.stageTimingsMs()).containsEntry("request_handoff", 10_000L)
+                .containsEntry("kafka_handoffs", 30_000L).containsEntry("artifact_io", 0L);
         assertThat(report.artifacts()).containsKeys("calibration.model", "final_ptq.model");
 
         ReportSummary summary = ReportBuilder.summary(input, report);
