@@ -17,10 +17,8 @@ public final class BatchNormFolding {
     /**
      * The folded model.
      *
-     * @param network a network whose BatchNorms each follow a convolution read only by them
-     * @param weights its parameters
-     * @param folded the network without BatchNorm nodes (convolutions gain a bias)
-     * @param foldedWeights the folded parameters
+     * @param network the network without BatchNorm nodes (convolutions gain a bias)
+     * @param weights the folded parameters
      */
     public record Folded(Network network, StateDict weights) {
     }
