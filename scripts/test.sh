@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test of shiftq on a fresh machine: installs what the tests read (Fashion-MNIST from
-# Debian's dataset-fashion-mnist, numpy for the export checks), starts one real Kafka broker
+# Debian's dataset-fashion-mnist), starts one real Kafka broker
 # (scripts/kafka.sh, jars from Maven Central, no Docker) for all test JVMs, runs `mvn verify`,
 # and stops the broker again.
 set -euo pipefail
@@ -8,7 +8,6 @@ cd "$(dirname "$0")/.."
 
 need=()
 [ -f /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz ] || need+=(dataset-fashion-mnist)
-/usr/bin/python3 -c 'import numpy' 2>/dev/null || need+=(python3-numpy)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "missing: ${need[*]} - run: sudo apt-get update && sudo apt-get install -y ${need[*]}" >&2
