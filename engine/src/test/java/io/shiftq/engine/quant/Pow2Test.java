@@ -109,4 +109,30 @@ class Pow2Test {
         // 0.3 at n=2: 1.2 -> 1 -> 0.25, noise 0.0025, signal 0.09: 10*log10(36) = 15.56 dB
         assertThat(Pow2.sqnrDb(new float[] {0.3f}, 2, 8, true)).isCloseTo(15.563, org.assertj.core.data.Offset.offset(1e-3));
     }
+
+    @Test
+    void roundAndPercentileRulesAtFourBits() {
+        // round, 4 bits signed: log2(7 / 0.9) = 2.96 -> 3 (0.9 * 8 = 7.2 -> 7 fits);
+        // log2(7 / 0.6) = 3.54 -> 4, where 0.6 * 16 = 9.6 clamps to 7.
+        assertThat(Pow2.roundRule(-0.9f, 0.9f, 4, true)).isEqualTo(3);
+        assertThat(Pow2.roundRule(-0.6f, 0.6f, 4, true)).isEqualTo(4);
+        assertThat(Pow2.code(0.6, 4, 4, true)).isEqualTo(7);
+        // round, 4 bits unsigned: log2(15 / 0.9) = 4.06 -> 4 (0.9 * 16 = 14.4 -> 14 fits 15).
+        assertThat(Pow2.roundRule(0f, 0.9f, 4, false)).isEqualTo(4);
+        // percentile, 4 bits unsigned: 99% of |x| is 0.5 -> 0.5 * 2^4 = 8 fits 15, 2^5 gives 16 -> 4;
+        // the max rule on the 3.0 outlier gives 3.0 * 2^2 = 12 fits, 2^3 = 24 does not -> 2.
+        float[] x = new float[100];
+        java.util.Arrays.fill(x, 0.5f);
+        x[99] = 3.0f;
+        assertThat(Pow2.percentileRule(x, 99.0, 4, false)).isEqualTo(4);
+        assertThat(Pow2.maxRule(0f, 3.0f, 4, false)).isEqualTo(2);
+    }
+
+    @Test
+    void exponentsStayWithinPlusMinus64() {
+        // a near-zero tensor would ask for 2^130, infinite in float32
+        assertThat(Pow2.maxRule(-1e-38f, 1e-38f, 8, true)).isEqualTo(64);
+        assertThat(Pow2.roundRule(0f, 1e-38f, 8, false)).isEqualTo(64);
+        assertThat(Pow2.maxRule(-1e30f, 1e30f, 8, true)).isEqualTo(-64);
+    }
 }
