@@ -126,7 +126,8 @@ public final class TrainingLoop {
                     } else {
                         // A non-finite loss or gradient would turn every weight into NaN through the optimizer state.
                         if (skipped++ == 0) {
-                            LOG.warn("epoch {} batch {}: non-finite {} (loss {}); step skipped", epoch + 1, k + 1, bad, loss);
+                            LOG.warn("epoch {} batch {}: non-finite {} (loss {}); step skipped; max |grad| per parameter: {}; plan: {}",
+                                    epoch + 1, k + 1, bad, loss, gradientMaxima(model), plan.layers());
                         }
                         model.trainable().values().forEach(w -> w.getGradient().subi(w.getGradient()));
                     }
@@ -137,6 +138,12 @@ public final class TrainingLoop {
             }
         }
         return new double[] {lossSum / Math.max(1, seen), 100.0 * correct / Math.max(1, seen)};
+    }
+
+    private static java.util.Map<String, Float> gradientMaxima(LiveModel model) {
+        java.util.Map<String, Float> out = new java.util.LinkedHashMap<>();
+        model.trainable().forEach((name, w) -> out.put(name, w.getGradient().abs().max().getFloat()));
+        return out;
     }
 
     /** The name of a parameter whose gradient holds NaN or infinity, or null when all are finite. */
