@@ -26,6 +26,10 @@ public final class Npz {
     private static final Pattern SHAPE = Pattern.compile("'shape':\\s*\\(([^)]*)\\)");
     private static final Pattern FORTRAN = Pattern.compile("'fortran_order':\\s*True");
 
+    /** 1980-01-01, the earliest time a zip entry holds. */
+    private static final long FIXED_TIME = java.time.LocalDateTime.of(1980, 1, 1, 0, 0)
+            .atZone(java.time.ZoneId.systemDefault()).toInstant().toEpochMilli();
+
     private Npz() {
     }
 
@@ -79,13 +83,23 @@ public final class Npz {
     /** Writes the arrays, in order, as {@code name.npy} entries. */
     public static void write(Path file, Map<String, Array> arrays) throws IOException {
         Files.createDirectories(file.toAbsolutePath().getParent());
-        try (OutputStream out = Files.newOutputStream(file); ZipOutputStream zip = new ZipOutputStream(out)) {
-            for (Map.Entry<String, Array> e : arrays.entrySet()) {
-                zip.putNextEntry(new ZipEntry(e.getKey() + ".npy"));
-                zip.write(npy(e.getValue()));
-                zip.closeEntry();
-            }
+        try (OutputStream out = Files.newOutputStream(file)) {
+            write(out, arrays);
         }
+    }
+
+    /** Writes the archive to a stream, which stays open. */
+    private static void write(OutputStream out, Map<String, Array> arrays) throws IOException {
+        ZipOutputStream zip = new ZipOutputStream(out);
+        for (Map.Entry<String, Array> e : arrays.entrySet()) {
+            ZipEntry entry = new ZipEntry(e.getKey() + ".npy");
+            // A fixed time keeps the archive's bytes (and so its sha256) a function of the arrays alone.
+            entry.setTime(FIXED_TIME);
+            zip.putNextEntry(entry);
+            zip.write(npy(e.getValue()));
+            zip.closeEntry();
+        }
+        zip.finish();
     }
 
     /** Reads every array of an archive, in entry order. */
@@ -183,13 +197,9 @@ public final class Npz {
 
     /** Bytes of an archive in memory (for artifact stores). */
     public static byte[] toBytes(Map<String, Array> arrays) throws IOException {
-        Path tmp = Files.createTempFile("shiftq", ".npz");
-        try {
-            write(tmp, arrays);
-            return Files.readAllBytes(tmp);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        write(out, arrays);
+        return out.toByteArray();
     }
 
 }

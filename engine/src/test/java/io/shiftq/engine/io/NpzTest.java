@@ -15,7 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 class NpzTest {
 
     @Test
-    void weightsRoundTrip(@TempDir Path dir) {
+    void weightsRoundTrip(@TempDir Path dir) throws Exception {
         Network net = Models.create("VGGSmall", 10, 1, 28, 28);
         StateDict w = StateDict.initialize(net, 1);
         WeightFiles.save(w, dir.resolve("w.npz"));
@@ -23,6 +23,8 @@ class NpzTest {
         assertThat(back.tensors().keySet()).containsExactlyElementsOf(w.tensors().keySet());
         assertThat(back).isEqualTo(w);
         back.checkFits(net);
+        // the in-memory archive (what artifact stores get) holds the same bytes as the file
+        assertThat(WeightFiles.toBytes(w)).isEqualTo(java.nio.file.Files.readAllBytes(dir.resolve("w.npz")));
     }
 
     @Test
