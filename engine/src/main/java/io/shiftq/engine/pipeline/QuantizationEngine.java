@@ -60,7 +60,7 @@ public final class QuantizationEngine {
                         Criterion.parse(c.training().criterion()),
                         new ParameterOptimizer(ParameterOptimizer.Type.ADAMW, 1e-4, 0.9, 0.999, 1e-8, 0),
                         new LearningRateSchedule("CosineAnnealingLR", c.baseline().learningRate(), 1, 1,
-                                c.baseline().epochs(), 0),
+                                c.baseline().epochs(), 0, false),
                         c.training().seed(), c.ptq().maxEvalBatches()));
                 epochs = loop.run(model, w.data().train(), w.data().test(), m -> QuantPlan.FLOAT, listener).epochs();
             }
@@ -179,7 +179,7 @@ public final class QuantizationEngine {
         ParameterOptimizer optimizer = new ParameterOptimizer(ParameterOptimizer.parse(o.type()), t.weightDecay(),
                 o.beta1(), o.beta2(), o.eps(), o.momentum());
         LearningRateSchedule schedule = new LearningRateSchedule(s.type(), t.learningRate(), s.stepSize(), s.gamma(),
-                s.tMax() == 0 ? t.epochs() : s.tMax(), s.etaMin());
+                s.tMax() == 0 ? t.epochs() : s.tMax(), s.etaMin(), "step".equals(s.interval()));
         return new TrainingLoop.Settings(t.epochs(), w.config().data().batchSize(), Criterion.parse(t.criterion()),
                 optimizer, schedule, t.seed(), w.config().ptq().maxEvalBatches());
     }

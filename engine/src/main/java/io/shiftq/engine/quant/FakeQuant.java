@@ -17,17 +17,30 @@ public final class FakeQuant {
 
     /** Applies the quantizer; per-channel exponents broadcast along dimension 0. */
     public static NDArray apply(NDArray x, TensorQuant q) {
-        NDArray scaled = q.isPerChannel() ? x.mul(channelScales(x, q, true)) : x.mul(Math.scalb(1f, q.exponent()));
-        NDArray clipped = scaled.clip(q.qmin(), q.qmax());
+        NDArray clipped = x.mul(scales(x, q, true)).clip(q.qmin(), q.qmax());
         NDArray rounded = clipped.add(0.5f).floor();
         NDArray code = clipped.add(rounded.sub(clipped).stopGradient());
-        return q.isPerChannel() ? code.mul(channelScales(x, q, false)) : code.mul(Math.scalb(1f, -q.exponent()));
+        return code.mul(scales(x, q, false));
     }
 
     /** Integer codes of x (as floats), no gradient. */
     public static NDArray codes(NDArray x, TensorQuant q) {
-        NDArray scaled = q.isPerChannel() ? x.mul(channelScales(x, q, true)) : x.mul(Math.scalb(1f, q.exponent()));
-        return scaled.clip(q.qmin(), q.qmax()).add(0.5f).floor().clip(q.qmin(), q.qmax());
+        return x.mul(scales(x, q, true)).clip(q.qmin(), q.qmax()).add(0.5f).floor().clip(q.qmin(), q.qmax());
+    }
+
+    /**
+     * The factors 2^n (up) or 2^-n as an array in libtorch's own memory. Never {@code
+     * x.mul(Number)}: DJL's PyTorch engine wraps the number in a tensor over a Java direct buffer
+     * (no copy) and closes it as soon as the product exists, while autograd keeps that tensor for
+     * the backward pass; once the garbage collector frees the buffer, backward multiplies by
+     * whatever the memory then holds. That was the "non-finite bias gradient with a finite loss"
+     * QAT used to hit now and then (timing-dependent, because it waits on a GC).
+     */
+    private static NDArray scales(NDArray x, TensorQuant q, boolean up) {
+        if (!q.isPerChannel()) {
+            return x.getManager().full(new Shape(), Math.scalb(1f, up ? q.exponent() : -q.exponent()));
+        }
+        return channelScales(x, q, up);
     }
 
     private static NDArray channelScales(NDArray x, TensorQuant q, boolean up) {
@@ -39,6 +52,9 @@ public final class FakeQuant {
         long[] shape = new long[x.getShape().dimension()];
         java.util.Arrays.fill(shape, 1);
         shape[0] = e.length;
-        return x.getManager().create(s, new Shape(shape));
+        // duplicate() copies into libtorch-owned memory, for the reason given at scales().
+        try (NDArray view = x.getManager().create(s, new Shape(shape))) {
+            return view.duplicate();
+        }
     }
 }

@@ -70,6 +70,8 @@ public final class TrainingLoop {
     public Result run(LiveModel model, ImageSet train, ImageSet test, Function<LiveModel, QuantPlan> planFor,
             TrainingListener listener) {
         io.shiftq.engine.EngineSetup.noGradOnThisThread();
+        // Dropout draws from libtorch's generator: seeding it makes a run repeat bit for bit.
+        Engine.getInstance().setRandomSeed((int) settings.seed());
         List<EpochResult> results = new ArrayList<>();
         // The starting point competes too: an epoch that made the model worse (or diverged) is never kept.
         StateDict best = model.stateDict();
@@ -80,7 +82,7 @@ public final class TrainingLoop {
         for (int epoch = 0; epoch < settings.epochs(); epoch++) {
             long t0 = System.nanoTime();
             double lr = settings.schedule().at(epoch);
-            double[] lossAcc = trainEpoch(model, train, epoch, lr, planFor, listener, start);
+            double[] lossAcc = trainEpoch(model, train, epoch, planFor, listener, start);
             double testAcc = Evaluation.accuracy(model, test, planFor.apply(model), settings.batchSize(), settings.evalBatches());
             EpochResult r = new EpochResult(epoch + 1, lossAcc[0], lossAcc[1], testAcc, lr, (System.nanoTime() - t0) / 1_000_000);
             results.add(r);
@@ -97,8 +99,8 @@ public final class TrainingLoop {
         return new Result(results, best, bestAcc, bestEpoch, skipped);
     }
 
-    private double[] trainEpoch(LiveModel model, ImageSet train, int epoch, double lr,
-            Function<LiveModel, QuantPlan> planFor, TrainingListener listener, long start) {
+    private double[] trainEpoch(LiveModel model, ImageSet train, int epoch, Function<LiveModel, QuantPlan> planFor,
+            TrainingListener listener, long start) {
         Batches batches = Batches.shuffled(train, settings.batchSize(), settings.seed() + epoch);
         double lossSum = 0;
         long correct = 0;
@@ -120,6 +122,7 @@ public final class TrainingLoop {
                     }
                     String bad = Float.isFinite(loss) ? nonFiniteGradient(model) : "loss";
                     if (bad == null) {
+                        double lr = settings.schedule().at(epoch, k, batches.count());
                         lossSum += loss * x.getShape().get(0);
                         settings.optimizer().nextStep();
                         model.trainable().forEach((name, w) -> settings.optimizer().update(name, w, lr));
@@ -129,7 +132,8 @@ public final class TrainingLoop {
                             LOG.warn("epoch {} batch {}: non-finite {} (loss {}); step skipped; max |grad| per parameter: {}; plan: {}",
                                     epoch + 1, k + 1, bad, loss, gradientMaxima(model), plan.layers());
                         }
-                        model.trainable().values().forEach(w -> w.getGradient().subi(w.getGradient()));
+                        // zero_() rather than g - g: NaN - NaN stays NaN and would poison every later step.
+                        model.trainable().values().forEach(w -> ai.djl.pytorch.jni.JniUtils.zeroGrad((ai.djl.pytorch.engine.PtNDArray) w));
                     }
                     correct += logits.argMax(1).toType(ai.djl.ndarray.types.DataType.INT32, false).eq(y).sum().getLong();
                     seen += x.getShape().get(0);

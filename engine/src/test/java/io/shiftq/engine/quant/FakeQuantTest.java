@@ -48,4 +48,41 @@ class FakeQuantTest {
             assertThat(y[3]).isEqualTo(16f / 16);
         }
     }
+
+    @Test
+    void gradientSurvivesGarbageCollectionBetweenForwardAndBackward() {
+        // A 32-bit bias quantizer at n = 30, as QAT runs it. The gradient through it must stay exactly 1
+        // even when the JVM collects and reuses native memory between forward and backward: the
+        // failure this guards against was DJL's x.mul(Number), whose scalar tensor lives in a Java
+        // direct buffer that autograd still reads in backward after DJL has dropped it.
+        TensorQuant q = TensorQuant.perTensor(32, true, ExponentRule.MAX, 30);
+        try (NDManager m = NDManager.newBaseManager()) {
+            for (int round = 0; round < 20; round++) {
+                NDArray b = m.create(new float[] {0.01f, -0.2f, 0.5f, -1.5f});
+                b.setRequiresGradient(true);
+                try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                    NDArray y = FakeQuant.apply(b, q);
+                    scribbleOverFreedNativeMemory();
+                    gc.backward(y.sum());
+                }
+                assertThat(b.getGradient().toFloatArray()).as("round %d", round).containsExactly(1f, 1f, 1f, 1f);
+            }
+        }
+    }
+
+    /** Frees unreachable direct buffers and fills fresh small ones (likely at the same addresses) with 1e30. */
+    private static void scribbleOverFreedNativeMemory() {
+        System.gc();
+        try {
+            Thread.sleep(20);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        java.util.List<java.nio.ByteBuffer> keep = new java.util.ArrayList<>();
+        for (int i = 0; i < 2000; i++) {
+            java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocateDirect(4).order(java.nio.ByteOrder.nativeOrder());
+            buf.putFloat(0, 1e30f);
+            keep.add(buf);
+        }
+    }
 }

@@ -26,7 +26,7 @@ class QuantizationConfigTest {
         assertThat(c.data()).isEqualTo(new DataConfig("FashionMNIST", "/usr/share/datasets/fashion-mnist", 64, 0, 0));
         assertThat(c.baseline()).isEqualTo(new BaselineConfig(0, 0.001));
         assertThat(c.training()).isEqualTo(new TrainingConfig(5, 0.0001, 0.01, "CrossEntropyLoss",
-                new OptimizerConfig("AdamW", 0.9, 0.9, 0.999, 1e-8), new SchedulerConfig("StepLR", 10, 0.1, 0, 0.0), 42));
+                new OptimizerConfig("AdamW", 0.9, 0.9, 0.999, 1e-8), new SchedulerConfig("StepLR", 10, 0.1, 0, 0.0, "epoch"), 42));
         assertThat(c.ptq()).isEqualTo(new PtqConfig(0, 50));
         assertThat(c.quantization().weight()).isEqualTo(new TensorQuantConfig(8, true, true, false, "mse", 99.99));
         assertThat(c.quantization().input()).isEqualTo(new TensorQuantConfig(8, false, true, false, "mse", 99.99));
@@ -125,6 +125,7 @@ class QuantizationConfigTest {
             training: {optimizer: {beta2: -0.1}}            | training.optimizer.beta2: -0.1 is outside the allowed range [0, 1)
             training: {optimizer: {eps: 0}}                 | training.optimizer.eps: 0.0 is outside the allowed range (0, inf)
             training: {scheduler: {type: OneCycleLR}}       | training.scheduler.type: 'OneCycleLR' is not one of StepLR, CosineAnnealingLR, None
+            training: {scheduler: {interval: batch}}        | training.scheduler.interval: 'batch' is not one of epoch, step
             training: {scheduler: {step_size: 0}}           | training.scheduler.step_size: must be a positive integer, got 0
             training: {scheduler: {gamma: 1.5}}             | training.scheduler.gamma: 1.5 is outside the allowed range (0, 1]
             training: {scheduler: {t_max: -1}}              | training.scheduler.t_max: must be a non-negative integer, got -1
