@@ -52,7 +52,7 @@ public final class QuantizationEngine {
         QuantizationConfig c = w.config();
         StateDict weights = c.model().weights() == null || c.model().weights().isBlank()
                 ? StateDict.initialize(w.network(), c.training().seed())
-                : WeightFiles.load(Path.of(c.model().weights().replaceFirst("^file:", "")));
+                : WeightFiles.load(w.network(), Path.of(c.model().weights().replaceFirst("^file:", "")));
         try (NDManager manager = NDManager.newBaseManager(); LiveModel model = new LiveModel(w.network(), weights, manager)) {
             List<io.shiftq.schema.report.EpochResult> epochs = List.of();
             if ((c.model().weights() == null || c.model().weights().isBlank()) && c.baseline().epochs() > 0) {
