@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Reproduces the README's accuracy table on the full Fashion-MNIST test set (10,000 images):
-# run 1 trains the FP32 baseline and quantizes it W8A8; runs 2 to 7 start from its weights.
-# Each run writes .shiftq/accuracy/<run>/report.json. Takes about 40 minutes on 2 cores.
+# run 1 trains the FP32 baseline and quantizes it W8A8; runs 2 to 9 start from its weights.
+# Each run writes .shiftq/accuracy/<run>/report.json. Takes about 50 minutes on 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -f /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz ] || apt-get install -y dataset-fashion-mnist
 mvn -B -q -DskipTests install -pl shared-schema,engine -am
 mvn -B -q dependency:build-classpath -pl engine -Dmdep.outputFile=target/engine.cp >/dev/null
 cp="engine/target/classes:$(cat engine/target/engine.cp)"
-for run in fp32_w8a8 w4a8_ptq w4a8_pc_ptq w4a8_qat w4a8_pc_qat w4a4_qat w4a8_pc_qat_lr1e3; do
+for run in fp32_w8a8 w4a8_ptq w4a8_pc_ptq w4a8_qat w4a8_pc_qat w4a4_qat w4a8_qat_constant_lr w4a8_qat_seed7 w4a8_pc_qat_seed7; do
   echo "== $run"
   java -Xmx6g -cp "$cp" io.shiftq.engine.LocalRun "configs/accuracy/$run.yaml" ".shiftq/accuracy/$run" "$run" 2>/dev/null \
     | grep -vE '^\s+epoch'
