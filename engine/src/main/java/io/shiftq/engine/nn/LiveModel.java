@@ -13,7 +13,7 @@ import io.shiftq.engine.model.Layer;
 import io.shiftq.engine.model.Network;
 import io.shiftq.engine.model.StateDict;
 import io.shiftq.engine.model.Tensor;
-import io.shiftq.engine.quant.ActivationObserver;
+import io.shiftq.engine.quant.ActivationSink;
 import io.shiftq.engine.quant.FakeQuant;
 import io.shiftq.engine.quant.LayerQuant;
 import io.shiftq.engine.quant.QuantPlan;
@@ -96,7 +96,7 @@ public final class LiveModel implements AutoCloseable {
      * @param training BatchNorm batch statistics and dropout on
      * @return the logits
      */
-    public NDArray forward(NDArray x, QuantPlan plan, ActivationObserver observer, boolean training) {
+    public NDArray forward(NDArray x, QuantPlan plan, ActivationSink observer, boolean training) {
         List<Network.Node> nodes = network.nodes();
         List<NDArray> outs = new ArrayList<>(nodes.size());
         for (int i = 0; i < nodes.size(); i++) {
@@ -118,7 +118,7 @@ public final class LiveModel implements AutoCloseable {
         return outs.get(outs.size() - 1);
     }
 
-    private NDArray run(Layer layer, List<NDArray> in, LayerQuant lq, ActivationObserver observer, boolean training) {
+    private NDArray run(Layer layer, List<NDArray> in, LayerQuant lq, ActivationSink observer, boolean training) {
         if (layer instanceof Layer.Conv2d c) {
             NDArray x = quantizeInput(c.name(), in.get(0), lq, observer);
             return Conv2d.conv2d(x, weight(c.name(), lq), bias(c.name(), lq),
@@ -155,7 +155,7 @@ public final class LiveModel implements AutoCloseable {
         throw new IllegalStateException("unsupported layer " + layer);
     }
 
-    private NDArray quantizeInput(String name, NDArray x, LayerQuant lq, ActivationObserver observer) {
+    private NDArray quantizeInput(String name, NDArray x, LayerQuant lq, ActivationSink observer) {
         if (observer != null) {
             observer.observe(name + ".input", x);
         }

@@ -13,7 +13,10 @@ import io.shiftq.engine.model.Network;
 import io.shiftq.engine.model.StateDict;
 import io.shiftq.engine.nn.LiveModel;
 import io.shiftq.engine.quant.ActivationObserver;
+import io.shiftq.engine.quant.ActivationSink;
 import io.shiftq.engine.quant.ActivationStats;
+import io.shiftq.engine.quant.BiasCorrection;
+import io.shiftq.engine.quant.CrossLayerEqualization;
 import io.shiftq.engine.quant.QuantPlan;
 import io.shiftq.engine.quant.QuantPolicy;
 import io.shiftq.engine.train.Criterion;
@@ -75,13 +78,24 @@ public final class QuantizationEngine {
         return calibrate(w, f.network(), f.weights(), QuantPlan.FLOAT);
     }
 
-    /** Step 1: fold BatchNorm, quantize weights and biases, measure accuracy. */
+    /**
+     * Step 1: fold BatchNorm, quantize weights and biases, measure accuracy. Optionally first
+     * equalize channel ranges across layers ({@code ptq.cross_layer_equalization}) and move the
+     * biases by the mean shift weight rounding causes ({@code ptq.bias_correction}).
+     */
     public StepResults.Ptq ptq(Workload w, StateDict fp32) {
         BatchNormFolding.Folded f = BatchNormFolding.fold(w.network(), fp32);
-        QuantPlan plan = policy(w).weightPlan(f.network(), f.weights());
-        double acc = accuracy(w, f.network(), f.weights(), plan);
-        return new StepResults.Ptq(f.network(), f.weights(), plan, acc,
-                ShiftRecords.of(f.network(), plan, f.weights(), Map.of(), true));
+        StateDict weights = w.config().ptq().crossLayerEqualization()
+                ? CrossLayerEqualization.equalize(f.network(), f.weights()) : f.weights();
+        QuantPlan plan = policy(w).weightPlan(f.network(), weights);
+        if (w.config().ptq().biasCorrection()) {
+            BiasCorrection.InputMeans means = observe(w, f.network(), weights, QuantPlan.FLOAT, new BiasCorrection.InputMeans());
+            weights = BiasCorrection.correct(f.network(), weights, plan, means);
+            plan = policy(w).weightPlan(f.network(), weights);
+        }
+        double acc = accuracy(w, f.network(), weights, plan);
+        return new StepResults.Ptq(f.network(), weights, plan, acc,
+                ShiftRecords.of(f.network(), plan, weights, Map.of(), true));
     }
 
     /**
@@ -159,13 +173,16 @@ public final class QuantizationEngine {
     }
 
     private Map<String, ActivationStats> calibrate(Workload w, Network network, StateDict weights, QuantPlan plan) {
-        ActivationObserver observer = new ActivationObserver();
-        ImageSet calibration = w.data().train();
+        return observe(w, network, weights, plan, new ActivationObserver()).snapshot();
+    }
+
+    /** Runs the calibration batches through the model under the plan, showing every activation to the sink. */
+    private static <S extends ActivationSink> S observe(Workload w, Network network, StateDict weights, QuantPlan plan, S sink) {
         try (NDManager manager = NDManager.newBaseManager(); LiveModel model = new LiveModel(network, weights, manager)) {
-            Evaluation.calibrate(model, calibration, plan, w.config().data().batchSize(),
-                    w.config().ptq().calibrationBatches(), observer);
+            Evaluation.calibrate(model, w.data().train(), plan, w.config().data().batchSize(),
+                    w.config().ptq().calibrationBatches(), sink);
         }
-        return observer.snapshot();
+        return sink;
     }
 
     private static QuantPolicy policy(Workload w) {

@@ -10,13 +10,14 @@ import java.util.Random;
  * Collects activation statistics over calibration batches: the exact min and max of every observed
  * tensor and a bounded sample of its values, which the mse and percentile rules search over.
  */
-public final class ActivationObserver {
+public final class ActivationObserver implements ActivationSink {
     /** Values kept per batch and tensor; enough for the percentile tails at 99.99. */
     private static final int SAMPLE_PER_BATCH = 32_768;
     private final Map<String, Stats> stats = new LinkedHashMap<>();
     private final Random random = new Random(17);
 
     /** Records one tensor under a key such as {@code features.0.input}. */
+    @Override
     public void observe(String key, NDArray x) {
         float[] v = x.toFloatArray();
         Stats s = stats.computeIfAbsent(key, k -> new Stats());

@@ -6,7 +6,7 @@ import ai.djl.ndarray.NDScope;
 import io.shiftq.engine.data.Batches;
 import io.shiftq.engine.data.ImageSet;
 import io.shiftq.engine.nn.LiveModel;
-import io.shiftq.engine.quant.ActivationObserver;
+import io.shiftq.engine.quant.ActivationSink;
 import io.shiftq.engine.quant.QuantPlan;
 
 /** Top-1 accuracy and calibration passes over an image set. */
@@ -47,7 +47,7 @@ public final class Evaluation {
 
     /** Runs calibration batches (in order) through the model so the observer sees every activation. */
     public static void calibrate(LiveModel model, ImageSet set, QuantPlan plan, int batchSize, int batches,
-            ActivationObserver observer) {
+            ActivationSink observer) {
         io.shiftq.engine.EngineSetup.noGradOnThisThread();
         Batches b = Batches.inOrder(set, batchSize, batches);
         try (NDManager manager = NDManager.newBaseManager()) {

@@ -27,7 +27,7 @@ class QuantizationConfigTest {
         assertThat(c.baseline()).isEqualTo(new BaselineConfig(0, 0.001));
         assertThat(c.training()).isEqualTo(new TrainingConfig(5, 0.0001, 0.01, "CrossEntropyLoss",
                 new OptimizerConfig("AdamW", 0.9, 0.9, 0.999, 1e-8), new SchedulerConfig("StepLR", 10, 0.1, 0, 0.0, "epoch"), 42));
-        assertThat(c.ptq()).isEqualTo(new PtqConfig(0, 50));
+        assertThat(c.ptq()).isEqualTo(new PtqConfig(0, 50, false, false));
         assertThat(c.quantization().weight()).isEqualTo(new TensorQuantConfig(8, true, true, false, "mse", 99.99));
         assertThat(c.quantization().input()).isEqualTo(new TensorQuantConfig(8, false, true, false, "mse", 99.99));
         assertThat(c.quantization().output()).isEqualTo(new TensorQuantConfig(8, false, true, false, "mse", 99.99));

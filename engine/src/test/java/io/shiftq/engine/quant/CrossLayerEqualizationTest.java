@@ -1,0 +1,92 @@
+package io.shiftq.engine.quant;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.shiftq.engine.EngineSetup;
+import io.shiftq.engine.model.BatchNormFolding;
+import io.shiftq.engine.model.Models;
+import io.shiftq.engine.model.Network;
+import io.shiftq.engine.model.StateDict;
+import io.shiftq.engine.model.Tensor;
+import io.shiftq.engine.nn.LiveModel;
+import io.shiftq.schema.config.QuantizationSpec;
+import io.shiftq.schema.config.TensorQuantConfig;
+import java.util.Random;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Cross-layer equalization: which layers pair up, an unchanged float model, a better 4-bit one. */
+class CrossLayerEqualizationTest {
+
+    @BeforeAll
+    static void engine() {
+        EngineSetup.start();
+    }
+
+    @Test
+    void pairsFollowReluPoolDropoutAndFlattenButNeverAResidualFork() {
+        Network vgg = folded("VGGSmall", new Random(1)).network();
+        assertThat(CrossLayerEqualization.pairs(vgg)).extracting(p -> p.first() + ">" + p.second()).containsExactly(
+                "features.0>features.3", "features.3>features.7", "features.7>features.10", "features.10>classifier.0",
+                "classifier.0>classifier.3");
+        Network resnet = folded("ResNetSmall", new Random(1)).network();
+        assertThat(CrossLayerEqualization.pairs(resnet)).allSatisfy(p -> {
+            assertThat(p.first()).endsWith("conv1");
+            assertThat(p.second()).endsWith("conv2");
+        }).isNotEmpty();
+    }
+
+    @Test
+    void floatModelUnchangedAndPerTensor4BitCloserToIt() {
+        BatchNormFolding.Folded f = folded("VGGSmall", new Random(2));
+        StateDict equalized = CrossLayerEqualization.equalize(f.network(), f.weights());
+        TensorQuantConfig w4 = new TensorQuantConfig(4, true, true, false, "mse", 99.99);
+        QuantizationSpec d = QuantizationSpec.defaults();
+        QuantPolicy policy = new QuantPolicy(new QuantizationSpec(w4, d.input(), d.output(), d.bias()));
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray x = m.randomUniform(0, 1, new Shape(32, 1, 28, 28));
+            float[] reference = logits(f.network(), f.weights(), QuantPlan.FLOAT, x, m);
+            float[] same = logits(f.network(), equalized, QuantPlan.FLOAT, x, m);
+            double scale = rms(reference, new float[reference.length]);
+            assertThat(rms(same, reference) / scale).as("relative change of the float logits").isLessThan(1e-5);
+            double before = rms(logits(f.network(), f.weights(), policy.weightPlan(f.network(), f.weights()), x, m), reference);
+            double after = rms(logits(f.network(), equalized, policy.weightPlan(f.network(), equalized), x, m), reference);
+            // Measured here: 0.159 before, 0.129 after on random weights; the trained VGGSmall gains 2 points of accuracy.
+            assertThat(after).as("4-bit per-tensor logit error after equalization vs before (%f)", before).isLessThan(0.9 * before);
+        }
+    }
+
+    /** VGGSmall or ResNetSmall with BatchNorm scales spread over two decades, as trained models have, then folded. */
+    private static BatchNormFolding.Folded folded(String name, Random rnd) {
+        Network net = Models.create(name, 10, 1, 28, 28);
+        StateDict w = StateDict.initialize(net, 3);
+        for (String k : w.tensors().keySet()) {
+            boolean bnWeight = k.endsWith(".weight") && w.has(k.replace(".weight", ".running_var"));
+            if (bnWeight) {
+                float[] g = new float[w.get(k).size()];
+                for (int i = 0; i < g.length; i++) {
+                    g[i] = (float) Math.exp(rnd.nextGaussian() * 1.2);
+                }
+                w = w.with(k, new Tensor(w.get(k).shape(), g));
+            }
+        }
+        return BatchNormFolding.fold(net, w);
+    }
+
+    private static float[] logits(Network net, StateDict w, QuantPlan plan, NDArray x, NDManager m) {
+        try (LiveModel model = new LiveModel(net, w, m)) {
+            return model.forward(x, plan, null, false).toFloatArray();
+        }
+    }
+
+    private static double rms(float[] a, float[] b) {
+        double s = 0;
+        for (int i = 0; i < a.length; i++) {
+            s += (a[i] - b[i]) * (double) (a[i] - b[i]);
+        }
+        return Math.sqrt(s / a.length);
+    }
+}
