@@ -26,7 +26,7 @@ class ConfigFilesTest {
         List<Path> files = yamlFiles();
         assertThat(files).extracting(f -> CONFIGS.relativize(f).toString().replace('\\', '/'))
                 .contains("quantization_config.yaml", "examples/w4a8.yaml", "examples/per_channel.yaml",
-                        "examples/max_rounding.yaml", "examples/demo.yaml");
+                        "examples/max_rounding.yaml", "examples/demo.yaml", "examples/w4a8_per_tensor_equalized.yaml");
         for (Path file : files) {
             assertThat(QuantizationConfig.load(file).problems()).as(file.toString()).isEmpty();
         }
@@ -43,6 +43,11 @@ class ConfigFilesTest {
         QuantizationConfig w4a8 = QuantizationConfig.load(CONFIGS.resolve("examples/w4a8.yaml"));
         assertThat(w4a8.quantization().weight().bitwidth()).isEqualTo(4);
         assertThat(w4a8.quantization().input().bitwidth()).isEqualTo(8);
+        assertThat(w4a8.training().scheduler().interval()).isEqualTo("step");
+        QuantizationConfig equalized = QuantizationConfig.load(CONFIGS.resolve("examples/w4a8_per_tensor_equalized.yaml"));
+        assertThat(equalized.quantization().weight().perChannel()).isFalse();
+        assertThat(equalized.ptq().crossLayerEqualization()).isTrue();
+        assertThat(equalized.ptq().biasCorrection()).isTrue();
         assertThat(QuantizationConfig.load(CONFIGS.resolve("examples/per_channel.yaml")).quantization().weight()
                 .perChannel()).isTrue();
         assertThat(QuantizationConfig.load(CONFIGS.resolve("examples/max_rounding.yaml")).quantization().weight()
