@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole shiftq pipeline on this machine, from a fresh clone to a report:
 #   1. the Fashion-MNIST dataset (Debian package dataset-fashion-mnist) if it is missing,
-#   2. the build (mvn install) if a service jar or the CLI jar is missing,
+#   2. the build (mvn install) if a service jar or the CLI jar is missing or older than the sources,
 #   3. a local Kafka broker (scripts/kafka.sh, no Docker) and the shiftq topics,
 #   4. the five services in the background (logs in .shiftq/logs, one artifact store),
 #   5. a request for configs/examples/demo.yaml, then `shiftq watch` until the report,
@@ -83,6 +83,13 @@ jar_of() { echo "$REPO_ROOT/services/$1/target/quarkus-app/quarkus-run.jar"; }
 built=1
 for entry in "${SERVICES[@]}"; do [[ -f "$(jar_of "${entry%%:*}")" ]] || built=0; done
 [[ -f "$CLI_JAR" ]] || built=0
+# Jars older than any source or pom would run yesterday's code: rebuild then too.
+if [[ $built -eq 1 ]]; then
+  oldest=$(ls -tr "$CLI_JAR" $(for e in "${SERVICES[@]}"; do jar_of "${e%%:*}"; done) | head -1)
+  changed=$(find "$REPO_ROOT/pom.xml" "$REPO_ROOT"/{shared-schema,engine,test-support,cli,services} \
+    -path '*/target' -prune -o -type f -newer "$oldest" -print -quit)
+  [[ -z "$changed" ]] || { say "sources changed since the last build ($changed)"; built=0; }
+fi
 if [[ $built -eq 0 || "${SHIFTQ_REBUILD:-0}" == 1 ]]; then
   say "building (mvn -B -q -DskipTests install; the first build downloads dependencies)"
   mvn -B -q -DskipTests install
