@@ -76,7 +76,11 @@ public final class WeightFiles {
     }
 
     private static boolean isParams(Path file) {
-        return file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(PARAMS);
+        return hasExtension(file, PARAMS);
+    }
+
+    private static boolean hasExtension(Path file, String extension) {
+        return file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(extension);
     }
 
     private static void requireNpz(Path file, String context) {
@@ -84,7 +88,7 @@ public final class WeightFiles {
             throw new IllegalArgumentException(context + ": a DJL " + PARAMS
                     + " file stores no layer names, so it is read and written with the network (WeightFiles.load/save(network, ...))");
         }
-        if (!file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(NPZ)) {
+        if (!hasExtension(file, NPZ)) {
             throw new IllegalArgumentException(context + ": unknown extension; allowed are " + NPZ
                     + " (arrays keyed by PyTorch state_dict names) and " + PARAMS + " (DJL Model.save)");
         }

@@ -1,7 +1,6 @@
 package io.shiftq.engine.quant;
 
 import ai.djl.ndarray.NDArray;
-import io.shiftq.engine.model.Layer;
 import io.shiftq.engine.model.Network;
 import io.shiftq.engine.model.StateDict;
 import io.shiftq.engine.model.Tensor;
@@ -73,12 +72,13 @@ public final class BiasCorrection {
         for (Network.Node node : network.nodes()) {
             String name = node.layer().name();
             LayerQuant lq = plan.get(name);
-            boolean weighted = node.layer() instanceof Layer.Conv2d || node.layer() instanceof Layer.Linear;
-            if (!weighted || lq == null || lq.weight() == null || !weights.has(name + ".bias") || means.of(name) == null) {
+            double[] inputMeans = means.of(name);
+            if (!node.layer().quantized() || lq == null || lq.weight() == null || !weights.has(name + ".bias")
+                    || inputMeans == null) {
                 continue;
             }
             out = out.with(name + ".bias", shifted(weights.get(name + ".weight"), weights.get(name + ".bias"), lq.weight(),
-                    means.of(name)));
+                    inputMeans));
         }
         return out;
     }

@@ -58,7 +58,15 @@ public final class ParameterOptimizer {
             case SGD -> sgd(name, w, g, lr);
             default -> throw new IllegalStateException(type.name());
         }
-        g.subi(g);
+        clearGradient(w);
+    }
+
+    /**
+     * Sets w's gradient to zero with PyTorch's zero_(), never as g - g: NaN - NaN stays NaN, so one
+     * non-finite step would poison every later one.
+     */
+    static void clearGradient(NDArray w) {
+        ai.djl.pytorch.jni.JniUtils.zeroGrad((ai.djl.pytorch.engine.PtNDArray) w);
     }
 
     private void adam(String name, NDArray w, NDArray g, double lr, boolean decoupled) {

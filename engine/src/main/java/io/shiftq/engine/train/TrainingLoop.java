@@ -132,8 +132,7 @@ public final class TrainingLoop {
                             LOG.warn("epoch {} batch {}: non-finite {} (loss {}); step skipped; max |grad| per parameter: {}; plan: {}",
                                     epoch + 1, k + 1, bad, loss, gradientMaxima(model), plan.layers());
                         }
-                        // zero_() rather than g - g: NaN - NaN stays NaN and would poison every later step.
-                        model.trainable().values().forEach(w -> ai.djl.pytorch.jni.JniUtils.zeroGrad((ai.djl.pytorch.engine.PtNDArray) w));
+                        model.trainable().values().forEach(ParameterOptimizer::clearGradient);
                     }
                     correct += logits.argMax(1).toType(ai.djl.ndarray.types.DataType.INT32, false).eq(y).sum().getLong();
                     seen += x.getShape().get(0);
