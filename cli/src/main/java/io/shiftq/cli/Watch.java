@@ -42,7 +42,7 @@ final class Watch {
     /** @param timeoutSeconds give up after this long; 0 waits for ever */
     int run(String jobId, long timeoutSeconds) {
         List<String> topics = new ArrayList<>(List.of(Topics.PROGRESS, Topics.FAILURES, Topics.REPORTS));
-        for (Stage stage : List.of(Stage.CALIBRATION, Stage.PTQ, Stage.QAT, Stage.FINAL_PTQ)) {
+        for (Stage stage : Stage.PIPELINE) {
             topics.add(stage.doneTopic());
         }
         long deadline = timeoutSeconds <= 0 ? Long.MAX_VALUE : System.nanoTime() + timeoutSeconds * 1_000_000_000L;

@@ -2,7 +2,10 @@ package io.shiftq.engine.pipeline;
 
 import io.shiftq.engine.train.TrainingListener;
 import io.shiftq.schema.config.QuantizationConfig;
+import io.shiftq.schema.event.ShiftqEvent;
+import io.shiftq.schema.event.Stage;
 import io.shiftq.schema.report.QuantizationReport;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -32,33 +35,39 @@ public final class PipelineRun {
      * Runs every step; when exportDir is given and step 3 ran, also writes the deployment files
      * there and adds the integer executor's check to the report.
      */
-    public Outcome run(String jobId, QuantizationConfig config, TrainingListener listener, java.nio.file.Path exportDir) {
+    public Outcome run(String jobId, QuantizationConfig config, TrainingListener listener, Path exportDir) {
         Map<String, Long> timings = new LinkedHashMap<>();
         long t = System.nanoTime();
         Workload w = Workload.load(config);
         StepResults.Baseline base = engine.baseline(w, listener);
-        t = lap(timings, "calibration", t);
+        t = lap(timings, Stage.CALIBRATION, t);
         StepResults.Ptq ptq = engine.ptq(w, base.weights());
-        t = lap(timings, "ptq", t);
+        t = lap(timings, Stage.PTQ, t);
         StepResults.Qat qat = engine.qat(w, ptq.network(), ptq.weights(), listener);
-        t = lap(timings, "qat", t);
+        t = lap(timings, Stage.QAT, t);
         StepResults.FinalPtq fin = engine.finalPtq(w, ptq.network(), qat.weights());
-        t = lap(timings, "final_ptq", t);
-        QuantizationReport report = Reports.assemble(jobId, "custom", config, base.accuracy(), ptq.accuracy(),
-                qat.bestAccuracy(), fin.accuracy(), fin.records(), fin.size(), qat.epochs(), timings, Map.of());
+        t = lap(timings, Stage.FINAL_PTQ, t);
+        // The report's timings stop before the export: deployment is not one of the pipeline's stages.
+        QuantizationReport.Builder report = QuantizationReport.builder(jobId, ShiftqEvent.CUSTOM, config)
+                .initialAccuracy(base.accuracy())
+                .ptqAccuracy(ptq.accuracy())
+                .qatBestAccuracy(qat.bestAccuracy())
+                .finalAccuracy(fin.accuracy())
+                .shiftRecords(fin.records())
+                .modelSize(fin.size())
+                .qatEpochs(qat.epochs())
+                .stageTimingsMs(timings);
         StepResults.Deployed deployed = null;
         if (exportDir != null && !fin.skipped()) {
-            t = System.nanoTime();
             deployed = engine.deploy(w, ptq.network(), qat.weights(), fin.plan(), exportDir);
-            lap(timings, "deploy", t);
-            report = report.withIntegerCheck(deployed.check());
+            report.integerCheck(deployed.check());
         }
-        return new Outcome(report, base.weights(), ptq, qat, fin, w, deployed);
+        return new Outcome(report.build(), base.weights(), ptq, qat, fin, w, deployed);
     }
 
-    private static long lap(Map<String, Long> timings, String stage, long since) {
+    private static long lap(Map<String, Long> timings, Stage stage, long since) {
         long now = System.nanoTime();
-        timings.put(stage, (now - since) / 1_000_000);
+        timings.put(stage.id(), (now - since) / 1_000_000);
         return now;
     }
 }

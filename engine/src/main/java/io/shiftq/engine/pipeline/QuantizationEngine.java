@@ -5,6 +5,7 @@ import io.shiftq.engine.EngineSetup;
 import io.shiftq.engine.data.ImageSet;
 import io.shiftq.engine.deploy.Agreement;
 import io.shiftq.engine.deploy.Deployment;
+import io.shiftq.schema.report.Hundredths;
 import io.shiftq.schema.report.IntegerCheck;
 import io.shiftq.schema.report.ShiftRecord;
 import io.shiftq.engine.io.WeightFiles;
@@ -153,15 +154,11 @@ public final class QuantizationEngine {
             int max = w.config().ptq().maxEvalBatches();
             ImageSet test = max <= 0 ? w.data().test() : w.data().test().limit(max * batch);
             Agreement.Result r = Agreement.check(dir, folded, weights, plan, test, batch);
-            return new StepResults.Deployed(files, new IntegerCheck(r.images(), round(r.integerAccuracy()),
-                    round(r.fakeQuantAccuracy()), r.predictionMismatches(), r.logitMismatches(), ShiftRecord.HALF_UP));
+            return new StepResults.Deployed(files, new IntegerCheck(r.images(), Hundredths.round(r.integerAccuracy()),
+                    Hundredths.round(r.fakeQuantAccuracy()), r.predictionMismatches(), r.logitMismatches(), ShiftRecord.HALF_UP));
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException("cannot write the deployment files to " + dir, e);
         }
-    }
-
-    private static double round(double v) {
-        return Math.round(v * 100) / 100.0;
     }
 
     /** Accuracy of a model under a plan on the job's test set (limited by ptq.max_eval_batches). */

@@ -8,13 +8,12 @@ import io.shiftq.engine.quant.LayerQuant;
 import io.shiftq.engine.quant.Pow2;
 import io.shiftq.engine.quant.QuantPlan;
 import io.shiftq.engine.quant.TensorQuant;
-import io.shiftq.schema.report.LayerDetail;
+import io.shiftq.schema.report.Hundredths;
 import io.shiftq.schema.report.ModelSize;
 import io.shiftq.schema.report.ShiftRecord;
 import io.shiftq.schema.report.TensorShift;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -60,19 +59,6 @@ public final class ShiftRecords {
         return records;
     }
 
-    /** The seed's {@code final_quantization_details}: one entry per quantized tensor, e.g. {@code features.0.weight}. */
-    public static Map<String, LayerDetail> details(List<ShiftRecord> records) {
-        Map<String, LayerDetail> out = new LinkedHashMap<>();
-        for (ShiftRecord r : records) {
-            for (TensorShift t : new TensorShift[] {r.weight(), r.bias(), r.input(), r.output()}) {
-                if (t != null) {
-                    out.put(t.tensor(), LayerDetail.of(t));
-                }
-            }
-        }
-        return out;
-    }
-
     /** FP32 bytes of weights and biases against their quantized bytes at the planned bitwidths. */
     public static ModelSize size(Network network, StateDict weights, QuantPlan plan) {
         long floatBytes = 0;
@@ -107,7 +93,7 @@ public final class ShiftRecords {
 
     private static double sqnr(TensorQuant q, float[] values) {
         if (!q.isPerChannel()) {
-            return round2(Pow2.sqnrDb(values, q.exponent(), q.bits(), q.signed()));
+            return Hundredths.round(Pow2.sqnrDb(values, q.exponent(), q.bits(), q.signed()));
         }
         int per = values.length / q.channelExponents().length;
         double signal = 0;
@@ -117,16 +103,12 @@ public final class ShiftRecords {
             signal += (double) values[i] * values[i];
             noise += d * d;
         }
-        return round2(noise == 0 ? 200 : 10 * Math.log10(signal / noise));
+        return Hundredths.round(noise == 0 ? 200 : 10 * Math.log10(signal / noise));
     }
 
     private static Integer outputExponent(QuantPlan plan, String producer) {
         LayerQuant lq = producer == null ? null : plan.get(producer);
         return lq == null || lq.output() == null ? null : lq.output().exponent();
-    }
-
-    private static double round2(double v) {
-        return Math.round(v * 100) / 100.0;
     }
 
     private static float[] values(StateDict weights, String key) {

@@ -6,6 +6,7 @@ import io.shiftq.engine.model.StateDict;
 import io.shiftq.engine.model.Tensor;
 import io.shiftq.schema.config.QuantizationSpec;
 import io.shiftq.schema.config.TensorQuantConfig;
+import io.shiftq.schema.report.ShiftRecord;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -15,8 +16,6 @@ import java.util.Map;
  * bias exponent = weight exponent + input exponent.
  */
 public final class QuantPolicy {
-    /** Width of the accumulator that residual adds align into. */
-    public static final int ACCUMULATOR_BITS = 32;
     private final QuantizationSpec spec;
 
     /** A policy for one config. */
@@ -102,7 +101,7 @@ public final class QuantPolicy {
             } else if (layer instanceof Layer.Add) {
                 int align = Math.min(layers.get(network.producerOf(i, 0)).output().exponent(),
                         layers.get(network.producerOf(i, 1)).output().exponent());
-                TensorQuant in = TensorQuant.perTensor(ACCUMULATOR_BITS, true, ExponentRule.MAX, align);
+                TensorQuant in = TensorQuant.perTensor(ShiftRecord.ACCUMULATOR_BITS, true, ExponentRule.MAX, align);
                 layers.put(n, new LayerQuant(null, null, in, activation(stat(stats, n + ".output"), spec.output())));
             }
         }

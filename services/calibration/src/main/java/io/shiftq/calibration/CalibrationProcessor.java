@@ -1,5 +1,8 @@
 package io.shiftq.calibration;
 
+import io.shiftq.schema.event.Metrics;
+import static io.shiftq.schema.artifact.ArtifactNames.FP32_WEIGHTS;
+import static io.shiftq.schema.artifact.ArtifactNames.ACTIVATION_STATS;
 import io.shiftq.engine.pipeline.QuantizationEngine;
 import io.shiftq.engine.pipeline.StepResults;
 import io.shiftq.engine.pipeline.Workload;
@@ -51,9 +54,9 @@ public class CalibrationProcessor {
         var stats = ActivationSummary.of(engine.activationStats(workload, fp32.weights()));
         JobArtifacts files = stages.artifacts();
         return completion.accuracy(fp32.accuracy()).epochs(fp32.epochs())
-                .metric("fp32_accuracy", fp32.accuracy())
-                .artifact("fp32_weights", files.putWeights(request.jobId(), "fp32_weights.npz", fp32.weights()))
-                .artifact("activation_stats", files.putJson(request.jobId(), "activation_stats.json", stats))
+                .metric(Metrics.FP32_ACCURACY, fp32.accuracy())
+                .artifact(FP32_WEIGHTS, files.putWeights(request.jobId(), FP32_WEIGHTS, fp32.weights()))
+                .artifact(ACTIVATION_STATS, files.putJson(request.jobId(), ACTIVATION_STATS, stats))
                 .build();
     }
 }

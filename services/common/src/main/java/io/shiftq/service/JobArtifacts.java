@@ -21,14 +21,14 @@ public class JobArtifacts {
         this.store = store;
     }
 
-    /** Stores parameters as {@code .npz}. */
+    /** Stores parameters as {@code <name>.npz}. */
     public ArtifactRef putWeights(String jobId, String name, StateDict weights) {
-        return timed(() -> store.put(jobId, name, WeightFiles.toBytes(weights)));
+        return timed(() -> store.put(jobId, name + ".npz", WeightFiles.toBytes(weights)));
     }
 
-    /** Stores a value as indented JSON. */
+    /** Stores a value as indented JSON in {@code <name>.json}. */
     public ArtifactRef putJson(String jobId, String name, Object value) {
-        return timed(() -> store.put(jobId, name, Json.writePretty(value).getBytes(StandardCharsets.UTF_8)));
+        return timed(() -> store.put(jobId, name + ".json", Json.writePretty(value).getBytes(StandardCharsets.UTF_8)));
     }
 
     /** Stores files under {@code folder/<file name>} and returns their references by file name, in order. */

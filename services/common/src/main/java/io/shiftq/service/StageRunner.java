@@ -1,5 +1,6 @@
 package io.shiftq.service;
 
+import io.shiftq.schema.event.Metrics;
 import io.shiftq.engine.pipeline.QuantizationEngine;
 import io.shiftq.schema.Json;
 import io.shiftq.schema.event.ShiftqEvent;
@@ -22,8 +23,6 @@ import org.jboss.logging.Logger;
 public class StageRunner {
 
     private static final Logger LOG = Logger.getLogger(StageRunner.class);
-    /** Metric: milliseconds the stage spent reading and writing artifacts. */
-    public static final String ARTIFACT_IO_MS = "artifact_io_ms";
 
     private final QuantizationEngine engine;
     private final JobArtifacts artifacts;
@@ -91,7 +90,7 @@ public class StageRunner {
         if (c.metrics() != null) {
             metrics.putAll(c.metrics());
         }
-        metrics.put(ARTIFACT_IO_MS, Math.round(ioMillis * 10) / 10.0);
+        metrics.put(Metrics.ARTIFACT_IO_MS, Math.round(ioMillis * 10) / 10.0);
         return new StageCompleted(c.schemaVersion(), c.jobId(), c.variant(), c.stage(), c.status(), c.startedAt(),
                 c.finishedAt(), c.config(), c.accuracy(), metrics, c.shiftRecords(), c.epochs(), c.artifacts());
     }

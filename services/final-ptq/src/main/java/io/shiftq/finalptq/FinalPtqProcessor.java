@@ -1,5 +1,7 @@
 package io.shiftq.finalptq;
 
+import io.shiftq.schema.event.Metrics;
+import io.shiftq.schema.artifact.ArtifactNames;
 import io.shiftq.engine.model.StateDict;
 import io.shiftq.engine.pipeline.StepResults;
 import io.shiftq.engine.pipeline.Workload;
@@ -47,12 +49,12 @@ public class FinalPtqProcessor {
     StageCompleted finalPtq(StageCompleted qat) {
         Completion completion = Completion.after(qat, Stage.FINAL_PTQ);
         Workload workload = Workload.load(qat.config());
-        StateDict weights = stages.artifacts().weights(qat, "qat_weights");
+        StateDict weights = stages.artifacts().weights(qat, ArtifactNames.QAT_WEIGHTS);
         StepResults.FinalPtq result = stages.engine().finalPtq(workload, workload.foldedNetwork(), weights);
         completion.skipped(result.skipped()).accuracy(result.accuracy()).shiftRecords(result.records())
-                .metric("float32_bytes", result.size().float32Bytes())
-                .metric("quantized_bytes", result.size().quantizedBytes())
-                .metric("compression", result.size().compression());
+                .metric(Metrics.FLOAT32_BYTES, result.size().float32Bytes())
+                .metric(Metrics.QUANTIZED_BYTES, result.size().quantizedBytes())
+                .metric(Metrics.COMPRESSION, result.size().compression());
         if (!result.skipped()) {
             deploy(qat.jobId(), workload, weights, result, completion);
         }
@@ -66,7 +68,7 @@ public class FinalPtqProcessor {
         try {
             dir = Files.createTempDirectory("shiftq-deploy-");
             StepResults.Deployed d = stages.engine().deploy(workload, workload.foldedNetwork(), weights, result.plan(), dir);
-            completion.artifacts(stages.artifacts().putFiles(jobId, "deploy", d.files().all()));
+            completion.artifacts(stages.artifacts().putFiles(jobId, ArtifactNames.DEPLOY, d.files().all()));
             d.check().toMetrics().forEach(completion::metric);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create a directory for the deployment files", e);

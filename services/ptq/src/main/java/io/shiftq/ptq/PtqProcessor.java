@@ -1,5 +1,7 @@
 package io.shiftq.ptq;
 
+import static io.shiftq.schema.artifact.ArtifactNames.FP32_WEIGHTS;
+import static io.shiftq.schema.artifact.ArtifactNames.FOLDED_WEIGHTS;
 import io.shiftq.engine.pipeline.StepResults;
 import io.shiftq.engine.pipeline.Workload;
 import io.shiftq.schema.event.Stage;
@@ -43,9 +45,9 @@ public class PtqProcessor {
     StageCompleted ptq(StageCompleted calibrated) {
         Completion completion = Completion.after(calibrated, Stage.PTQ);
         JobArtifacts files = stages.artifacts();
-        StepResults.Ptq ptq = stages.engine().ptq(Workload.load(calibrated.config()), files.weights(calibrated, "fp32_weights"));
+        StepResults.Ptq ptq = stages.engine().ptq(Workload.load(calibrated.config()), files.weights(calibrated, FP32_WEIGHTS));
         return completion.accuracy(ptq.accuracy()).shiftRecords(ptq.records())
-                .artifact("folded_weights", files.putWeights(calibrated.jobId(), "folded_weights.npz", ptq.weights()))
+                .artifact(FOLDED_WEIGHTS, files.putWeights(calibrated.jobId(), FOLDED_WEIGHTS, ptq.weights()))
                 .build();
     }
 }

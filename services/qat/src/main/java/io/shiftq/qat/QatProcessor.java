@@ -1,5 +1,9 @@
 package io.shiftq.qat;
 
+import io.shiftq.schema.event.Metrics;
+import static io.shiftq.schema.artifact.ArtifactNames.qatEpoch;
+import static io.shiftq.schema.artifact.ArtifactNames.QAT_WEIGHTS;
+import static io.shiftq.schema.artifact.ArtifactNames.FOLDED_WEIGHTS;
 import io.shiftq.engine.pipeline.StepResults;
 import io.shiftq.engine.pipeline.Workload;
 import io.shiftq.schema.event.ArtifactRef;
@@ -49,12 +53,12 @@ public class QatProcessor {
         JobArtifacts files = stages.artifacts();
         Map<String, ArtifactRef> checkpoints = new LinkedHashMap<>();
         var listener = stages.events().reporter(ptq, Stage.QAT).withCheckpoints((epoch, weights) ->
-                checkpoints.put("qat_epoch_" + epoch, files.putWeights(ptq.jobId(), "qat_epoch_" + epoch + ".npz", weights)));
-        StepResults.Qat qat = stages.engine().qat(workload, workload.foldedNetwork(), files.weights(ptq, "folded_weights"),
+                checkpoints.put(qatEpoch(epoch), files.putWeights(ptq.jobId(), qatEpoch(epoch), weights)));
+        StepResults.Qat qat = stages.engine().qat(workload, workload.foldedNetwork(), files.weights(ptq, FOLDED_WEIGHTS),
                 listener);
         return completion.skipped(qat.skipped()).accuracy(qat.bestAccuracy()).epochs(qat.epochs())
-                .shiftRecords(qat.records()).metric("best_epoch", qat.bestEpoch())
-                .artifact("qat_weights", files.putWeights(ptq.jobId(), "qat_weights.npz", qat.weights()))
+                .shiftRecords(qat.records()).metric(Metrics.BEST_EPOCH, qat.bestEpoch())
+                .artifact(QAT_WEIGHTS, files.putWeights(ptq.jobId(), QAT_WEIGHTS, qat.weights()))
                 .artifacts(checkpoints)
                 .build();
     }

@@ -22,9 +22,6 @@ import java.util.Optional;
  */
 public final class JobBoard {
 
-    /** The stages whose completion a report needs. */
-    static final List<Stage> REPORT_STAGES = List.of(Stage.CALIBRATION, Stage.PTQ, Stage.QAT, Stage.FINAL_PTQ);
-
     /** What a report is assembled from: the request (null when not seen) and each stage's completion. */
     public record ReportInput(String jobId, String variant, QuantizationRequested request,
             Map<Stage, StageCompleted> stages) {
@@ -46,7 +43,7 @@ public final class JobBoard {
     public synchronized Optional<ReportInput> onStageCompleted(StageCompleted completed) {
         Job job = job(completed);
         job.stages.put(completed.stage(), completed);
-        if (job.report != null || job.reporting || !job.stages.keySet().containsAll(REPORT_STAGES)) {
+        if (job.report != null || job.reporting || !job.stages.keySet().containsAll(Stage.PIPELINE)) {
             return Optional.empty();
         }
         job.reporting = true;

@@ -48,8 +48,8 @@ public class ReportPublisher {
      */
     public void publish(JobBoard.ReportInput input) {
         try {
-            QuantizationReport report = ReportBuilder.build(input);
-            ReportSummary summary = ReportBuilder.summary(input, report);
+            QuantizationReport report = ReportFromStages.build(input);
+            ReportSummary summary = ReportFromStages.summary(input, report);
             byte[] bytes = Json.writePretty(report).getBytes(StandardCharsets.UTF_8);
             boolean seenBefore = sameFile(input.jobId(), bytes);
             ArtifactRef ref = store.put(input.jobId(), REPORT_FILE, bytes);

@@ -1,5 +1,6 @@
 package io.shiftq.reporting;
 
+import io.shiftq.schema.event.Metrics;
 import io.shiftq.schema.config.QuantizationConfig;
 import io.shiftq.schema.event.ArtifactRef;
 import io.shiftq.schema.event.EventTypes;
@@ -50,7 +51,7 @@ final class Events {
 
     static StageCompleted finalPtq(String jobId) {
         return done(jobId, Stage.FINAL_PTQ, StageStatus.COMPLETED, 4, 89.0,
-                Map.of(ReportBuilder.FLOAT32_BYTES, 4000.0, ReportBuilder.QUANTIZED_BYTES, 1000.0), records(true),
+                Map.of(Metrics.FLOAT32_BYTES, 4000.0, Metrics.QUANTIZED_BYTES, 1000.0), records(true),
                 List.of());
     }
 

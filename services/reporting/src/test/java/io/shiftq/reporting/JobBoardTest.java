@@ -49,7 +49,7 @@ class JobBoardTest {
         assertThat(board.onStageCompleted(Events.finalPtq("j1"))).isEmpty();
 
         JobBoard.ReportInput input = board.onStageCompleted(Events.qat("j1")).orElseThrow();
-        assertThat(input.stages()).containsOnlyKeys(JobBoard.REPORT_STAGES);
+        assertThat(input.stages()).containsOnlyKeys(Stage.PIPELINE);
         assertThat(input.request()).isNotNull();
         // A redelivered completion while the report is being made, or after, asks for no second one.
         assertThat(board.onStageCompleted(Events.finalPtq("j1"))).isEmpty();
@@ -101,7 +101,7 @@ class JobBoardTest {
     void theReportTakesAccuraciesRecordsSizeAndTimingsFromTheStages() {
         JobBoard.ReportInput input = feedAllStages("j1");
 
-        QuantizationReport report = ReportBuilder.build(input);
+        QuantizationReport report = ReportFromStages.build(input);
         assertThat(report.quantizationType()).isEqualTo(QuantizationReport.QUANTIZATION_TYPE);
         assertThat(report.initialAccuracy()).isEqualTo(90.0);
         assertThat(report.ptqAccuracy()).isEqualTo(88.5);
@@ -120,7 +120,7 @@ class JobBoardTest {
                 .containsEntry("kafka_handoffs", 30_000L).containsEntry("artifact_io", 0L);
         assertThat(report.artifacts()).containsKeys("calibration.model", "final_ptq.model");
 
-        ReportSummary summary = ReportBuilder.summary(input, report);
+        ReportSummary summary = ReportFromStages.summary(input, report);
         assertThat(summary.layers()).isEqualTo(2);
         assertThat(summary.totalMillis()).isEqualTo(240_000L);
     }
@@ -132,7 +132,7 @@ class JobBoardTest {
         board.onStageCompleted(Events.finalPtq("j1"));
         JobBoard.ReportInput input = board.onStageCompleted(Events.qatSkipped("j1")).orElseThrow();
 
-        QuantizationReport report = ReportBuilder.build(input);
+        QuantizationReport report = ReportFromStages.build(input);
         assertThat(input.stages().get(Stage.QAT).status()).isEqualTo(StageStatus.SKIPPED);
         assertThat(report.qatBestAccuracy()).isEqualTo(88.5);
         assertThat(report.qatEpochs()).isEmpty();

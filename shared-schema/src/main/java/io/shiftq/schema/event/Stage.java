@@ -3,6 +3,7 @@ package io.shiftq.schema.event;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.stream.Collectors;
 
@@ -18,6 +19,9 @@ public enum Stage {
     FINAL_PTQ(Topics.FINAL_PTQ_DONE, EventTypes.FINAL_PTQ_COMPLETED),
     /** The report, published as ReportPublished. */
     REPORTING(Topics.REPORTS, EventTypes.REPORT_PUBLISHED);
+
+    /** The four stages that compute, in order: a job's report waits for a completion of each. */
+    public static final List<Stage> PIPELINE = List.of(CALIBRATION, PTQ, QAT, FINAL_PTQ);
 
     private final String doneTopic;
     private final String completedType;

@@ -1,6 +1,9 @@
 package io.shiftq.schema.report;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
  * One entry of the report's {@code final_quantization_details}, in the seed's form, e.g.
@@ -16,5 +19,18 @@ public record LayerDetail(double scale, @JsonProperty("power_of_2") String power
     /** The entry for a quantized tensor. */
     public static LayerDetail of(TensorShift t) {
         return of(t.shift(), t.bitwidth());
+    }
+
+    /** The seed's {@code final_quantization_details}: one entry per quantized tensor, keyed e.g. {@code features.0.weight}. */
+    public static Map<String, LayerDetail> byTensor(List<ShiftRecord> records) {
+        Map<String, LayerDetail> out = new LinkedHashMap<>();
+        for (ShiftRecord r : records) {
+            for (TensorShift t : new TensorShift[] {r.weight(), r.bias(), r.input(), r.output()}) {
+                if (t != null) {
+                    out.put(t.tensor(), of(t));
+                }
+            }
+        }
+        return out;
     }
 }

@@ -1,8 +1,10 @@
 package io.shiftq.schema.report;
 
 import io.shiftq.schema.Copies;
+import io.shiftq.schema.config.QuantizationConfig;
 import io.shiftq.schema.config.QuantizationSpec;
 import io.shiftq.schema.event.ArtifactRef;
+import io.shiftq.schema.event.EventTypes;
 import java.util.List;
 import java.util.Map;
 
@@ -70,5 +72,106 @@ public record QuantizationReport(
         return new QuantizationReport(schemaVersion, jobId, variant, quantizationType, pipelineSteps, config,
                 finalQuantizationDetails, initialAccuracy, ptqAccuracy, qatBestAccuracy, finalAccuracy, totalImprovement,
                 shiftRecords, modelSize, qatEpochs, stageTimingsMs, refs, integerCheck);
+    }
+
+    /** Starts the report of a job; the accuracies and everything else are named on the builder. */
+    public static Builder builder(String jobId, String variant, QuantizationConfig config) {
+        return new Builder(jobId, variant, config);
+    }
+
+    /**
+     * Assembles a report with the seed's field names: accuracies rounded to two decimals, the total improvement
+     * and {@code final_quantization_details} derived from the shift records. The one place a report is made,
+     * whether by the engine in one process or by the reporting service from the stages' events.
+     */
+    public static final class Builder {
+        private final String jobId;
+        private final String variant;
+        private final QuantizationConfig config;
+        private double initialAccuracy;
+        private double ptqAccuracy;
+        private double qatBestAccuracy;
+        private double finalAccuracy;
+        private List<ShiftRecord> shiftRecords = List.of();
+        private ModelSize modelSize;
+        private List<EpochResult> qatEpochs = List.of();
+        private Map<String, Long> stageTimingsMs = Map.of();
+        private Map<String, ArtifactRef> artifacts = Map.of();
+        private IntegerCheck integerCheck;
+
+        private Builder(String jobId, String variant, QuantizationConfig config) {
+            this.jobId = jobId;
+            this.variant = variant;
+            this.config = config;
+        }
+
+        /** FP32 accuracy before any quantization, percent. */
+        public Builder initialAccuracy(double value) {
+            initialAccuracy = value;
+            return this;
+        }
+
+        /** Accuracy after step 1, percent. */
+        public Builder ptqAccuracy(double value) {
+            ptqAccuracy = value;
+            return this;
+        }
+
+        /** Best accuracy over the QAT epochs, percent. */
+        public Builder qatBestAccuracy(double value) {
+            qatBestAccuracy = value;
+            return this;
+        }
+
+        /** The fully quantized accuracy (or the weight-only one when final PTQ is off), percent. */
+        public Builder finalAccuracy(double value) {
+            finalAccuracy = value;
+            return this;
+        }
+
+        /** One record per quantized layer, in network order. */
+        public Builder shiftRecords(List<ShiftRecord> records) {
+            shiftRecords = records;
+            return this;
+        }
+
+        /** Parameter bytes at float32 and after quantization. */
+        public Builder modelSize(ModelSize size) {
+            modelSize = size;
+            return this;
+        }
+
+        /** The QAT curve, one entry per epoch. */
+        public Builder qatEpochs(List<EpochResult> epochs) {
+            qatEpochs = epochs;
+            return this;
+        }
+
+        /** Milliseconds per stage, keyed by stage id. */
+        public Builder stageTimingsMs(Map<String, Long> timings) {
+            stageTimingsMs = timings;
+            return this;
+        }
+
+        /** The job's files in the artifact store, by name. */
+        public Builder artifacts(Map<String, ArtifactRef> refs) {
+            artifacts = refs;
+            return this;
+        }
+
+        /** The integer executor against fake-quant; null when step 3 was skipped. */
+        public Builder integerCheck(IntegerCheck check) {
+            integerCheck = check;
+            return this;
+        }
+
+        /** The report. */
+        public QuantizationReport build() {
+            return new QuantizationReport(EventTypes.SCHEMA_VERSION, jobId, variant, QUANTIZATION_TYPE, PIPELINE_STEPS,
+                    config.quantization(), LayerDetail.byTensor(shiftRecords), Hundredths.round(initialAccuracy),
+                    Hundredths.round(ptqAccuracy), Hundredths.round(qatBestAccuracy), Hundredths.round(finalAccuracy),
+                    Hundredths.round(finalAccuracy - initialAccuracy), shiftRecords, modelSize, qatEpochs,
+                    stageTimingsMs, artifacts, integerCheck);
+        }
     }
 }

@@ -34,7 +34,7 @@ public record ShiftRecord(
 
     /** Rounding half up: add 2^(s-1), then shift; what an integer right shift with rounding does. */
     public static final String HALF_UP = "half_up";
-    /** Bits of the accumulator a bias is shifted into. */
+    /** Bits of the accumulator: a bias is shifted into it, and residual adds align their inputs into it. */
     public static final int ACCUMULATOR_BITS = 32;
 
     /** Copies the violations so the record cannot change after it is built. */

@@ -1,5 +1,6 @@
 package io.shiftq.service.testing;
 
+import io.shiftq.schema.artifact.ArtifactNames;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.shiftq.engine.pipeline.QuantizationEngine;
@@ -71,14 +72,14 @@ public final class StageFixtures {
         Workload w = Workload.load(config);
         StepResults.Baseline fp32 = engine.baseline(w, io.shiftq.engine.train.TrainingListener.NONE);
         return Completion.start(jobId, ShiftqEvent.CUSTOM, config, Stage.CALIBRATION).accuracy(fp32.accuracy())
-                .artifact("fp32_weights", artifacts.putWeights(jobId, "fp32_weights.npz", fp32.weights())).build();
+                .artifact(ArtifactNames.FP32_WEIGHTS, artifacts.putWeights(jobId, ArtifactNames.FP32_WEIGHTS, fp32.weights())).build();
     }
 
     /** The PTQ event of a job, after {@link #calibrated}. */
     public static StageCompleted ptqDone(QuantizationEngine engine, JobArtifacts artifacts, StageCompleted calibrated) {
-        StepResults.Ptq ptq = engine.ptq(Workload.load(calibrated.config()), artifacts.weights(calibrated, "fp32_weights"));
+        StepResults.Ptq ptq = engine.ptq(Workload.load(calibrated.config()), artifacts.weights(calibrated, ArtifactNames.FP32_WEIGHTS));
         return Completion.after(calibrated, Stage.PTQ).accuracy(ptq.accuracy()).shiftRecords(ptq.records())
-                .artifact("folded_weights", artifacts.putWeights(calibrated.jobId(), "folded_weights.npz", ptq.weights()))
+                .artifact(ArtifactNames.FOLDED_WEIGHTS, artifacts.putWeights(calibrated.jobId(), ArtifactNames.FOLDED_WEIGHTS, ptq.weights()))
                 .build();
     }
 
@@ -86,7 +87,7 @@ public final class StageFixtures {
     public static StageCompleted qatSkipped(QuantizationEngine engine, JobArtifacts artifacts, StageCompleted ptqDone) {
         return Completion.after(ptqDone, Stage.QAT).skipped(true).accuracy(ptqDone.accuracy())
                 .shiftRecords(ptqDone.shiftRecords())
-                .artifact("qat_weights", ptqDone.artifacts().get("folded_weights")).build();
+                .artifact(ArtifactNames.QAT_WEIGHTS, ptqDone.artifacts().get(ArtifactNames.FOLDED_WEIGHTS)).build();
     }
 
     /** The completions of one job a sink received, read back. */

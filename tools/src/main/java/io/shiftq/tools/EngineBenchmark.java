@@ -1,4 +1,4 @@
-package io.shiftq.engine.bench;
+package io.shiftq.tools;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;

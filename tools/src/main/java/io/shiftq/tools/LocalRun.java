@@ -1,4 +1,4 @@
-package io.shiftq.engine;
+package io.shiftq.tools;
 
 import io.shiftq.engine.io.WeightFiles;
 import io.shiftq.engine.pipeline.PipelineRun;

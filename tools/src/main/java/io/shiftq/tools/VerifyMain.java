@@ -1,5 +1,7 @@
-package io.shiftq.engine.deploy;
+package io.shiftq.tools;
 
+import io.shiftq.engine.deploy.Agreement;
+import io.shiftq.engine.deploy.Deployment;
 import io.shiftq.engine.pipeline.PipelineRun;
 import io.shiftq.engine.pipeline.QuantizationEngine;
 import io.shiftq.engine.train.TrainingListener;

@@ -1,8 +1,8 @@
 package io.shiftq.reporting;
 
-import io.shiftq.engine.pipeline.Reports;
 import io.shiftq.schema.config.QuantizationConfig;
 import io.shiftq.schema.event.ArtifactRef;
+import io.shiftq.schema.event.Metrics;
 import io.shiftq.schema.event.ReportSummary;
 import io.shiftq.schema.event.Stage;
 import io.shiftq.schema.event.StageCompleted;
@@ -17,19 +17,13 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Turns a job's four stage completions into its report with {@link Reports#assemble}. The result depends only
- * on the events, so a replay builds the same bytes again.
+ * Turns a job's four stage completions into its report with {@link QuantizationReport#builder}, the same
+ * assembly the engine uses in one process. The result depends only on the events, so a replay builds the same
+ * bytes again.
  */
-public final class ReportBuilder {
+public final class ReportFromStages {
 
-    /** Metric of the final stage: parameter bytes at float32. */
-    public static final String FLOAT32_BYTES = "float32_bytes";
-    /** Metric of every stage: milliseconds spent reading and writing artifacts. */
-    public static final String ARTIFACT_IO_MS = "artifact_io_ms";
-    /** Metric of the final stage: parameter bytes after quantization. */
-    public static final String QUANTIZED_BYTES = "quantized_bytes";
-
-    private ReportBuilder() {
+    private ReportFromStages() {
     }
 
     /**
@@ -51,7 +45,7 @@ public final class ReportBuilder {
         QuantizationConfig config = last.config();
         Map<String, Long> timings = new LinkedHashMap<>();
         Map<String, ArtifactRef> artifacts = new LinkedHashMap<>();
-        for (Stage stage : JobBoard.REPORT_STAGES) {
+        for (Stage stage : Stage.PIPELINE) {
             StageCompleted done = input.stages().get(stage);
             if (done.millis() != null) {
                 timings.put(stage.id(), done.millis());
@@ -60,9 +54,18 @@ public final class ReportBuilder {
             done.artifacts().forEach((name, ref) -> artifacts.put(stage.id() + "." + name, ref));
         }
         overhead(input, timings);
-        return Reports.assemble(input.jobId(), input.variant(), config, initial, ptqAccuracy, qatBest, finalAccuracy,
-                records, size(last, ptq), qat.epochs(), timings, artifacts)
-                .withIntegerCheck(IntegerCheck.fromMetrics(last.metrics()));
+        return QuantizationReport.builder(input.jobId(), input.variant(), config)
+                .initialAccuracy(initial)
+                .ptqAccuracy(ptqAccuracy)
+                .qatBestAccuracy(qatBest)
+                .finalAccuracy(finalAccuracy)
+                .shiftRecords(records)
+                .modelSize(size(last, ptq))
+                .qatEpochs(qat.epochs())
+                .stageTimingsMs(timings)
+                .artifacts(artifacts)
+                .integerCheck(IntegerCheck.fromMetrics(last.metrics()))
+                .build();
     }
 
     /**
@@ -73,20 +76,20 @@ public final class ReportBuilder {
      */
     private static void overhead(JobBoard.ReportInput input, Map<String, Long> timings) {
         Instant requested = input.request() == null ? null : input.request().requestedAt();
-        StageCompleted first = input.stages().get(JobBoard.REPORT_STAGES.get(0));
+        StageCompleted first = input.stages().get(Stage.PIPELINE.get(0));
         if (requested != null && first.startedAt() != null) {
             timings.put("request_handoff", Math.max(0, first.startedAt().toEpochMilli() - requested.toEpochMilli()));
         }
         Instant previous = null;
         long handoffs = 0;
         double io = 0;
-        for (Stage stage : JobBoard.REPORT_STAGES) {
+        for (Stage stage : Stage.PIPELINE) {
             StageCompleted done = input.stages().get(stage);
             if (previous != null && done.startedAt() != null) {
                 handoffs += Math.max(0, done.startedAt().toEpochMilli() - previous.toEpochMilli());
             }
             previous = done.finishedAt();
-            io += done.metrics() == null ? 0 : done.metrics().getOrDefault(ARTIFACT_IO_MS, 0.0);
+            io += done.metrics() == null ? 0 : done.metrics().getOrDefault(Metrics.ARTIFACT_IO_MS, 0.0);
         }
         timings.put("kafka_handoffs", handoffs);
         timings.put("artifact_io", Math.round(io));
@@ -131,8 +134,8 @@ public final class ReportBuilder {
 
     private static ModelSize size(StageCompleted... newestFirst) {
         for (StageCompleted done : newestFirst) {
-            Double f = done.metrics().get(FLOAT32_BYTES);
-            Double q = done.metrics().get(QUANTIZED_BYTES);
+            Double f = done.metrics().get(Metrics.FLOAT32_BYTES);
+            Double q = done.metrics().get(Metrics.QUANTIZED_BYTES);
             if (f != null && q != null) {
                 return ModelSize.of(f.longValue(), q.longValue());
             }

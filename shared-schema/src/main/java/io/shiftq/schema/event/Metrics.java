@@ -1,0 +1,20 @@
+package io.shiftq.schema.event;
+
+/** Names of the numbers in a completion's {@code metrics}; the report and the tests read them by these names. */
+public final class Metrics {
+    /** Calibration: FP32 accuracy, percent. */
+    public static final String FP32_ACCURACY = "fp32_accuracy";
+    /** QAT: the epoch (1-based) whose weights were kept. */
+    public static final String BEST_EPOCH = "best_epoch";
+    /** Final PTQ: parameter bytes at float32. */
+    public static final String FLOAT32_BYTES = "float32_bytes";
+    /** Final PTQ: parameter bytes after quantization. */
+    public static final String QUANTIZED_BYTES = "quantized_bytes";
+    /** Final PTQ: float32 bytes over quantized bytes. */
+    public static final String COMPRESSION = "compression";
+    /** Every stage: milliseconds spent reading and writing artifacts. */
+    public static final String ARTIFACT_IO_MS = "artifact_io_ms";
+
+    private Metrics() {
+    }
+}
