@@ -36,8 +36,8 @@ final class Submit {
             e.problems().forEach(p -> err.println("  - " + p));
             return Main.USAGE;
         }
-        try (KafkaProducer<String, String> producer = Kafka.producer(bootstrap)) {
-            RecordMetadata written = producer.send(Kafka.record(request, Json.write(request)))
+        try (KafkaProducer<String, String> producer = KafkaClients.producer(bootstrap)) {
+            RecordMetadata written = producer.send(KafkaClients.record(request, Json.write(request)))
                     .get(30, TimeUnit.SECONDS);
             err.printf("submitted %s (%s) to %s partition %d offset %d%n", request.jobId(), request.variant(),
                     written.topic(), written.partition(), written.offset());

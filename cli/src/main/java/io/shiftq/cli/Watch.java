@@ -47,7 +47,7 @@ final class Watch {
         }
         long deadline = timeoutSeconds <= 0 ? Long.MAX_VALUE : System.nanoTime() + timeoutSeconds * 1_000_000_000L;
         out.println("watching " + jobId + " on " + bootstrap);
-        try (KafkaConsumer<String, String> consumer = Kafka.readerFromStart(bootstrap, topics)) {
+        try (KafkaConsumer<String, String> consumer = KafkaClients.readerFromStart(bootstrap, topics)) {
             while (System.nanoTime() < deadline) {
                 for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(500))) {
                     if (!jobId.equals(record.key())) {
@@ -69,15 +69,15 @@ final class Watch {
             switch (record.topic()) {
                 case Topics.PROGRESS -> progress(Json.read(record.value(), StageProgress.class));
                 case Topics.FAILURES -> {
-                    out.println(Lines.failed(Json.read(record.value(), StageFailed.class)));
+                    out.println(EventLines.failed(Json.read(record.value(), StageFailed.class)));
                     return Main.JOB_FAILED;
                 }
                 case Topics.REPORTS -> {
                     ReportPublished report = Json.read(record.value(), ReportPublished.class);
-                    out.println(Lines.summary(report, Path.of(URI.create(report.report().uri())).toString()));
+                    out.println(EventLines.summary(report, Path.of(URI.create(report.report().uri())).toString()));
                     return Main.OK;
                 }
-                default -> out.println(Lines.completed(Json.read(record.value(), StageCompleted.class)));
+                default -> out.println(EventLines.completed(Json.read(record.value(), StageCompleted.class)));
             }
         } catch (EventReadException e) {
             err.println("shiftq: skipped an unreadable event on " + record.topic() + ": " + e.getMessage());
@@ -89,7 +89,7 @@ final class Watch {
         boolean moved = p.stage() != lastStage || !java.util.Objects.equals(p.epoch(), lastEpoch)
                 || p.percent() - lastPercent >= PROGRESS_STEP || p.percent() >= 100;
         if (moved) {
-            out.println(Lines.progress(p));
+            out.println(EventLines.progress(p));
             lastStage = p.stage();
             lastEpoch = p.epoch();
             lastPercent = p.percent();

@@ -56,7 +56,7 @@ class MainTest {
         StageProgress p = new StageProgress("1", "j", ShiftqEvent.CUSTOM, Stage.QAT, 50, 1, 2, 47, 94, 0.4123,
                 85.5, 12.0, null, null);
 
-        assertThat(Lines.progress(p))
+        assertThat(EventLines.progress(p))
                 .isEqualTo("qat         [##########..........]  50.0% epoch 1/2 batch 47/94 loss 0.4123 acc 85.50% eta 12s");
     }
 

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.fail;
 import io.shiftq.cli.Main;
 import io.shiftq.engine.io.WeightFiles;
 import io.shiftq.engine.model.StateDict;
-import io.shiftq.engine.model.Tensor;
+import io.shiftq.engine.model.HeapTensor;
 import io.shiftq.engine.quant.Pow2;
 import io.shiftq.schema.Json;
 import io.shiftq.schema.artifact.ArtifactStore;
@@ -185,7 +185,7 @@ class PipelineIT {
      * The recorded weight exponents, applied to the stored weights, give the SQNR the record states: the record
      * describes this model (one exponent off changes the SQNR by about 6 dB).
      */
-    private static void assertFitsExponents(TensorShift shift, Tensor weights) {
+    private static void assertFitsExponents(TensorShift shift, HeapTensor weights) {
         assertThat(shift.sqnrDb()).as(shift.tensor() + " sqnr_db").isNotNull();
         int per = weights.size() / weights.channels();
         double signal = 0;

@@ -11,7 +11,7 @@ import io.shiftq.engine.model.BatchNormFolding;
 import io.shiftq.engine.model.Models;
 import io.shiftq.engine.model.Network;
 import io.shiftq.engine.model.StateDict;
-import io.shiftq.engine.nn.LiveModel;
+import io.shiftq.engine.nn.LoadedNetwork;
 import io.shiftq.engine.quant.QuantPlan;
 import io.shiftq.engine.quant.QuantPolicy;
 import io.shiftq.engine.train.Criterion;
@@ -42,7 +42,7 @@ public final class EngineBenchmark {
         TensorQuantConfig b32 = new TensorQuantConfig(32, true, true, false, "max", 99.99);
         QuantPolicy policy = new QuantPolicy(new QuantizationSpec(w8, w8, w8, b32));
         ParameterOptimizer opt = new ParameterOptimizer(ParameterOptimizer.Type.ADAMW, 0.01, 0.9, 0.999, 1e-8, 0);
-        try (NDManager m = NDManager.newBaseManager(); LiveModel model = new LiveModel(f.network(), f.weights(), m)) {
+        try (NDManager m = NDManager.newBaseManager(); LoadedNetwork model = new LoadedNetwork(f.network(), f.weights(), m)) {
             NDArray x = m.randomUniform(0, 1, new Shape(64, 1, 28, 28));
             NDArray y = m.randomInteger(0, 10, new Shape(64), ai.djl.ndarray.types.DataType.INT32);
             for (int i = 0; i < 3; i++) {
@@ -65,7 +65,7 @@ public final class EngineBenchmark {
         }
     }
 
-    private static void step(LiveModel model, QuantPolicy policy, ParameterOptimizer opt, NDArray x, NDArray y) {
+    private static void step(LoadedNetwork model, QuantPolicy policy, ParameterOptimizer opt, NDArray x, NDArray y) {
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             QuantPlan plan = policy.weightPlan(model.network(), model.stateDict());
@@ -77,7 +77,7 @@ public final class EngineBenchmark {
         }
     }
 
-    private static void eval(LiveModel model, NDArray x) {
+    private static void eval(LoadedNetwork model, NDArray x) {
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             model.forward(x, QuantPlan.FLOAT, null, false).toFloatArray();

@@ -8,7 +8,7 @@ import io.shiftq.engine.data.Batches;
 import io.shiftq.engine.data.ImageSet;
 import io.shiftq.engine.model.Network;
 import io.shiftq.engine.model.StateDict;
-import io.shiftq.engine.nn.LiveModel;
+import io.shiftq.engine.nn.LoadedNetwork;
 import io.shiftq.engine.quant.QuantPlan;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -17,7 +17,7 @@ import java.util.List;
 
 /**
  * Compares the integer executor (run from the exported files) with the fake-quant evaluation
- * ({@link LiveModel#forward} under the plan) image by image: predictions and every logit code.
+ * ({@link LoadedNetwork#forward} under the plan) image by image: predictions and every logit code.
  *
  * <p>The fake-quant logits are multiplied by 2^o of the last layer to get codes (exact: they are
  * codes times 2^-o). Differences are counted, never hidden. They can come from float32
@@ -124,7 +124,7 @@ public final class Agreement {
         Batches batches = Batches.inOrder(test, batchSize, 0);
         long[][] codes = new long[batches.images()][];
         int[] pred = new int[batches.images()];
-        try (NDManager manager = NDManager.newBaseManager(); LiveModel model = new LiveModel(folded, weights, manager)) {
+        try (NDManager manager = NDManager.newBaseManager(); LoadedNetwork model = new LoadedNetwork(folded, weights, manager)) {
             for (int b = 0; b < batches.count(); b++) {
                 try (NDScope scope = new NDScope()) {
                     scope.suppressNotUsedWarning();

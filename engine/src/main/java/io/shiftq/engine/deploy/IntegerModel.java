@@ -3,7 +3,7 @@ package io.shiftq.engine.deploy;
 import io.shiftq.engine.model.Layer;
 import io.shiftq.engine.model.Network;
 import io.shiftq.engine.model.StateDict;
-import io.shiftq.engine.model.Tensor;
+import io.shiftq.engine.model.HeapTensor;
 import io.shiftq.engine.quant.LayerQuant;
 import io.shiftq.engine.quant.Pow2;
 import io.shiftq.engine.quant.QuantPlan;
@@ -233,7 +233,7 @@ public record IntegerModel(String network, int[] inputShape, int numClasses, Lis
                     }
                     align = input.exponent() - value[j].exponent();
                 }
-                Tensor w = weights.get(n + ".weight");
+                HeapTensor w = weights.get(n + ".weight");
                 int outC = (int) w.shape()[0];
                 TensorQuant wq = lq.weight();
                 int[] wExp = wq.isPerChannel() ? wq.channelExponents().clone() : new int[] {wq.exponent()};

@@ -132,7 +132,7 @@ record DjlMirror(Block block, Map<String, Parameter> parameters) {
         }
     }
 
-    /** The DJL block for one non-residual layer, configured as the layer runs in {@code LiveModel}. */
+    /** The DJL block for one non-residual layer, configured as the layer runs in {@code LoadedNetwork}. */
     private static Block djlBlock(Layer layer) {
         if (layer instanceof Layer.Conv2d c) {
             return Conv2d.builder().setKernelShape(new Shape(c.kernel(), c.kernel())).setFilters(c.outChannels())
@@ -140,7 +140,7 @@ record DjlMirror(Block block, Map<String, Parameter> parameters) {
                     .optBias(c.bias()).build();
         }
         if (layer instanceof Layer.BatchNorm2d n) {
-            // Momentum as LiveModel passes it: the PyTorch engine hands it to torch unchanged.
+            // Momentum as LoadedNetwork passes it: the PyTorch engine hands it to torch unchanged.
             return BatchNorm.builder().optEpsilon(n.eps()).optMomentum(n.momentum()).build();
         }
         if (layer instanceof Layer.Linear l) {

@@ -10,7 +10,7 @@ import ai.djl.nn.Parameter;
 import io.shiftq.engine.EngineSetup;
 import io.shiftq.engine.model.Network;
 import io.shiftq.engine.model.StateDict;
-import io.shiftq.engine.model.Tensor;
+import io.shiftq.engine.model.HeapTensor;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -159,11 +159,11 @@ public final class DjlParams {
     }
 
     private static StateDict stateDict(Network network, DjlMirror mirror) {
-        Map<String, Tensor> out = new LinkedHashMap<>();
+        Map<String, HeapTensor> out = new LinkedHashMap<>();
         for (Map.Entry<String, long[]> e : network.parameterShapes().entrySet()) {
             NDArray a = mirror.parameters().get(e.getKey()).getArray();
             // A file saved after Model.cast holds another float type; shiftq works in FP32.
-            out.put(e.getKey(), new Tensor(e.getValue(), a.toType(DataType.FLOAT32, false).toFloatArray()));
+            out.put(e.getKey(), new HeapTensor(e.getValue(), a.toType(DataType.FLOAT32, false).toFloatArray()));
         }
         return new StateDict(out);
     }

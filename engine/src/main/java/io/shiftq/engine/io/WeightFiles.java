@@ -2,7 +2,7 @@ package io.shiftq.engine.io;
 
 import io.shiftq.engine.model.Network;
 import io.shiftq.engine.model.StateDict;
-import io.shiftq.engine.model.Tensor;
+import io.shiftq.engine.model.HeapTensor;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -63,10 +63,10 @@ public final class WeightFiles {
     public static StateDict load(Path file) {
         requireNpz(file, "model.weights: " + file);
         try {
-            Map<String, Tensor> out = new LinkedHashMap<>();
+            Map<String, HeapTensor> out = new LinkedHashMap<>();
             Npz.read(file).forEach((name, a) -> {
                 if (a.dtype().startsWith("<f")) {
-                    out.put(name, new Tensor(a.shape(), a.floats()));
+                    out.put(name, new HeapTensor(a.shape(), a.floats()));
                 }
             });
             return new StateDict(out);

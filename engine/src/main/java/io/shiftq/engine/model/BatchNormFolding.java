@@ -26,7 +26,7 @@ public final class BatchNormFolding {
     /** Folds; a network without BatchNorm comes back unchanged. */
     public static Folded fold(Network network, StateDict weights) {
         List<Network.Node> nodes = network.nodes();
-        Map<String, Tensor> out = new LinkedHashMap<>(weights.tensors());
+        Map<String, HeapTensor> out = new LinkedHashMap<>(weights.tensors());
         Map<Integer, Integer> remap = new HashMap<>();
         List<Network.Node> kept = new ArrayList<>();
         Map<Integer, Integer> foldedInto = new HashMap<>();
@@ -54,14 +54,14 @@ public final class BatchNormFolding {
                     kept.get(e.getKey()).inputs()));
         }
         Network folded = new Network(network.name(), List.copyOf(kept), network.inputShape(), network.numClasses());
-        Map<String, Tensor> ordered = new LinkedHashMap<>();
+        Map<String, HeapTensor> ordered = new LinkedHashMap<>();
         folded.parameterShapes().keySet().forEach(k -> ordered.put(k, out.get(k)));
         return new Folded(folded, new StateDict(ordered));
     }
 
-    private static void foldInto(Layer.Conv2d conv, Layer.BatchNorm2d bn, Map<String, Tensor> params) {
-        Tensor w = params.get(conv.name() + ".weight");
-        Tensor bias = params.get(conv.name() + ".bias");
+    private static void foldInto(Layer.Conv2d conv, Layer.BatchNorm2d bn, Map<String, HeapTensor> params) {
+        HeapTensor w = params.get(conv.name() + ".weight");
+        HeapTensor bias = params.get(conv.name() + ".bias");
         float[] gamma = params.remove(bn.name() + ".weight").data();
         float[] beta = params.remove(bn.name() + ".bias").data();
         float[] mean = params.remove(bn.name() + ".running_mean").data();
@@ -78,7 +78,7 @@ public final class BatchNormFolding {
             double b = bias == null ? 0 : bias.data()[c];
             fb[c] = (float) ((b - mean[c]) * s + beta[c]);
         }
-        params.put(conv.name() + ".weight", new Tensor(w.shape(), fw));
-        params.put(conv.name() + ".bias", new Tensor(new long[] {outC}, fb));
+        params.put(conv.name() + ".weight", new HeapTensor(w.shape(), fw));
+        params.put(conv.name() + ".bias", new HeapTensor(new long[] {outC}, fb));
     }
 }

@@ -11,7 +11,7 @@ import java.util.Random;
  *
  * @param tensors parameters by name, in network order
  */
-public record StateDict(Map<String, Tensor> tensors) {
+public record StateDict(Map<String, HeapTensor> tensors) {
 
     /** Keeps the order and forbids later changes. */
     public StateDict {
@@ -19,8 +19,8 @@ public record StateDict(Map<String, Tensor> tensors) {
     }
 
     /** The parameter with this name; fails naming it when absent. */
-    public Tensor get(String name) {
-        Tensor t = tensors.get(name);
+    public HeapTensor get(String name) {
+        HeapTensor t = tensors.get(name);
         if (t == null) {
             throw new IllegalArgumentException("no parameter " + name + "; have " + tensors.keySet());
         }
@@ -38,7 +38,7 @@ public record StateDict(Map<String, Tensor> tensors) {
      */
     public static StateDict initialize(Network network, long seed) {
         Random rnd = new Random(seed);
-        Map<String, Tensor> out = new LinkedHashMap<>();
+        Map<String, HeapTensor> out = new LinkedHashMap<>();
         Map<String, long[]> shapes = network.parameterShapes();
         for (Map.Entry<String, long[]> e : shapes.entrySet()) {
             String name = e.getKey();
@@ -59,14 +59,14 @@ public record StateDict(Map<String, Tensor> tensors) {
                     v[i] = (rnd.nextFloat() * 2 - 1) * bound;
                 }
             }
-            out.put(name, new Tensor(shape, v));
+            out.put(name, new HeapTensor(shape, v));
         }
         return new StateDict(out);
     }
 
     /** A copy with one parameter replaced or added. */
-    public StateDict with(String name, Tensor t) {
-        Map<String, Tensor> m = new LinkedHashMap<>(tensors);
+    public StateDict with(String name, HeapTensor t) {
+        Map<String, HeapTensor> m = new LinkedHashMap<>(tensors);
         m.put(name, t);
         return new StateDict(m);
     }
@@ -74,7 +74,7 @@ public record StateDict(Map<String, Tensor> tensors) {
     /** Checks that every parameter of the network is present with the right shape. */
     public void checkFits(Network network) {
         for (Map.Entry<String, long[]> e : network.parameterShapes().entrySet()) {
-            Tensor t = tensors.get(e.getKey());
+            HeapTensor t = tensors.get(e.getKey());
             if (t == null) {
                 throw new IllegalArgumentException("model.weights: missing parameter " + e.getKey() + " for " + network.name());
             }

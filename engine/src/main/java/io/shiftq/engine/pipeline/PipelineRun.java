@@ -23,7 +23,7 @@ public final class PipelineRun {
 
     /** What a whole run produced: the report and the last step's results. */
     public record Outcome(QuantizationReport report, io.shiftq.engine.model.StateDict baselineWeights, StepResults.Ptq ptq,
-            StepResults.Qat qat, StepResults.FinalPtq finalPtq, Workload workload, StepResults.Deployed deployed) {
+            StepResults.Qat qat, StepResults.FinalPtq finalPtq, PreparedJob workload, StepResults.Deployed deployed) {
     }
 
     /** Runs every step for one config, without exporting deployment files. */
@@ -38,7 +38,7 @@ public final class PipelineRun {
     public Outcome run(String jobId, QuantizationConfig config, TrainingListener listener, Path exportDir) {
         Map<String, Long> timings = new LinkedHashMap<>();
         long t = System.nanoTime();
-        Workload w = Workload.load(config);
+        PreparedJob w = PreparedJob.load(config);
         StepResults.Baseline base = engine.baseline(w, listener);
         t = lap(timings, Stage.CALIBRATION, t);
         StepResults.Ptq ptq = engine.ptq(w, base.weights());

@@ -12,7 +12,7 @@ import io.shiftq.engine.io.WeightFiles;
 import io.shiftq.engine.model.BatchNormFolding;
 import io.shiftq.engine.model.Network;
 import io.shiftq.engine.model.StateDict;
-import io.shiftq.engine.nn.LiveModel;
+import io.shiftq.engine.nn.LoadedNetwork;
 import io.shiftq.engine.quant.ActivationObserver;
 import io.shiftq.engine.quant.ActivationSink;
 import io.shiftq.engine.quant.ActivationStats;
@@ -52,12 +52,12 @@ public final class QuantizationEngine {
      * The FP32 model: loaded from {@code model.weights} when given, else initialized and, when
      * {@code baseline.epochs > 0}, trained; then evaluated.
      */
-    public StepResults.Baseline baseline(Workload w, TrainingListener listener) {
+    public StepResults.Baseline baseline(PreparedJob w, TrainingListener listener) {
         QuantizationConfig c = w.config();
         StateDict weights = c.model().weights() == null || c.model().weights().isBlank()
                 ? StateDict.initialize(w.network(), c.training().seed())
                 : WeightFiles.load(w.network(), Path.of(c.model().weights().replaceFirst("^file:", "")));
-        try (NDManager manager = NDManager.newBaseManager(); LiveModel model = new LiveModel(w.network(), weights, manager)) {
+        try (NDManager manager = NDManager.newBaseManager(); LoadedNetwork model = new LoadedNetwork(w.network(), weights, manager)) {
             List<io.shiftq.schema.report.EpochResult> epochs = List.of();
             if ((c.model().weights() == null || c.model().weights().isBlank()) && c.baseline().epochs() > 0) {
                 TrainingLoop loop = new TrainingLoop(new TrainingLoop.Settings(c.baseline().epochs(), c.data().batchSize(),
@@ -74,7 +74,7 @@ public final class QuantizationEngine {
     }
 
     /** FP32 activation statistics of every layer's input and output over the calibration batches. */
-    public Map<String, ActivationStats> activationStats(Workload w, StateDict fp32) {
+    public Map<String, ActivationStats> activationStats(PreparedJob w, StateDict fp32) {
         BatchNormFolding.Folded f = BatchNormFolding.fold(w.network(), fp32);
         return calibrate(w, f.network(), f.weights(), QuantPlan.FLOAT);
     }
@@ -84,7 +84,7 @@ public final class QuantizationEngine {
      * equalize channel ranges across layers ({@code ptq.cross_layer_equalization}) and move the
      * biases by the mean shift weight rounding causes ({@code ptq.bias_correction}).
      */
-    public StepResults.Ptq ptq(Workload w, StateDict fp32) {
+    public StepResults.Ptq ptq(PreparedJob w, StateDict fp32) {
         BatchNormFolding.Folded f = BatchNormFolding.fold(w.network(), fp32);
         StateDict weights = w.config().ptq().crossLayerEqualization()
                 ? CrossLayerEqualization.equalize(f.network(), f.weights()) : f.weights();
@@ -103,7 +103,7 @@ public final class QuantizationEngine {
      * Step 2: weight-only QAT from the folded weights, re-deriving weight exponents from the live
      * weights at every step; keeps the best epoch. {@code training.epochs: 0} skips.
      */
-    public StepResults.Qat qat(Workload w, Network folded, StateDict weights, TrainingListener listener) {
+    public StepResults.Qat qat(PreparedJob w, Network folded, StateDict weights, TrainingListener listener) {
         QuantPolicy policy = policy(w);
         TrainingConfig t = w.config().training();
         if (t.epochs() == 0) {
@@ -111,8 +111,8 @@ public final class QuantizationEngine {
             return new StepResults.Qat(weights, List.of(), accuracy(w, folded, weights, plan), 0, plan,
                     ShiftRecords.of(folded, plan, weights, Map.of(), true), true);
         }
-        try (NDManager manager = NDManager.newBaseManager(); LiveModel model = new LiveModel(folded, weights, manager)) {
-            Function<LiveModel, QuantPlan> planFor = m -> policy.weightPlan(folded, m.stateDict());
+        try (NDManager manager = NDManager.newBaseManager(); LoadedNetwork model = new LoadedNetwork(folded, weights, manager)) {
+            Function<LoadedNetwork, QuantPlan> planFor = m -> policy.weightPlan(folded, m.stateDict());
             TrainingLoop.Result r = new TrainingLoop(settings(w)).run(model, w.data().train(), w.data().test(), planFor, listener);
             if (r.skippedSteps() > 0) {
                 LOG.warn("QAT skipped {} steps with a non-finite loss or gradient; consider a lower training.learning_rate", r.skippedSteps());
@@ -128,7 +128,7 @@ public final class QuantizationEngine {
      * batches (weights already quantized, as deployed), put biases at w + i, evaluate the fully
      * quantized model. {@code pipeline.final_ptq: false} keeps the weight-only plan.
      */
-    public StepResults.FinalPtq finalPtq(Workload w, Network folded, StateDict weights) {
+    public StepResults.FinalPtq finalPtq(PreparedJob w, Network folded, StateDict weights) {
         QuantPolicy policy = policy(w);
         QuantPlan weightPlan = policy.weightPlan(folded, weights);
         if (!w.config().pipeline().finalPtq()) {
@@ -147,7 +147,7 @@ public final class QuantizationEngine {
      * encodings, ONNX QDQ) into dir, then runs the integer executor on those files alone over the
      * test set (limited by ptq.max_eval_batches) and compares it with fake-quant image by image.
      */
-    public StepResults.Deployed deploy(Workload w, Network folded, StateDict weights, QuantPlan plan, Path dir) {
+    public StepResults.Deployed deploy(PreparedJob w, Network folded, StateDict weights, QuantPlan plan, Path dir) {
         try {
             Deployment.Files files = Deployment.export(dir, folded, weights, plan);
             int batch = w.config().data().batchSize();
@@ -162,31 +162,31 @@ public final class QuantizationEngine {
     }
 
     /** Accuracy of a model under a plan on the job's test set (limited by ptq.max_eval_batches). */
-    public double accuracy(Workload w, Network network, StateDict weights, QuantPlan plan) {
-        try (NDManager manager = NDManager.newBaseManager(); LiveModel model = new LiveModel(network, weights, manager)) {
+    public double accuracy(PreparedJob w, Network network, StateDict weights, QuantPlan plan) {
+        try (NDManager manager = NDManager.newBaseManager(); LoadedNetwork model = new LoadedNetwork(network, weights, manager)) {
             return Evaluation.accuracy(model, w.data().test(), plan, w.config().data().batchSize(),
                     w.config().ptq().maxEvalBatches());
         }
     }
 
-    private Map<String, ActivationStats> calibrate(Workload w, Network network, StateDict weights, QuantPlan plan) {
+    private Map<String, ActivationStats> calibrate(PreparedJob w, Network network, StateDict weights, QuantPlan plan) {
         return observe(w, network, weights, plan, new ActivationObserver()).snapshot();
     }
 
     /** Runs the calibration batches through the model under the plan, showing every activation to the sink. */
-    private static <S extends ActivationSink> S observe(Workload w, Network network, StateDict weights, QuantPlan plan, S sink) {
-        try (NDManager manager = NDManager.newBaseManager(); LiveModel model = new LiveModel(network, weights, manager)) {
+    private static <S extends ActivationSink> S observe(PreparedJob w, Network network, StateDict weights, QuantPlan plan, S sink) {
+        try (NDManager manager = NDManager.newBaseManager(); LoadedNetwork model = new LoadedNetwork(network, weights, manager)) {
             Evaluation.calibrate(model, w.data().train(), plan, w.config().data().batchSize(),
                     w.config().ptq().calibrationBatches(), sink);
         }
         return sink;
     }
 
-    private static QuantPolicy policy(Workload w) {
+    private static QuantPolicy policy(PreparedJob w) {
         return new QuantPolicy(w.config().quantization());
     }
 
-    private static TrainingLoop.Settings settings(Workload w) {
+    private static TrainingLoop.Settings settings(PreparedJob w) {
         TrainingConfig t = w.config().training();
         OptimizerConfig o = t.optimizer();
         SchedulerConfig s = t.scheduler();

@@ -2,7 +2,7 @@ package io.shiftq.engine.quant;
 
 import ai.djl.ndarray.NDArray;
 
-/** Receives the activations a {@code LiveModel} pass shows it, keyed like {@code features.3.input}. */
+/** Receives the activations a {@code LoadedNetwork} pass shows it, keyed like {@code features.3.input}. */
 @FunctionalInterface
 public interface ActivationSink {
 

@@ -3,7 +3,7 @@ package io.shiftq.engine.quant;
 import ai.djl.ndarray.NDArray;
 import io.shiftq.engine.model.Network;
 import io.shiftq.engine.model.StateDict;
-import io.shiftq.engine.model.Tensor;
+import io.shiftq.engine.model.HeapTensor;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -83,7 +83,7 @@ public final class BiasCorrection {
         return out;
     }
 
-    private static Tensor shifted(Tensor w, Tensor b, TensorQuant q, double[] inputMeans) {
+    private static HeapTensor shifted(HeapTensor w, HeapTensor b, TensorQuant q, double[] inputMeans) {
         int outChannels = (int) w.shape()[0];
         int inChannels = (int) w.shape()[1];
         int kernel = w.size() / outChannels / inChannels;
@@ -102,6 +102,6 @@ public final class BiasCorrection {
             }
             bias[o] += (float) delta;
         }
-        return new Tensor(b.shape(), bias);
+        return new HeapTensor(b.shape(), bias);
     }
 }

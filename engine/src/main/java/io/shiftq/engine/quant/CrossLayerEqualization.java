@@ -3,7 +3,7 @@ package io.shiftq.engine.quant;
 import io.shiftq.engine.model.Layer;
 import io.shiftq.engine.model.Network;
 import io.shiftq.engine.model.StateDict;
-import io.shiftq.engine.model.Tensor;
+import io.shiftq.engine.model.HeapTensor;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -67,8 +67,8 @@ public final class CrossLayerEqualization {
     }
 
     private static StateDict equalizePair(StateDict weights, Pair p) {
-        Tensor w1 = weights.get(p.first() + ".weight");
-        Tensor w2 = weights.get(p.second() + ".weight");
+        HeapTensor w1 = weights.get(p.first() + ".weight");
+        HeapTensor w2 = weights.get(p.second() + ".weight");
         int channels = (int) w1.shape()[0];
         int perOut1 = w1.size() / channels;
         int out2 = (int) w2.shape()[0];
@@ -97,9 +97,9 @@ public final class CrossLayerEqualization {
                 scale(b, o * perOut2 + i * slice, slice, s);
             }
         }
-        StateDict out = weights.with(p.first() + ".weight", new Tensor(w1.shape(), a))
-                .with(p.second() + ".weight", new Tensor(w2.shape(), b));
-        return bias == null ? out : out.with(p.first() + ".bias", new Tensor(weights.get(p.first() + ".bias").shape(), bias));
+        StateDict out = weights.with(p.first() + ".weight", new HeapTensor(w1.shape(), a))
+                .with(p.second() + ".weight", new HeapTensor(w2.shape(), b));
+        return bias == null ? out : out.with(p.first() + ".bias", new HeapTensor(weights.get(p.first() + ".bias").shape(), bias));
     }
 
     private static double maxAbs(float[] v, int from, int length) {

@@ -3,7 +3,7 @@ package io.shiftq.engine.quant;
 import io.shiftq.engine.model.Layer;
 import io.shiftq.engine.model.Network;
 import io.shiftq.engine.model.StateDict;
-import io.shiftq.engine.model.Tensor;
+import io.shiftq.engine.model.HeapTensor;
 import io.shiftq.schema.config.QuantizationSpec;
 import io.shiftq.schema.config.TensorQuantConfig;
 import io.shiftq.schema.report.ShiftRecord;
@@ -29,7 +29,7 @@ public final class QuantPolicy {
     }
 
     /** Weight quantizer: signed, per tensor or per output channel, exponent by the weight rule. */
-    public TensorQuant weight(Tensor w) {
+    public TensorQuant weight(HeapTensor w) {
         TensorQuantConfig c = spec.weight();
         ExponentRule rule = ExponentRule.parse(c.rounding());
         if (!c.perChannel()) {
@@ -43,7 +43,7 @@ public final class QuantPolicy {
     }
 
     /** Bias quantized on its own before the input exponent is known (step 1 and 2); provisional. */
-    public TensorQuant provisionalBias(Tensor b) {
+    public TensorQuant provisionalBias(HeapTensor b) {
         TensorQuantConfig c = spec.bias();
         ExponentRule rule = ExponentRule.parse(c.rounding());
         return TensorQuant.perTensor(c.bitwidth(), true, rule, choose(rule, b.data(), c, true));

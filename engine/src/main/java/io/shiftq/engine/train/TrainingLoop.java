@@ -8,7 +8,7 @@ import ai.djl.training.GradientCollector;
 import io.shiftq.engine.data.Batches;
 import io.shiftq.engine.data.ImageSet;
 import io.shiftq.engine.model.StateDict;
-import io.shiftq.engine.nn.LiveModel;
+import io.shiftq.engine.nn.LoadedNetwork;
 import io.shiftq.engine.quant.QuantPlan;
 import io.shiftq.schema.report.EpochResult;
 import java.util.ArrayList;
@@ -16,7 +16,7 @@ import java.util.List;
 import java.util.function.Function;
 
 /**
- * Trains a {@link LiveModel} epoch by epoch, evaluating after each epoch and keeping the best
+ * Trains a {@link LoadedNetwork} epoch by epoch, evaluating after each epoch and keeping the best
  * epoch's parameters (the seed's QAT keeps its best checkpoint too).
  */
 public final class TrainingLoop {
@@ -67,7 +67,7 @@ public final class TrainingLoop {
      *     re-derives weight exponents every step; FP32 training returns {@link QuantPlan#FLOAT})
      * @param listener progress callbacks
      */
-    public Result run(LiveModel model, ImageSet train, ImageSet test, Function<LiveModel, QuantPlan> planFor,
+    public Result run(LoadedNetwork model, ImageSet train, ImageSet test, Function<LoadedNetwork, QuantPlan> planFor,
             TrainingListener listener) {
         io.shiftq.engine.EngineSetup.noGradOnThisThread();
         // Dropout draws from libtorch's generator: seeding it makes a run repeat bit for bit.
@@ -99,7 +99,7 @@ public final class TrainingLoop {
         return new Result(results, best, bestAcc, bestEpoch, skipped);
     }
 
-    private double[] trainEpoch(LiveModel model, ImageSet train, int epoch, Function<LiveModel, QuantPlan> planFor,
+    private double[] trainEpoch(LoadedNetwork model, ImageSet train, int epoch, Function<LoadedNetwork, QuantPlan> planFor,
             TrainingListener listener, long start) {
         Batches batches = Batches.shuffled(train, settings.batchSize(), settings.seed() + epoch);
         double lossSum = 0;
@@ -143,14 +143,14 @@ public final class TrainingLoop {
         return new double[] {lossSum / Math.max(1, seen), 100.0 * correct / Math.max(1, seen)};
     }
 
-    private static java.util.Map<String, Float> gradientMaxima(LiveModel model) {
+    private static java.util.Map<String, Float> gradientMaxima(LoadedNetwork model) {
         java.util.Map<String, Float> out = new java.util.LinkedHashMap<>();
         model.trainable().forEach((name, w) -> out.put(name, w.getGradient().abs().max().getFloat()));
         return out;
     }
 
     /** The name of a parameter whose gradient holds NaN or infinity, or null when all are finite. */
-    private static String nonFiniteGradient(LiveModel model) {
+    private static String nonFiniteGradient(LoadedNetwork model) {
         for (java.util.Map.Entry<String, NDArray> e : model.trainable().entrySet()) {
             if (!Float.isFinite(e.getValue().getGradient().abs().max().getFloat())) {
                 return e.getKey() + " gradient";

@@ -7,7 +7,7 @@ import io.shiftq.engine.deploy.IntegerExecutor.Rounding;
 import io.shiftq.engine.model.Layer;
 import io.shiftq.engine.model.Network;
 import io.shiftq.engine.model.StateDict;
-import io.shiftq.engine.model.Tensor;
+import io.shiftq.engine.model.HeapTensor;
 import io.shiftq.engine.quant.ExponentRule;
 import io.shiftq.engine.quant.LayerQuant;
 import io.shiftq.engine.quant.QuantPlan;
@@ -56,8 +56,8 @@ class HandWorkedConvTest {
 
     static StateDict weights() {
         return new StateDict(Map.of(
-                "conv.weight", new Tensor(new long[] {2, 1, 2, 2}, new float[] {0.5f, -1f, 0.25f, 0.75f, 1, 1, 1, 1}),
-                "conv.bias", new Tensor(new long[] {2}, new float[] {-0.375f, 0.125f})));
+                "conv.weight", new HeapTensor(new long[] {2, 1, 2, 2}, new float[] {0.5f, -1f, 0.25f, 0.75f, 1, 1, 1, 1}),
+                "conv.bias", new HeapTensor(new long[] {2}, new float[] {-0.375f, 0.125f})));
     }
 
     static QuantPlan plan() {

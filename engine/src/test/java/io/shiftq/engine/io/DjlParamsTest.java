@@ -29,8 +29,8 @@ import io.shiftq.engine.model.Models;
 import io.shiftq.engine.model.Network;
 import io.shiftq.engine.model.NetworkBuilder;
 import io.shiftq.engine.model.StateDict;
-import io.shiftq.engine.model.Tensor;
-import io.shiftq.engine.nn.LiveModel;
+import io.shiftq.engine.model.HeapTensor;
+import io.shiftq.engine.nn.LoadedNetwork;
 import io.shiftq.engine.quant.QuantPlan;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,7 +50,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * for files of another architecture.
  */
 class DjlParamsTest {
-    /** Logit tolerance between DJL's own forward and LiveModel's: same kernels, so float noise only. */
+    /** Logit tolerance between DJL's own forward and LoadedNetwork's: same kernels, so float noise only. */
     private static final float LOGIT_TOLERANCE = 1e-5f;
 
     @TempDir
@@ -187,13 +187,13 @@ class DjlParamsTest {
     /** Random values in every tensor, BatchNorm variances positive, so a swapped parameter shows. */
     static StateDict randomWeights(Network net, long seed) {
         Random rnd = new Random(seed);
-        Map<String, Tensor> out = new LinkedHashMap<>();
+        Map<String, HeapTensor> out = new LinkedHashMap<>();
         net.parameterShapes().forEach((name, shape) -> {
             float[] v = new float[(int) java.util.Arrays.stream(shape).reduce(1, (a, b) -> a * b)];
             for (int i = 0; i < v.length; i++) {
                 v[i] = name.endsWith("running_var") ? 0.5f + rnd.nextFloat() : rnd.nextFloat() - 0.5f;
             }
-            out.put(name, new Tensor(shape, v));
+            out.put(name, new HeapTensor(shape, v));
         });
         return new StateDict(out);
     }
@@ -220,7 +220,7 @@ class DjlParamsTest {
     }
 
     private static float[] liveForward(Network net, StateDict w, NDManager m, NDArray x) {
-        try (LiveModel live = new LiveModel(net, w, m)) {
+        try (LoadedNetwork live = new LoadedNetwork(net, w, m)) {
             return live.forward(x, QuantPlan.FLOAT, null, false).toFloatArray();
         }
     }

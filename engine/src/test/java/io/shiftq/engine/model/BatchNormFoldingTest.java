@@ -6,7 +6,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.shiftq.engine.EngineSetup;
-import io.shiftq.engine.nn.LiveModel;
+import io.shiftq.engine.nn.LoadedNetwork;
 import io.shiftq.engine.quant.QuantPlan;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -31,8 +31,8 @@ class BatchNormFoldingTest {
             assertThat(f.network().nodes()).noneMatch(n -> n.layer() instanceof Layer.BatchNorm2d);
             assertThat(f.network().quantizedLayers()).hasSize(net.quantizedLayers().size());
             try (NDManager m = NDManager.newBaseManager();
-                    LiveModel a = new LiveModel(net, w, m);
-                    LiveModel b = new LiveModel(f.network(), f.weights(), m)) {
+                    LoadedNetwork a = new LoadedNetwork(net, w, m);
+                    LoadedNetwork b = new LoadedNetwork(f.network(), f.weights(), m)) {
                 NDArray x = m.randomUniform(0, 1, new Shape(4, 1, 28, 28));
                 float[] ya = a.forward(x, QuantPlan.FLOAT, null, false).toFloatArray();
                 float[] yb = b.forward(x, QuantPlan.FLOAT, null, false).toFloatArray();
@@ -50,12 +50,12 @@ class BatchNormFoldingTest {
         NetworkBuilder b = new NetworkBuilder("tiny", 1, 1, 1).sequence("features");
         b.then(n -> new Layer.Conv2d(n, 1, 1, 1, 1, 0, false)).then(n -> new Layer.BatchNorm2d(n, 1, 1e-5f, 0.1f));
         Network net = b.build(1);
-        Map<String, Tensor> t = new LinkedHashMap<>();
-        t.put("features.0.weight", new Tensor(new long[] {1, 1, 1, 1}, new float[] {2f}));
-        t.put("features.1.weight", new Tensor(new long[] {1}, new float[] {3f}));
-        t.put("features.1.bias", new Tensor(new long[] {1}, new float[] {1f}));
-        t.put("features.1.running_mean", new Tensor(new long[] {1}, new float[] {0.5f}));
-        t.put("features.1.running_var", new Tensor(new long[] {1}, new float[] {4f - 1e-5f}));
+        Map<String, HeapTensor> t = new LinkedHashMap<>();
+        t.put("features.0.weight", new HeapTensor(new long[] {1, 1, 1, 1}, new float[] {2f}));
+        t.put("features.1.weight", new HeapTensor(new long[] {1}, new float[] {3f}));
+        t.put("features.1.bias", new HeapTensor(new long[] {1}, new float[] {1f}));
+        t.put("features.1.running_mean", new HeapTensor(new long[] {1}, new float[] {0.5f}));
+        t.put("features.1.running_var", new HeapTensor(new long[] {1}, new float[] {4f - 1e-5f}));
         BatchNormFolding.Folded f = BatchNormFolding.fold(net, new StateDict(t));
         assertThat(f.weights().get("features.0.weight").data()[0]).isCloseTo(3f, org.assertj.core.data.Offset.offset(1e-6f));
         assertThat(f.weights().get("features.0.bias").data()[0]).isCloseTo(0.25f, org.assertj.core.data.Offset.offset(1e-6f));
@@ -64,14 +64,14 @@ class BatchNormFoldingTest {
     private static StateDict randomStatistics(StateDict w, Random rnd) {
         StateDict out = w;
         for (String k : w.tensors().keySet()) {
-            Tensor t = w.get(k);
+            HeapTensor t = w.get(k);
             if (k.endsWith("running_mean") || k.endsWith("running_var") || (isBn(w, k))) {
                 float[] v = new float[t.size()];
                 for (int i = 0; i < v.length; i++) {
                     v[i] = k.endsWith("running_var") ? 0.5f + rnd.nextFloat() : (float) rnd.nextGaussian() * 0.5f
                             + (k.endsWith(".weight") ? 1f : 0f);
                 }
-                out = out.with(k, new Tensor(t.shape(), v));
+                out = out.with(k, new HeapTensor(t.shape(), v));
             }
         }
         return out;

@@ -11,8 +11,8 @@ import io.shiftq.engine.model.Layer;
 import io.shiftq.engine.model.Network;
 import io.shiftq.engine.model.NetworkBuilder;
 import io.shiftq.engine.model.StateDict;
-import io.shiftq.engine.model.Tensor;
-import io.shiftq.engine.nn.LiveModel;
+import io.shiftq.engine.model.HeapTensor;
+import io.shiftq.engine.nn.LoadedNetwork;
 import io.shiftq.schema.config.QuantizationSpec;
 import io.shiftq.schema.config.TensorQuantConfig;
 import java.util.Map;
@@ -34,8 +34,8 @@ class BiasCorrectionTest {
         // With input means [2, 4] the quantized layer's mean output is 0.05*2 + 0.10*4 = 0.5 too low.
         Network net = new NetworkBuilder("Tiny", 1, 1, 2).sequence("fc")
                 .then(n -> new Layer.Flatten(n)).then(n -> new Layer.Linear(n, 2, 1, true)).build(1);
-        StateDict w = new StateDict(Map.of("fc.1.weight", new Tensor(new long[] {1, 2}, new float[] {0.30f, 0.10f}),
-                "fc.1.bias", new Tensor(new long[] {1}, new float[] {1.0f})));
+        StateDict w = new StateDict(Map.of("fc.1.weight", new HeapTensor(new long[] {1, 2}, new float[] {0.30f, 0.10f}),
+                "fc.1.bias", new HeapTensor(new long[] {1}, new float[] {1.0f})));
         QuantPlan plan = new QuantPlan(Map.of("fc.1", LayerQuant.weightsOnly(TensorQuant.perTensor(4, true, ExponentRule.MSE, 2), null)));
         BiasCorrection.InputMeans means = new BiasCorrection.InputMeans();
         try (NDManager m = NDManager.newBaseManager()) {
@@ -82,7 +82,7 @@ class BiasCorrectionTest {
     }
 
     private static float[] channelMeans(Network net, StateDict w, QuantPlan plan, NDArray x, NDManager m) {
-        try (LiveModel model = new LiveModel(net, w, m)) {
+        try (LoadedNetwork model = new LoadedNetwork(net, w, m)) {
             return BiasCorrection.InputMeans.channelMeans(model.forward(x, plan, null, false)).toFloatArray();
         }
     }

@@ -10,8 +10,8 @@ import io.shiftq.engine.model.BatchNormFolding;
 import io.shiftq.engine.model.Models;
 import io.shiftq.engine.model.Network;
 import io.shiftq.engine.model.StateDict;
-import io.shiftq.engine.model.Tensor;
-import io.shiftq.engine.nn.LiveModel;
+import io.shiftq.engine.model.HeapTensor;
+import io.shiftq.engine.nn.LoadedNetwork;
 import io.shiftq.schema.config.QuantizationSpec;
 import io.shiftq.schema.config.TensorQuantConfig;
 import java.util.Random;
@@ -70,14 +70,14 @@ class CrossLayerEqualizationTest {
                 for (int i = 0; i < g.length; i++) {
                     g[i] = (float) Math.exp(rnd.nextGaussian() * 1.2);
                 }
-                w = w.with(k, new Tensor(w.get(k).shape(), g));
+                w = w.with(k, new HeapTensor(w.get(k).shape(), g));
             }
         }
         return BatchNormFolding.fold(net, w);
     }
 
     private static float[] logits(Network net, StateDict w, QuantPlan plan, NDArray x, NDManager m) {
-        try (LiveModel model = new LiveModel(net, w, m)) {
+        try (LoadedNetwork model = new LoadedNetwork(net, w, m)) {
             return model.forward(x, plan, null, false).toFloatArray();
         }
     }

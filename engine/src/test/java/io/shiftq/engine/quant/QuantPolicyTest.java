@@ -2,7 +2,7 @@ package io.shiftq.engine.quant;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.shiftq.engine.model.Tensor;
+import io.shiftq.engine.model.HeapTensor;
 import io.shiftq.schema.config.QuantizationSpec;
 import io.shiftq.schema.config.TensorQuantConfig;
 import org.junit.jupiter.api.Test;
@@ -22,7 +22,7 @@ class QuantPolicyTest {
     void perChannelExponents() {
         // channel 0 [0.5, -0.25]: 0.5 * 2^7 = 64 fits, 2^8 = 128 does not -> 7
         // channel 1 [4, 1]: 4 * 2^4 = 64 fits, 2^5 = 128 does not -> 4
-        Tensor w = new Tensor(new long[] {2, 2}, new float[] {0.5f, -0.25f, 4f, 1f});
+        HeapTensor w = new HeapTensor(new long[] {2, 2}, new float[] {0.5f, -0.25f, 4f, 1f});
         TensorQuant q = policy(true, "max").weight(w);
         assertThat(q.channelExponents()).containsExactly(7, 4);
         assertThat(q.exponent()).isEqualTo(4);

@@ -8,16 +8,16 @@ import java.util.Map;
  * The artifact {@code activation_stats.json}: per tensor (e.g. {@code features.0.input}) the smallest and
  * largest FP32 value calibration saw and how many values it saw.
  */
-public record ActivationSummary(Map<String, Tensor> tensors) {
+public record ActivationSummary(Map<String, HeapTensor> tensors) {
 
     /** What calibration saw of one tensor. */
-    public record Tensor(float min, float max, long count) {
+    public record HeapTensor(float min, float max, long count) {
     }
 
     /** The summary of the engine's statistics, in their order. */
     public static ActivationSummary of(Map<String, ActivationStats> stats) {
-        Map<String, Tensor> tensors = new LinkedHashMap<>();
-        stats.forEach((name, s) -> tensors.put(name, new Tensor(s.min(), s.max(), s.count())));
+        Map<String, HeapTensor> tensors = new LinkedHashMap<>();
+        stats.forEach((name, s) -> tensors.put(name, new HeapTensor(s.min(), s.max(), s.count())));
         return new ActivationSummary(tensors);
     }
 }

@@ -5,13 +5,13 @@ import static io.shiftq.schema.artifact.ArtifactNames.FP32_WEIGHTS;
 import static io.shiftq.schema.artifact.ArtifactNames.ACTIVATION_STATS;
 import io.shiftq.engine.pipeline.QuantizationEngine;
 import io.shiftq.engine.pipeline.StepResults;
-import io.shiftq.engine.pipeline.Workload;
+import io.shiftq.engine.pipeline.PreparedJob;
 import io.shiftq.schema.event.QuantizationRequested;
 import io.shiftq.schema.event.Stage;
 import io.shiftq.schema.event.StageCompleted;
 import io.shiftq.schema.event.Topics;
 import io.shiftq.service.Channels;
-import io.shiftq.service.Completion;
+import io.shiftq.service.CompletionBuilder;
 import io.shiftq.service.JobArtifacts;
 import io.shiftq.service.StageRunner;
 import io.smallrye.reactive.messaging.annotations.Blocking;
@@ -46,8 +46,8 @@ public class CalibrationProcessor {
     }
 
     StageCompleted calibrate(QuantizationRequested request) {
-        Completion completion = Completion.start(request.jobId(), request.variant(), request.config(), Stage.CALIBRATION);
-        Workload workload = Workload.load(request.config());
+        CompletionBuilder completion = CompletionBuilder.start(request.jobId(), request.variant(), request.config(), Stage.CALIBRATION);
+        PreparedJob workload = PreparedJob.load(request.config());
         QuantizationEngine engine = stages.engine();
         StepResults.Baseline fp32 = engine.baseline(workload, stages.events().reporter(request, Stage.CALIBRATION));
         stages.events().step(request, Stage.CALIBRATION, 90, "collecting activation statistics");

@@ -4,12 +4,12 @@ import io.shiftq.schema.event.Metrics;
 import io.shiftq.schema.artifact.ArtifactNames;
 import io.shiftq.engine.model.StateDict;
 import io.shiftq.engine.pipeline.StepResults;
-import io.shiftq.engine.pipeline.Workload;
+import io.shiftq.engine.pipeline.PreparedJob;
 import io.shiftq.schema.event.Stage;
 import io.shiftq.schema.event.StageCompleted;
 import io.shiftq.schema.event.Topics;
 import io.shiftq.service.Channels;
-import io.shiftq.service.Completion;
+import io.shiftq.service.CompletionBuilder;
 import io.shiftq.service.StageRunner;
 import io.smallrye.reactive.messaging.annotations.Blocking;
 import io.smallrye.reactive.messaging.kafka.Record;
@@ -47,8 +47,8 @@ public class FinalPtqProcessor {
     }
 
     StageCompleted finalPtq(StageCompleted qat) {
-        Completion completion = Completion.after(qat, Stage.FINAL_PTQ);
-        Workload workload = Workload.load(qat.config());
+        CompletionBuilder completion = CompletionBuilder.after(qat, Stage.FINAL_PTQ);
+        PreparedJob workload = PreparedJob.load(qat.config());
         StateDict weights = stages.artifacts().weights(qat, ArtifactNames.QAT_WEIGHTS);
         StepResults.FinalPtq result = stages.engine().finalPtq(workload, workload.foldedNetwork(), weights);
         completion.skipped(result.skipped()).accuracy(result.accuracy()).shiftRecords(result.records())
@@ -62,8 +62,8 @@ public class FinalPtqProcessor {
     }
 
     /** Exports the hardware files and checks the integer executor against fake-quant on the test set. */
-    private void deploy(String jobId, Workload workload, StateDict weights, StepResults.FinalPtq result,
-            Completion completion) {
+    private void deploy(String jobId, PreparedJob workload, StateDict weights, StepResults.FinalPtq result,
+            CompletionBuilder completion) {
         Path dir = null;
         try {
             dir = Files.createTempDirectory("shiftq-deploy-");

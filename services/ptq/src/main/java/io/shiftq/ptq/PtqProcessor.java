@@ -3,12 +3,12 @@ package io.shiftq.ptq;
 import static io.shiftq.schema.artifact.ArtifactNames.FP32_WEIGHTS;
 import static io.shiftq.schema.artifact.ArtifactNames.FOLDED_WEIGHTS;
 import io.shiftq.engine.pipeline.StepResults;
-import io.shiftq.engine.pipeline.Workload;
+import io.shiftq.engine.pipeline.PreparedJob;
 import io.shiftq.schema.event.Stage;
 import io.shiftq.schema.event.StageCompleted;
 import io.shiftq.schema.event.Topics;
 import io.shiftq.service.Channels;
-import io.shiftq.service.Completion;
+import io.shiftq.service.CompletionBuilder;
 import io.shiftq.service.JobArtifacts;
 import io.shiftq.service.StageRunner;
 import io.smallrye.reactive.messaging.annotations.Blocking;
@@ -43,9 +43,9 @@ public class PtqProcessor {
     }
 
     StageCompleted ptq(StageCompleted calibrated) {
-        Completion completion = Completion.after(calibrated, Stage.PTQ);
+        CompletionBuilder completion = CompletionBuilder.after(calibrated, Stage.PTQ);
         JobArtifacts files = stages.artifacts();
-        StepResults.Ptq ptq = stages.engine().ptq(Workload.load(calibrated.config()), files.weights(calibrated, FP32_WEIGHTS));
+        StepResults.Ptq ptq = stages.engine().ptq(PreparedJob.load(calibrated.config()), files.weights(calibrated, FP32_WEIGHTS));
         return completion.accuracy(ptq.accuracy()).shiftRecords(ptq.records())
                 .artifact(FOLDED_WEIGHTS, files.putWeights(calibrated.jobId(), FOLDED_WEIGHTS, ptq.weights()))
                 .build();

@@ -5,13 +5,13 @@ import static io.shiftq.schema.artifact.ArtifactNames.qatEpoch;
 import static io.shiftq.schema.artifact.ArtifactNames.QAT_WEIGHTS;
 import static io.shiftq.schema.artifact.ArtifactNames.FOLDED_WEIGHTS;
 import io.shiftq.engine.pipeline.StepResults;
-import io.shiftq.engine.pipeline.Workload;
+import io.shiftq.engine.pipeline.PreparedJob;
 import io.shiftq.schema.event.ArtifactRef;
 import io.shiftq.schema.event.Stage;
 import io.shiftq.schema.event.StageCompleted;
 import io.shiftq.schema.event.Topics;
 import io.shiftq.service.Channels;
-import io.shiftq.service.Completion;
+import io.shiftq.service.CompletionBuilder;
 import io.shiftq.service.JobArtifacts;
 import io.shiftq.service.StageRunner;
 import io.smallrye.reactive.messaging.annotations.Blocking;
@@ -48,8 +48,8 @@ public class QatProcessor {
     }
 
     StageCompleted qat(StageCompleted ptq) {
-        Completion completion = Completion.after(ptq, Stage.QAT);
-        Workload workload = Workload.load(ptq.config());
+        CompletionBuilder completion = CompletionBuilder.after(ptq, Stage.QAT);
+        PreparedJob workload = PreparedJob.load(ptq.config());
         JobArtifacts files = stages.artifacts();
         Map<String, ArtifactRef> checkpoints = new LinkedHashMap<>();
         var listener = stages.events().reporter(ptq, Stage.QAT).withCheckpoints((epoch, weights) ->

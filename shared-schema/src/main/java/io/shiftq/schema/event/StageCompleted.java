@@ -1,7 +1,7 @@
 package io.shiftq.schema.event;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
-import io.shiftq.schema.Copies;
+import io.shiftq.schema.ImmutableCopies;
 import io.shiftq.schema.config.QuantizationConfig;
 import io.shiftq.schema.report.EpochResult;
 import io.shiftq.schema.report.ShiftRecord;
@@ -36,10 +36,10 @@ public record StageCompleted(
 
     /** Copies the collections so the event cannot change after it is built; maps keep their order. */
     public StageCompleted {
-        metrics = Copies.map(metrics);
-        shiftRecords = Copies.list(shiftRecords);
-        epochs = Copies.list(epochs);
-        artifacts = Copies.map(artifacts);
+        metrics = ImmutableCopies.map(metrics);
+        shiftRecords = ImmutableCopies.list(shiftRecords);
+        epochs = ImmutableCopies.list(epochs);
+        artifacts = ImmutableCopies.map(artifacts);
     }
 
     /** Milliseconds between start and finish, or null when either is unknown. */

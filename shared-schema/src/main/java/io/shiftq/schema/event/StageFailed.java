@@ -1,7 +1,7 @@
 package io.shiftq.schema.event;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
-import io.shiftq.schema.Copies;
+import io.shiftq.schema.ImmutableCopies;
 import io.shiftq.schema.Json;
 import java.time.Instant;
 import java.util.List;
@@ -30,7 +30,7 @@ public record StageFailed(
 
     /** Copies the problem list so the event cannot change after it is built. */
     public StageFailed {
-        problems = Copies.list(problems);
+        problems = ImmutableCopies.list(problems);
     }
 
     /** A failure now, of a stage that read its input and then could not finish. */

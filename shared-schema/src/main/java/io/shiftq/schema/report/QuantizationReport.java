@@ -1,6 +1,6 @@
 package io.shiftq.schema.report;
 
-import io.shiftq.schema.Copies;
+import io.shiftq.schema.ImmutableCopies;
 import io.shiftq.schema.config.QuantizationConfig;
 import io.shiftq.schema.config.QuantizationSpec;
 import io.shiftq.schema.event.ArtifactRef;
@@ -52,12 +52,12 @@ public record QuantizationReport(
 
     /** Copies the collections so the report cannot change after it is built; maps keep their order. */
     public QuantizationReport {
-        pipelineSteps = Copies.list(pipelineSteps);
-        finalQuantizationDetails = Copies.map(finalQuantizationDetails);
-        shiftRecords = Copies.list(shiftRecords);
-        qatEpochs = Copies.list(qatEpochs);
-        stageTimingsMs = Copies.map(stageTimingsMs);
-        artifacts = Copies.map(artifacts);
+        pipelineSteps = ImmutableCopies.list(pipelineSteps);
+        finalQuantizationDetails = ImmutableCopies.map(finalQuantizationDetails);
+        shiftRecords = ImmutableCopies.list(shiftRecords);
+        qatEpochs = ImmutableCopies.list(qatEpochs);
+        stageTimingsMs = ImmutableCopies.map(stageTimingsMs);
+        artifacts = ImmutableCopies.map(artifacts);
     }
 
     /** The same report with the integer executor's check attached. */

@@ -1,6 +1,6 @@
 package io.shiftq.schema.report;
 
-import io.shiftq.schema.Copies;
+import io.shiftq.schema.ImmutableCopies;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -39,8 +39,8 @@ public record ShiftRecord(
 
     /** Copies the violations so the record cannot change after it is built. */
     public ShiftRecord {
-        violations = Copies.list(violations);
-        addInputShifts = Copies.list(addInputShifts);
+        violations = ImmutableCopies.list(violations);
+        addInputShifts = ImmutableCopies.list(addInputShifts);
     }
 
     /**

@@ -1,6 +1,6 @@
 package io.shiftq.schema.report;
 
-import io.shiftq.schema.Copies;
+import io.shiftq.schema.ImmutableCopies;
 import java.util.Collections;
 import java.util.List;
 
@@ -27,7 +27,7 @@ public record TensorShift(
 
     /** Copies the channel exponents so the record cannot change after it is built. */
     public TensorShift {
-        channelExponents = Copies.list(channelExponents);
+        channelExponents = ImmutableCopies.list(channelExponents);
     }
 
     /** A tensor with one exponent. */

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.shiftq.engine.pipeline.QuantizationEngine;
 import io.shiftq.engine.pipeline.StepResults;
-import io.shiftq.engine.pipeline.Workload;
+import io.shiftq.engine.pipeline.PreparedJob;
 import io.shiftq.schema.Json;
 import io.shiftq.schema.config.QuantizationConfig;
 import io.shiftq.schema.event.QuantizationRequested;
@@ -14,7 +14,7 @@ import io.shiftq.schema.event.Stage;
 import io.shiftq.schema.event.StageCompleted;
 import io.shiftq.schema.event.StageFailed;
 import io.shiftq.schema.event.StageProgress;
-import io.shiftq.service.Completion;
+import io.shiftq.service.CompletionBuilder;
 import io.shiftq.service.JobArtifacts;
 import io.smallrye.reactive.messaging.kafka.Record;
 import io.smallrye.reactive.messaging.memory.InMemorySink;
@@ -69,23 +69,23 @@ public final class StageFixtures {
     /** The calibration event of a job, its FP32 weights trained (or not) as the config says. */
     public static StageCompleted calibrated(QuantizationEngine engine, JobArtifacts artifacts, String jobId,
             QuantizationConfig config) {
-        Workload w = Workload.load(config);
+        PreparedJob w = PreparedJob.load(config);
         StepResults.Baseline fp32 = engine.baseline(w, io.shiftq.engine.train.TrainingListener.NONE);
-        return Completion.start(jobId, ShiftqEvent.CUSTOM, config, Stage.CALIBRATION).accuracy(fp32.accuracy())
+        return CompletionBuilder.start(jobId, ShiftqEvent.CUSTOM, config, Stage.CALIBRATION).accuracy(fp32.accuracy())
                 .artifact(ArtifactNames.FP32_WEIGHTS, artifacts.putWeights(jobId, ArtifactNames.FP32_WEIGHTS, fp32.weights())).build();
     }
 
     /** The PTQ event of a job, after {@link #calibrated}. */
     public static StageCompleted ptqDone(QuantizationEngine engine, JobArtifacts artifacts, StageCompleted calibrated) {
-        StepResults.Ptq ptq = engine.ptq(Workload.load(calibrated.config()), artifacts.weights(calibrated, ArtifactNames.FP32_WEIGHTS));
-        return Completion.after(calibrated, Stage.PTQ).accuracy(ptq.accuracy()).shiftRecords(ptq.records())
+        StepResults.Ptq ptq = engine.ptq(PreparedJob.load(calibrated.config()), artifacts.weights(calibrated, ArtifactNames.FP32_WEIGHTS));
+        return CompletionBuilder.after(calibrated, Stage.PTQ).accuracy(ptq.accuracy()).shiftRecords(ptq.records())
                 .artifact(ArtifactNames.FOLDED_WEIGHTS, artifacts.putWeights(calibrated.jobId(), ArtifactNames.FOLDED_WEIGHTS, ptq.weights()))
                 .build();
     }
 
     /** The QAT event of a job with QAT skipped: its weights are the folded PTQ weights. */
     public static StageCompleted qatSkipped(QuantizationEngine engine, JobArtifacts artifacts, StageCompleted ptqDone) {
-        return Completion.after(ptqDone, Stage.QAT).skipped(true).accuracy(ptqDone.accuracy())
+        return CompletionBuilder.after(ptqDone, Stage.QAT).skipped(true).accuracy(ptqDone.accuracy())
                 .shiftRecords(ptqDone.shiftRecords())
                 .artifact(ArtifactNames.QAT_WEIGHTS, ptqDone.artifacts().get(ArtifactNames.FOLDED_WEIGHTS)).build();
     }

@@ -14,7 +14,7 @@ import java.util.List;
 import java.util.Map;
 
 /** Builds a stage's {@link StageCompleted}; the start time is taken when the builder is made. */
-public final class Completion {
+public final class CompletionBuilder {
 
     private final String jobId;
     private final String variant;
@@ -28,7 +28,7 @@ public final class Completion {
     private List<ShiftRecord> shiftRecords = List.of();
     private List<EpochResult> epochs = List.of();
 
-    private Completion(String jobId, String variant, QuantizationConfig config, Stage stage) {
+    private CompletionBuilder(String jobId, String variant, QuantizationConfig config, Stage stage) {
         this.jobId = jobId;
         this.variant = variant;
         this.config = config;
@@ -36,53 +36,53 @@ public final class Completion {
     }
 
     /** Starts the completion of {@code stage} for a job. */
-    public static Completion start(String jobId, String variant, QuantizationConfig config, Stage stage) {
-        return new Completion(jobId, variant, config, stage);
+    public static CompletionBuilder start(String jobId, String variant, QuantizationConfig config, Stage stage) {
+        return new CompletionBuilder(jobId, variant, config, stage);
     }
 
     /** Starts the completion of {@code stage} for the job an upstream stage handed over, carrying its config. */
-    public static Completion after(StageCompleted upstream, Stage stage) {
-        return new Completion(upstream.jobId(), upstream.variant(), upstream.config(), stage);
+    public static CompletionBuilder after(StageCompleted upstream, Stage stage) {
+        return new CompletionBuilder(upstream.jobId(), upstream.variant(), upstream.config(), stage);
     }
 
     /** {@link StageStatus#SKIPPED} when true. */
-    public Completion skipped(boolean skipped) {
+    public CompletionBuilder skipped(boolean skipped) {
         status = skipped ? StageStatus.SKIPPED : StageStatus.COMPLETED;
         return this;
     }
 
     /** The accuracy after this stage, percent. */
-    public Completion accuracy(double value) {
+    public CompletionBuilder accuracy(double value) {
         accuracy = value;
         return this;
     }
 
     /** Adds a named number. */
-    public Completion metric(String name, double value) {
+    public CompletionBuilder metric(String name, double value) {
         metrics.put(name, value);
         return this;
     }
 
     /** The shift records known after this stage. */
-    public Completion shiftRecords(List<ShiftRecord> records) {
+    public CompletionBuilder shiftRecords(List<ShiftRecord> records) {
         shiftRecords = records;
         return this;
     }
 
     /** The per-epoch curve. */
-    public Completion epochs(List<EpochResult> curve) {
+    public CompletionBuilder epochs(List<EpochResult> curve) {
         epochs = curve;
         return this;
     }
 
     /** Adds a named artifact reference. */
-    public Completion artifact(String name, ArtifactRef ref) {
+    public CompletionBuilder artifact(String name, ArtifactRef ref) {
         artifacts.put(name, ref);
         return this;
     }
 
     /** Adds named artifact references, in their order. */
-    public Completion artifacts(Map<String, ArtifactRef> refs) {
+    public CompletionBuilder artifacts(Map<String, ArtifactRef> refs) {
         artifacts.putAll(refs);
         return this;
     }

@@ -15,17 +15,17 @@ import io.shiftq.schema.config.QuantizationConfig;
  * @param data train and test images, cut to the configured limits
  * @param network the architecture as trained in FP32 (with BatchNorm)
  */
-public record Workload(QuantizationConfig config, DataSplits data, Network network) {
+public record PreparedJob(QuantizationConfig config, DataSplits data, Network network) {
 
     /** Validates the config, loads the data set and builds the model. */
-    public static Workload load(QuantizationConfig config) {
+    public static PreparedJob load(QuantizationConfig config) {
         config.validated();
         DataSplits data = Datasets.load(config.data().dataset(), config.data().path())
                 .limit(config.data().trainLimit(), config.data().testLimit());
         var img = data.train();
         Network network = Models.create(config.model().name(), config.model().numClasses(), img.channels(),
                 img.height(), img.width());
-        return new Workload(config, data, network);
+        return new PreparedJob(config, data, network);
     }
 
     /** The architecture after BatchNorm folding: what steps 1 to 3 quantize. */

@@ -12,7 +12,7 @@ import ai.djl.nn.pooling.Pool;
 import io.shiftq.engine.model.Layer;
 import io.shiftq.engine.model.Network;
 import io.shiftq.engine.model.StateDict;
-import io.shiftq.engine.model.Tensor;
+import io.shiftq.engine.model.HeapTensor;
 import io.shiftq.engine.quant.ActivationSink;
 import io.shiftq.engine.quant.FakeQuant;
 import io.shiftq.engine.quant.LayerQuant;
@@ -29,7 +29,7 @@ import java.util.Map;
  * weight fake-quant (steps 1 and 2), calibration (an observer sees each layer's input and output)
  * and full fake-quant (step 3). One interpreter keeps the modes from drifting apart.
  */
-public final class LiveModel implements AutoCloseable {
+public final class LoadedNetwork implements AutoCloseable {
     private final Network network;
     private final NDManager manager;
     private final Map<String, NDArray> params = new LinkedHashMap<>();
@@ -37,12 +37,12 @@ public final class LiveModel implements AutoCloseable {
     private final Map<Integer, String> outputAt = new HashMap<>();
 
     /** Copies the parameters onto a new child manager of the given one. */
-    public LiveModel(Network network, StateDict weights, NDManager parent) {
+    public LoadedNetwork(Network network, StateDict weights, NDManager parent) {
         weights.checkFits(network);
         this.network = network;
         this.manager = parent.newSubManager();
         network.parameterShapes().forEach((name, shape) -> {
-            Tensor t = weights.get(name);
+            HeapTensor t = weights.get(name);
             NDArray a = manager.create(t.data(), new Shape(t.shape()));
             if (!name.endsWith("running_mean") && !name.endsWith("running_var")) {
                 a.setRequiresGradient(true);
@@ -75,8 +75,8 @@ public final class LiveModel implements AutoCloseable {
 
     /** A Java copy of the current parameters. */
     public StateDict stateDict() {
-        Map<String, Tensor> out = new LinkedHashMap<>();
-        params.forEach((k, v) -> out.put(k, new Tensor(v.getShape().getShape(), v.toFloatArray())));
+        Map<String, HeapTensor> out = new LinkedHashMap<>();
+        params.forEach((k, v) -> out.put(k, new HeapTensor(v.getShape().getShape(), v.toFloatArray())));
         return new StateDict(out);
     }
 

@@ -8,11 +8,11 @@ import io.shiftq.schema.event.StageProgress;
 import java.util.Locale;
 
 /** One readable line per event. */
-final class Lines {
+final class EventLines {
 
     private static final int BAR = 20;
 
-    private Lines() {
+    private EventLines() {
     }
 
     static String progress(StageProgress p) {

@@ -22,12 +22,12 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /** The CLI's Kafka clients: a producer that writes CloudEvents headers, and group-less readers from offset 0. */
-final class Kafka {
+final class KafkaClients {
 
     /** The CloudEvents source of events the CLI publishes. */
     static final String SOURCE = "/shiftq/cli";
 
-    private Kafka() {
+    private KafkaClients() {
     }
 
     static KafkaProducer<String, String> producer(String bootstrap) {

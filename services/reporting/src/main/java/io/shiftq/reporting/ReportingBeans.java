@@ -6,7 +6,7 @@ import jakarta.enterprise.inject.Produces;
 import java.nio.file.Path;
 
 /** The plain objects the service is wired from. */
-public class Beans {
+public class ReportingBeans {
 
     /** The one board of this process. */
     @Produces

@@ -8,10 +8,10 @@ import java.util.Arrays;
  * @param shape dimensions
  * @param data values, row-major
  */
-public record Tensor(long[] shape, float[] data) {
+public record HeapTensor(long[] shape, float[] data) {
 
     /** Checks that the data fills the shape. */
-    public Tensor {
+    public HeapTensor {
         if (Arrays.stream(shape).reduce(1, (a, b) -> a * b) != data.length) {
             throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " does not hold " + data.length + " values");
         }
@@ -35,7 +35,7 @@ public record Tensor(long[] shape, float[] data) {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof Tensor t && Arrays.equals(shape, t.shape) && Arrays.equals(data, t.data);
+        return o instanceof HeapTensor t && Arrays.equals(shape, t.shape) && Arrays.equals(data, t.data);
     }
 
     @Override
@@ -45,6 +45,6 @@ public record Tensor(long[] shape, float[] data) {
 
     @Override
     public String toString() {
-        return "Tensor" + Arrays.toString(shape);
+        return "HeapTensor" + Arrays.toString(shape);
     }
 }

@@ -6,9 +6,9 @@ import java.util.List;
 import java.util.Map;
 
 /** Null-preserving immutable copies for record components; maps keep their order (layer order in reports). */
-public final class Copies {
+public final class ImmutableCopies {
 
-    private Copies() {
+    private ImmutableCopies() {
     }
 
     /** An unmodifiable copy of the list, or null for null. */
