@@ -27,6 +27,9 @@ import java.util.Locale;
  * the peer uses); threads come from SHIFTQ_INTRA_OP_THREADS.
  */
 public final class EngineBenchmark {
+    /** torch.optim.AdamW's default weight decay, which the PyTorch peer runs with. */
+    private static final double TORCH_ADAMW_WEIGHT_DECAY = 0.01;
+
     private EngineBenchmark() {
     }
 
@@ -41,7 +44,7 @@ public final class EngineBenchmark {
         TensorQuantConfig w8 = new TensorQuantConfig(8, true, true, false, rule, 99.99);
         TensorQuantConfig b32 = new TensorQuantConfig(32, true, true, false, "max", 99.99);
         QuantPolicy policy = new QuantPolicy(new QuantizationSpec(w8, w8, w8, b32));
-        ParameterOptimizer opt = new ParameterOptimizer(ParameterOptimizer.Type.ADAMW, 0.01, 0.9, 0.999, 1e-8, 0);
+        ParameterOptimizer opt = ParameterOptimizer.adamW(TORCH_ADAMW_WEIGHT_DECAY);
         try (NDManager m = NDManager.newBaseManager(); LoadedNetwork model = new LoadedNetwork(f.network(), f.weights(), m)) {
             NDArray x = m.randomUniform(0, 1, new Shape(64, 1, 28, 28));
             NDArray y = m.randomInteger(0, 10, new Shape(64), ai.djl.ndarray.types.DataType.INT32);

@@ -45,6 +45,17 @@ public final class IntegerExecutor {
     public record Result(long[][] codes, int[] predictions, int outputExponent) {
     }
 
+    /**
+     * Worker threads shared by every executor in the process: a call submits one task per thread it was given,
+     * and idle threads are reused by the next call (the final stage runs one call per batch) instead of a pool
+     * being built and torn down each time. Daemon threads, so they never keep a JVM alive.
+     */
+    private static final ExecutorService WORKERS = Executors.newCachedThreadPool(task -> {
+        Thread t = new Thread(task, "shiftq-integer-executor");
+        t.setDaemon(true);
+        return t;
+    });
+
     private final IntegerModel model;
     private final Rounding rounding;
     private final int threads;
@@ -85,13 +96,12 @@ public final class IntegerExecutor {
                 codes[k] = runOne(pixels, k * per);
             }
         } else {
-            ExecutorService pool = Executors.newFixedThreadPool(threads);
+            List<Future<?>> fs = new ArrayList<>();
             try {
-                List<Future<?>> fs = new ArrayList<>();
                 for (int t = 0; t < threads; t++) {
                     int from = (int) ((long) n * t / threads);
                     int to = (int) ((long) n * (t + 1) / threads);
-                    fs.add(pool.submit(() -> {
+                    fs.add(WORKERS.submit(() -> {
                         for (int k = from; k < to; k++) {
                             codes[k] = runOne(pixels, k * per);
                         }
@@ -106,7 +116,7 @@ public final class IntegerExecutor {
             } catch (ExecutionException e) {
                 throw new IllegalStateException("integer inference failed: " + e.getCause(), e.getCause());
             } finally {
-                pool.shutdownNow();
+                fs.forEach(f -> f.cancel(true));
             }
         }
         int[] pred = new int[n];

@@ -333,24 +333,4 @@ public record IntegerModel(String network, int[] inputShape, int numClasses, Lis
         float rounded = (float) Math.floor(clipped + 0.5f);
         return Math.max(qmin, Math.min(qmax, (long) rounded));
     }
-
-    @Override
-    public boolean equals(Object o) {
-        return o instanceof IntegerModel m && network.equals(m.network) && Arrays.equals(inputShape, m.inputShape)
-                && numClasses == m.numClasses && ops.size() == m.ops.size() && sameOps(m);
-    }
-
-    private boolean sameOps(IntegerModel m) {
-        for (int i = 0; i < ops.size(); i++) {
-            if (!ModelFiles.describe(ops.get(i)).equals(ModelFiles.describe(m.ops.get(i)))) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    @Override
-    public int hashCode() {
-        return network.hashCode() * 31 + ops.size();
-    }
 }

@@ -19,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -163,6 +164,23 @@ public final class ModelFiles {
     }
 
     /** One op as JSON (without the integer weight and bias arrays, which live in the npz). */
+    /**
+     * Whether two models have the same graph: network, input shape, classes, and every op as {@code model.json}
+     * describes it (codes are compared separately, array by array).
+     */
+    static boolean sameGraph(IntegerModel a, IntegerModel b) {
+        if (!a.network().equals(b.network()) || !Arrays.equals(a.inputShape(), b.inputShape())
+                || a.numClasses() != b.numClasses() || a.ops().size() != b.ops().size()) {
+            return false;
+        }
+        for (int i = 0; i < a.ops().size(); i++) {
+            if (!describe(a.ops().get(i)).equals(describe(b.ops().get(i)))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     static ObjectNode describe(Op op) {
         ObjectNode o = MAPPER.createObjectNode();
         o.put("name", op.name());

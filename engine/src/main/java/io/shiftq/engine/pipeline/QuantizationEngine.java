@@ -42,6 +42,8 @@ import java.util.function.Function;
  */
 public final class QuantizationEngine {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(QuantizationEngine.class);
+    /** Weight decay of the FP32 baseline's AdamW: light, since the demo trains one short epoch. */
+    private static final double BASELINE_WEIGHT_DECAY = 1e-4;
 
     /** Starts DJL (offline, thread counts set). */
     public QuantizationEngine() {
@@ -62,7 +64,7 @@ public final class QuantizationEngine {
             if ((c.model().weights() == null || c.model().weights().isBlank()) && c.baseline().epochs() > 0) {
                 TrainingLoop loop = new TrainingLoop(new TrainingLoop.Settings(c.baseline().epochs(), c.data().batchSize(),
                         Criterion.parse(c.training().criterion()),
-                        new ParameterOptimizer(ParameterOptimizer.Type.ADAMW, 1e-4, 0.9, 0.999, 1e-8, 0),
+                        ParameterOptimizer.adamW(BASELINE_WEIGHT_DECAY),
                         new LearningRateSchedule("CosineAnnealingLR", c.baseline().learningRate(), 1, 1,
                                 c.baseline().epochs(), 0, false),
                         c.training().seed(), c.ptq().maxEvalBatches()));
@@ -190,8 +192,7 @@ public final class QuantizationEngine {
         TrainingConfig t = w.config().training();
         OptimizerConfig o = t.optimizer();
         SchedulerConfig s = t.scheduler();
-        ParameterOptimizer optimizer = new ParameterOptimizer(ParameterOptimizer.parse(o.type()), t.weightDecay(),
-                o.beta1(), o.beta2(), o.eps(), o.momentum());
+        ParameterOptimizer optimizer = ParameterOptimizer.of(o, t.weightDecay());
         LearningRateSchedule schedule = new LearningRateSchedule(s.type(), t.learningRate(), s.stepSize(), s.gamma(),
                 s.tMax() == 0 ? t.epochs() : s.tMax(), s.etaMin(), "step".equals(s.interval()));
         return new TrainingLoop.Settings(t.epochs(), w.config().data().batchSize(), Criterion.parse(t.criterion()),

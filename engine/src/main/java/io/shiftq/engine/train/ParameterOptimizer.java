@@ -2,6 +2,7 @@ package io.shiftq.engine.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
+import io.shiftq.schema.config.OptimizerConfig;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -25,14 +26,24 @@ public final class ParameterOptimizer {
     private final Map<String, NDArray[]> state = new HashMap<>();
     private int step;
 
-    /** An optimizer; betas and eps are used by the Adam family, momentum by SGD. */
-    public ParameterOptimizer(Type type, double weightDecay, double beta1, double beta2, double eps, double momentum) {
+    private ParameterOptimizer(Type type, double weightDecay, double beta1, double beta2, double eps, double momentum) {
         this.type = type;
         this.weightDecay = weightDecay;
         this.beta1 = beta1;
         this.beta2 = beta2;
         this.eps = eps;
         this.momentum = momentum;
+    }
+
+    /** The optimizer a config names, with its weight decay; betas and eps serve the Adam family, momentum SGD. */
+    public static ParameterOptimizer of(OptimizerConfig config, double weightDecay) {
+        return new ParameterOptimizer(parse(config.type()), weightDecay, config.beta1(), config.beta2(), config.eps(),
+                config.momentum());
+    }
+
+    /** AdamW with PyTorch's defaults (betas 0.9 and 0.999, eps 1e-8) and this weight decay. */
+    public static ParameterOptimizer adamW(double weightDecay) {
+        return of(OptimizerConfig.defaults(), weightDecay);
     }
 
     /** Parses the config spelling (AdamW, Adam, SGD). */

@@ -154,7 +154,7 @@ class ExportRoundTripTest {
     void modelJsonAndNpzRebuildTheSameIntegerModel() throws Exception {
         IntegerModel built = IntegerModel.from(net, weights, plan);
         IntegerModel read = ModelFiles.read(dir);
-        assertThat(read).isEqualTo(built);
+        assertThat(ModelFiles.sameGraph(read, built)).as("model.json and weights.npz rebuild the graph").isTrue();
         for (int i = 0; i < built.weighted().size(); i++) {
             assertThat(read.weighted().get(i).weight()).containsExactly(built.weighted().get(i).weight());
             assertThat(read.weighted().get(i).bias()).containsExactly(built.weighted().get(i).bias());

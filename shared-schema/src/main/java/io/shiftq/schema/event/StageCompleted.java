@@ -6,6 +6,7 @@ import io.shiftq.schema.config.QuantizationConfig;
 import io.shiftq.schema.report.EpochResult;
 import io.shiftq.schema.report.ShiftRecord;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -45,5 +46,16 @@ public record StageCompleted(
     /** Milliseconds between start and finish, or null when either is unknown. */
     public Long millis() {
         return startedAt == null || finishedAt == null ? null : finishedAt.toEpochMilli() - startedAt.toEpochMilli();
+    }
+
+    /** The same event with one more metric (or a metric replaced), after the others in their order. */
+    public StageCompleted withMetric(String name, double value) {
+        Map<String, Double> more = new LinkedHashMap<>();
+        if (metrics != null) {
+            more.putAll(metrics);
+        }
+        more.put(name, value);
+        return new StageCompleted(schemaVersion, jobId, variant, stage, status, startedAt, finishedAt, config, accuracy,
+                more, shiftRecords, epochs, artifacts);
     }
 }
