@@ -22,6 +22,7 @@ import io.shiftq.schema.event.ShiftqEvent;
 import io.shiftq.schema.event.StageCompleted;
 import io.shiftq.schema.event.StageFailed;
 import io.shiftq.schema.event.StageProgress;
+import io.shiftq.schema.event.Topics;
 import io.shiftq.schema.report.QuantizationReport;
 import java.io.IOException;
 import java.lang.reflect.Method;
@@ -67,12 +68,32 @@ public final class SchemaGenerator {
             Files.writeString(dir.resolve(schema.getKey()), schema.getValue());
             System.out.println("wrote " + dir.resolve(schema.getKey()));
         }
+        Path properties = dir.resolveSibling(TOPIC_PROPERTIES);
+        Files.createDirectories(properties.getParent());
+        Files.writeString(properties, topicProperties());
+        System.out.println("wrote " + properties);
+    }
+
+    /** Where the topic properties go, relative to the resources directory. */
+    public static final String TOPIC_PROPERTIES = "META-INF/microprofile-config.properties";
+
+    /**
+     * The topic names as MicroProfile Config properties ({@code shiftq.topic.<key>=<topic>}), which every Quarkus
+     * service reads from this module's jar; generated from {@link Topics} so the names stand in one place.
+     */
+    public static String topicProperties() {
+        StringBuilder out = new StringBuilder("# Generated from io.shiftq.schema.event.Topics by SchemaGenerator: do not"
+                + " edit.\n# Services name a topic as ${shiftq.topic.<key>}.\n");
+        Topics.byKey().forEach((key, topic) -> out.append("shiftq.topic.").append(key).append('=').append(topic)
+                .append('\n'));
+        return out.toString();
     }
 
     /** Every schema's file name and text (indented JSON ending with a newline). */
     public static Map<String, String> generateAll() {
         com.github.victools.jsonschema.generator.SchemaGenerator generator = newGenerator();
         Map<String, String> files = new LinkedHashMap<>();
+        files.put("topics.json", Json.writePretty(Topics.byKey()) + "\n");
         SCHEMAS.forEach((file, type) -> files.put(file, render(file, type, generator.generateSchema(type))));
         return files;
     }

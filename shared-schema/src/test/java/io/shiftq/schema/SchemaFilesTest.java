@@ -30,6 +30,13 @@ class SchemaFilesTest {
     }
 
     @Test
+    void committedTopicPropertiesMatchTopics() throws IOException {
+        Path file = DIR.resolveSibling(SchemaGenerator.TOPIC_PROPERTIES);
+        assertThat(Files.readString(file)).as(HOW_TO_FIX + " (" + file + ")")
+                .isEqualTo(SchemaGenerator.topicProperties());
+    }
+
+    @Test
     void schemasUseTheWireNames() {
         String report = SchemaGenerator.generateAll().get("quantization-report.schema.json");
         assertThat(report).contains("\"final_quantization_details\"", "\"power_of_2\"", "\"shift_cut\"")

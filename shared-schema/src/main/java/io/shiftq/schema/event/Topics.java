@@ -1,6 +1,8 @@
 package io.shiftq.schema.event;
 
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /** The Kafka topic names of the event flow (ARCHITECTURE.md, "Event flow"); every record is keyed by job_id. */
 public final class Topics {
@@ -30,6 +32,19 @@ public final class Topics {
             FINAL_PTQ_DONE, PROGRESS, FAILURES, REPORTS, DEAD_LETTERS);
 
     private Topics() {
+    }
+
+    /**
+     * Each topic by its short key, e.g. {@code calibration-done} for {@code shiftq.calibration.done}: the services'
+     * configuration refers to topics as {@code ${shiftq.topic.<key>}} (shared-schema's generated
+     * {@code META-INF/microprofile-config.properties}), so no topic name is written twice.
+     */
+    public static Map<String, String> byKey() {
+        Map<String, String> keys = new LinkedHashMap<>();
+        for (String topic : ALL) {
+            keys.put(topic.substring("shiftq.".length()).replace('.', '-'), topic);
+        }
+        return keys;
     }
 
     /** The topic an event is published to. */
