@@ -33,7 +33,7 @@ CLI_JAR="$REPO_ROOT/cli/target/shiftq-cli.jar"
 PORT_BASE="${SHIFTQ_PORT_BASE:-8080}"
 SERVICES=(calibration:$((PORT_BASE + 1)) ptq:$((PORT_BASE + 2)) qat:$((PORT_BASE + 3)) final-ptq:$((PORT_BASE + 4))
   reporting:"$PORT_BASE")
-# DJL never reaches for the network (ARCHITECTURE.md): libtorch comes from the pytorch-native-cpu jar.
+# DJL never reaches for the network (docs/architecture.md): libtorch comes from the pytorch-native-cpu jar.
 STAGE_JAVA_OPTS="${SHIFTQ_STAGE_JAVA_OPTS:--Dai.djl.offline=true -Dai.djl.default_engine=PyTorch -Xmx3g}"
 REPORTING_JAVA_OPTS="${SHIFTQ_REPORTING_JAVA_OPTS:--Xmx512m}"
 

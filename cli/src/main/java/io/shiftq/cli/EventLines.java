@@ -12,13 +12,16 @@ final class EventLines {
 
     private static final int BAR = 20;
 
-    private EventLines() {
-    }
+    private EventLines() {}
 
     static String progress(StageProgress p) {
-        StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-11s ", p.stage().id()));
+        StringBuilder line =
+                new StringBuilder(String.format(Locale.ROOT, "%-11s ", p.stage().id()));
         int filled = (int) Math.round(Math.max(0, Math.min(100, p.percent())) / 100 * BAR);
-        line.append('[').append("#".repeat(filled)).append(".".repeat(BAR - filled)).append(']')
+        line.append('[')
+                .append("#".repeat(filled))
+                .append(".".repeat(BAR - filled))
+                .append(']')
                 .append(String.format(Locale.ROOT, " %5.1f%%", p.percent()));
         if (p.epoch() != null) {
             line.append(" epoch ").append(p.epoch()).append(p.epochs() == null ? "" : "/" + p.epochs());
@@ -42,8 +45,8 @@ final class EventLines {
     }
 
     static String completed(StageCompleted c) {
-        StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-11s %s", c.stage().id(),
-                c.status().id()));
+        StringBuilder line = new StringBuilder(String.format(
+                Locale.ROOT, "%-11s %s", c.stage().id(), c.status().id()));
         if (c.accuracy() != null) {
             line.append(String.format(Locale.ROOT, ", accuracy %.2f%%", c.accuracy()));
         }
@@ -57,9 +60,11 @@ final class EventLines {
     }
 
     static String failed(StageFailed f) {
-        StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-11s FAILED: %s", f.stage().id(),
-                f.reason()));
-        f.problems().stream().filter(p -> !p.equals(f.reason())).forEach(p -> line.append("\n    - ").append(p));
+        StringBuilder line = new StringBuilder(
+                String.format(Locale.ROOT, "%-11s FAILED: %s", f.stage().id(), f.reason()));
+        f.problems().stream()
+                .filter(p -> !p.equals(f.reason()))
+                .forEach(p -> line.append("\n    - ").append(p));
         return line.toString();
     }
 
@@ -67,10 +72,17 @@ final class EventLines {
         ReportSummary s = r.summary();
         StringBuilder text = new StringBuilder("report      " + path);
         if (s != null) {
-            text.append(String.format(Locale.ROOT, "%n  FP32 (initial) accuracy  %s%n  after PTQ (step 1)       %s"
-                    + "%n  QAT best (step 2)        %s%n  final (step 3)           %s%n  layers with shift records %d"
-                    + "%n  total time               %.1f s", pct(s.initialAccuracy()), pct(s.ptqAccuracy()),
-                    pct(s.qatBestAccuracy()), pct(s.finalAccuracy()), s.layers(), s.totalMillis() / 1000.0));
+            text.append(String.format(
+                    Locale.ROOT,
+                    "%n  FP32 (initial) accuracy  %s%n  after PTQ (step 1)       %s"
+                            + "%n  QAT best (step 2)        %s%n  final (step 3)           %s%n  layers with shift records %d"
+                            + "%n  total time               %.1f s",
+                    pct(s.initialAccuracy()),
+                    pct(s.ptqAccuracy()),
+                    pct(s.qatBestAccuracy()),
+                    pct(s.finalAccuracy()),
+                    s.layers(),
+                    s.totalMillis() / 1000.0));
         }
         return text.toString();
     }

@@ -27,8 +27,7 @@ final class KafkaClients {
     /** The CloudEvents source of events the CLI publishes. */
     static final String SOURCE = "/shiftq/cli";
 
-    private KafkaClients() {
-    }
+    private KafkaClients() {}
 
     static KafkaProducer<String, String> producer(String bootstrap) {
         Properties p = new Properties();

@@ -2,6 +2,7 @@ package io.shiftq.cli;
 
 import java.io.PrintStream;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -40,8 +41,7 @@ public final class Main {
             broker: --bootstrap, else $KAFKA_BOOTSTRAP_SERVERS, else 127.0.0.1:9092
             artifacts: --artifacts, else $SHIFTQ_ARTIFACTS_ROOT, else .shiftq/artifacts""";
 
-    private Main() {
-    }
+    private Main() {}
 
     /** Runs the CLI and exits with its code. */
     public static void main(String[] args) {
@@ -62,12 +62,17 @@ public final class Main {
         String artifacts = parsed.option("artifacts", env.getOrDefault(ENV_ARTIFACTS, ".shiftq/artifacts"));
         try {
             return switch (parsed.command()) {
-                case "submit" -> new Submit(bootstrap, out, err).run(parsed.operand("CONFIG.yaml"),
-                        parsed.option("job-id", null), parsed.option("variant", "custom"));
-                case "watch" -> new Watch(bootstrap, out, err).run(parsed.operand("JOB_ID"),
-                        parsed.longOption("timeout", 0));
-                case "report" -> new ReportCommand(bootstrap, artifacts, out, err).run(parsed.operand("JOB_ID"),
-                        parsed.flag("json"));
+                case "submit" ->
+                    new Submit(bootstrap, out, err)
+                            .run(
+                                    parsed.operand("CONFIG.yaml"),
+                                    parsed.option("job-id", null),
+                                    parsed.option("variant", "custom"));
+                case "watch" ->
+                    new Watch(bootstrap, out, err).run(parsed.operand("JOB_ID"), parsed.longOption("timeout", 0));
+                case "report" ->
+                    new ReportCommand(bootstrap, artifacts, out, err)
+                            .run(parsed.operand("JOB_ID"), parsed.flag("json"));
                 case "help", "--help", "-h" -> {
                     out.println(USAGE_TEXT);
                     yield OK;
@@ -88,7 +93,7 @@ public final class Main {
 
         static Args parse(String[] args) {
             List<String> operands = new ArrayList<>();
-            Map<String, String> options = new java.util.HashMap<>();
+            Map<String, String> options = new HashMap<>();
             for (int i = 0; i < args.length; i++) {
                 String a = args[i];
                 if (a.startsWith("--") && a.length() > 2 && !a.equals("--help")) {

@@ -40,7 +40,8 @@ final class ReportCommand {
             return Main.JOB_FAILED;
         }
         if (!json) {
-            out.println(EventLines.summary(found, Path.of(URI.create(found.report().uri())).toString()));
+            out.println(EventLines.summary(
+                    found, Path.of(URI.create(found.report().uri())).toString()));
             return Main.OK;
         }
         try {
@@ -56,7 +57,8 @@ final class ReportCommand {
 
     /** Reads shiftq.reports from the start up to its current end; the first report of the job wins. */
     private ReportPublished find(String jobId) {
-        try (KafkaConsumer<String, String> consumer = KafkaClients.readerFromStart(bootstrap, List.of(Topics.REPORTS))) {
+        try (KafkaConsumer<String, String> consumer =
+                KafkaClients.readerFromStart(bootstrap, List.of(Topics.REPORTS))) {
             Map<TopicPartition, Long> end = consumer.endOffsets(consumer.assignment());
             while (end.entrySet().stream().anyMatch(e -> consumer.position(e.getKey()) < e.getValue())) {
                 for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(500))) {

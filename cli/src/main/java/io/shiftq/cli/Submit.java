@@ -39,8 +39,9 @@ final class Submit {
         try (KafkaProducer<String, String> producer = KafkaClients.producer(bootstrap)) {
             RecordMetadata written = producer.send(KafkaClients.record(request, Json.write(request)))
                     .get(30, TimeUnit.SECONDS);
-            err.printf("submitted %s (%s) to %s partition %d offset %d%n", request.jobId(), request.variant(),
-                    written.topic(), written.partition(), written.offset());
+            err.printf(
+                    "submitted %s (%s) to %s partition %d offset %d%n",
+                    request.jobId(), request.variant(), written.topic(), written.partition(), written.offset());
         } catch (ExecutionException | TimeoutException e) {
             err.println("shiftq: could not publish to " + bootstrap + ": " + e.getMessage()
                     + " (is the broker up? scripts/kafka.sh start)");

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 
@@ -74,7 +75,8 @@ final class Watch {
                 }
                 case Topics.REPORTS -> {
                     ReportPublished report = Json.read(record.value(), ReportPublished.class);
-                    out.println(EventLines.summary(report, Path.of(URI.create(report.report().uri())).toString()));
+                    out.println(EventLines.summary(
+                            report, Path.of(URI.create(report.report().uri())).toString()));
                     return Main.OK;
                 }
                 default -> out.println(EventLines.completed(Json.read(record.value(), StageCompleted.class)));
@@ -86,8 +88,10 @@ final class Watch {
     }
 
     private void progress(StageProgress p) {
-        boolean moved = p.stage() != lastStage || !java.util.Objects.equals(p.epoch(), lastEpoch)
-                || p.percent() - lastPercent >= PROGRESS_STEP || p.percent() >= 100;
+        boolean moved = p.stage() != lastStage
+                || !Objects.equals(p.epoch(), lastEpoch)
+                || p.percent() - lastPercent >= PROGRESS_STEP
+                || p.percent() >= 100;
         if (moved) {
             out.println(EventLines.progress(p));
             lastStage = p.stage();

@@ -53,15 +53,19 @@ class MainTest {
 
     @Test
     void aProgressLineShowsABar() {
-        StageProgress p = new StageProgress("1", "j", ShiftqEvent.CUSTOM, Stage.QAT, 50, 1, 2, 47, 94, 0.4123,
-                85.5, 12.0, null, null);
+        StageProgress p = new StageProgress(
+                "1", "j", ShiftqEvent.CUSTOM, Stage.QAT, 50, 1, 2, 47, 94, 0.4123, 85.5, 12.0, null, null);
 
         assertThat(EventLines.progress(p))
-                .isEqualTo("qat         [##########..........]  50.0% epoch 1/2 batch 47/94 loss 0.4123 acc 85.50% eta 12s");
+                .isEqualTo(
+                        "qat         [##########..........]  50.0% epoch 1/2 batch 47/94 loss 0.4123 acc 85.50% eta 12s");
     }
 
     private int run(String... args) {
-        return Main.run(args, Map.of(), new PrintStream(out, true, StandardCharsets.UTF_8),
+        return Main.run(
+                args,
+                Map.of(),
+                new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
     }
 

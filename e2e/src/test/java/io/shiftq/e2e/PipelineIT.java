@@ -4,15 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
 import io.shiftq.cli.Main;
+import io.shiftq.engine.io.Npz;
 import io.shiftq.engine.io.WeightFiles;
-import io.shiftq.engine.model.StateDict;
 import io.shiftq.engine.model.HeapTensor;
+import io.shiftq.engine.model.StateDict;
 import io.shiftq.engine.quant.Pow2;
 import io.shiftq.schema.Json;
 import io.shiftq.schema.artifact.ArtifactStore;
 import io.shiftq.schema.event.ArtifactRef;
 import io.shiftq.schema.event.Topics;
-import io.shiftq.engine.io.Npz;
 import io.shiftq.schema.report.QuantizationReport;
 import io.shiftq.schema.report.ShiftRecord;
 import io.shiftq.schema.report.TensorShift;
@@ -35,6 +35,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import org.assertj.core.data.Offset;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -47,7 +49,9 @@ import org.junit.jupiter.api.Test;
 class PipelineIT {
 
     private static final List<String> SERVICES = List.of("calibration", "ptq", "qat", "final-ptq", "reporting");
-    private static final Path ROOT = Path.of(System.getProperty("shiftq.repo.root", "..")).toAbsolutePath().normalize();
+    private static final Path ROOT = Path.of(System.getProperty("shiftq.repo.root", ".."))
+            .toAbsolutePath()
+            .normalize();
     private static final Path WORK = Path.of("target/e2e").toAbsolutePath();
     private static final Path ARTIFACTS = WORK.resolve("artifacts");
     private static final HttpClient HTTP = HttpClient.newHttpClient();
@@ -58,8 +62,11 @@ class PipelineIT {
 
     @BeforeAll
     static void startServices() throws IOException {
-        List<String> missing = SERVICES.stream().map(PipelineIT::jarOf).filter(j -> !Files.isRegularFile(j))
-                .map(Path::toString).toList();
+        List<String> missing = SERVICES.stream()
+                .map(PipelineIT::jarOf)
+                .filter(j -> !Files.isRegularFile(j))
+                .map(Path::toString)
+                .toList();
         if (!missing.isEmpty()) {
             fail("the end-to-end test launches the packaged services, and these jars are missing: " + missing
                     + " -- build them first with `mvn -B -DskipTests install` from " + ROOT);
@@ -70,8 +77,13 @@ class PipelineIT {
         for (String service : SERVICES) {
             int port = freePort();
             PORTS.put(service, port);
-            ProcessBuilder pb = new ProcessBuilder("java", "-Dai.djl.offline=true", "-Dai.djl.default_engine=PyTorch",
-                    "-Xmx2g", "-jar", jarOf(service).toString())
+            ProcessBuilder pb = new ProcessBuilder(
+                            "java",
+                            "-Dai.djl.offline=true",
+                            "-Dai.djl.default_engine=PyTorch",
+                            "-Xmx2g",
+                            "-jar",
+                            jarOf(service).toString())
                     .redirectErrorStream(true)
                     .redirectOutput(WORK.resolve("logs/" + service + ".log").toFile());
             pb.environment().put("KAFKA_BOOTSTRAP_SERVERS", bootstrap);
@@ -82,7 +94,9 @@ class PipelineIT {
         for (int i = 0; i < SERVICES.size(); i++) {
             String service = SERVICES.get(i);
             Process process = PROCESSES.get(i);
-            Awaitility.await(service + " ready").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1))
+            Awaitility.await(service + " ready")
+                    .atMost(Duration.ofMinutes(3))
+                    .pollInterval(Duration.ofSeconds(1))
                     .until(() -> {
                         if (!process.isAlive()) {
                             fail(service + " exited during start-up; see " + WORK.resolve("logs/" + service + ".log"));
@@ -97,7 +111,7 @@ class PipelineIT {
         PROCESSES.forEach(Process::destroy);
         for (Process p : PROCESSES) {
             try {
-                if (!p.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
+                if (!p.waitFor(20, TimeUnit.SECONDS)) {
                     p.destroyForcibly();
                 }
             } catch (InterruptedException e) {
@@ -111,7 +125,9 @@ class PipelineIT {
         String jobId = "e2e-" + System.currentTimeMillis();
         Path config = Path.of(PipelineIT.class.getResource("/tiny.yaml").toURI());
         assertThat(cli("submit", config.toString(), "--job-id", jobId)).isEqualTo(Main.OK);
-        assertThat(cli("watch", jobId, "--timeout", "900")).as("watch ends with the report").isEqualTo(Main.OK);
+        assertThat(cli("watch", jobId, "--timeout", "900"))
+                .as("watch ends with the report")
+                .isEqualTo(Main.OK);
 
         // Every stage present, in pipeline order, each finishing after the one before.
         HttpResponse<String> jobResponse = get("reporting", "/jobs/" + jobId);
@@ -131,15 +147,17 @@ class PipelineIT {
         HttpResponse<String> reportResponse = get("reporting", "/jobs/" + jobId + "/report");
         assertThat(reportResponse.statusCode()).isEqualTo(200);
         QuantizationReport report = Json.read(reportResponse.body(), QuantizationReport.class);
-        assertThat(Files.readString(ARTIFACTS.resolve(jobId).resolve("report.json"))).isEqualTo(reportResponse.body());
+        assertThat(Files.readString(ARTIFACTS.resolve(jobId).resolve("report.json")))
+                .isEqualTo(reportResponse.body());
         assertThat(report.pipelineSteps()).isEqualTo(QuantizationReport.PIPELINE_STEPS);
-        assertThat(report.stageTimingsMs()).containsOnlyKeys("calibration", "ptq", "qat", "final_ptq",
-                "request_handoff", "kafka_handoffs", "artifact_io");
+        assertThat(report.stageTimingsMs())
+                .containsOnlyKeys(
+                        "calibration", "ptq", "qat", "final_ptq", "request_handoff", "kafka_handoffs", "artifact_io");
         System.out.println("pipeline overhead for one job: " + report.stageTimingsMs());
 
         // Accuracies are percentages, and a trained baseline beats chance (10 classes).
-        for (Double accuracy : List.of(report.initialAccuracy(), report.ptqAccuracy(), report.qatBestAccuracy(),
-                report.finalAccuracy())) {
+        for (Double accuracy : List.of(
+                report.initialAccuracy(), report.ptqAccuracy(), report.qatBestAccuracy(), report.finalAccuracy())) {
             assertThat(accuracy).isBetween(0.0, 100.0);
         }
         assertThat(report.initialAccuracy()).isGreaterThan(10.0);
@@ -148,10 +166,13 @@ class PipelineIT {
         // with weight exponents that reproduce the recorded SQNR on those weights.
         StateDict model = storedModel(report);
         Set<String> weightedLayers = new TreeSet<>();
-        model.tensors().keySet().stream().filter(k -> k.endsWith(".weight"))
+        model.tensors().keySet().stream()
+                .filter(k -> k.endsWith(".weight"))
                 .forEach(k -> weightedLayers.add(k.substring(0, k.length() - ".weight".length())));
-        List<String> recorded = report.shiftRecords().stream().map(ShiftRecord::layer)
-                .filter(weightedLayers::contains).toList();
+        List<String> recorded = report.shiftRecords().stream()
+                .map(ShiftRecord::layer)
+                .filter(weightedLayers::contains)
+                .toList();
         assertThat(new TreeSet<>(recorded)).isEqualTo(weightedLayers);
         assertThat(recorded).doesNotHaveDuplicates();
         for (ShiftRecord record : report.shiftRecords()) {
@@ -166,13 +187,18 @@ class PipelineIT {
         // The exported integer model carries the same exponents, and the integer executor, reading only those
         // files, classified every test image as the fake-quant evaluation did.
         ArtifactRef npz = report.artifacts().get("final_ptq.weights.npz");
-        assertThat(npz).as("final_ptq.weights.npz in " + report.artifacts().keySet()).isNotNull();
+        assertThat(npz)
+                .as("final_ptq.weights.npz in " + report.artifacts().keySet())
+                .isNotNull();
         Map<String, Npz.Array> exported = Npz.read(new ArtifactStore(ARTIFACTS).resolve(npz));
         for (ShiftRecord record : report.shiftRecords()) {
             if (record.weight() != null && record.weight().channelExponents() == null) {
-                assertThat(exported.get(record.layer() + ".weight_exponent").longs()).containsOnly(record.weight().exponent());
-                assertThat(exported.get(record.layer() + ".input_exponent").longs()).containsExactly(record.input().exponent());
-                assertThat(exported.get(record.layer() + ".output_exponent").longs()).containsExactly(record.output().exponent());
+                assertThat(exported.get(record.layer() + ".weight_exponent").longs())
+                        .containsOnly(record.weight().exponent());
+                assertThat(exported.get(record.layer() + ".input_exponent").longs())
+                        .containsExactly(record.input().exponent());
+                assertThat(exported.get(record.layer() + ".output_exponent").longs())
+                        .containsExactly(record.output().exponent());
             }
         }
         assertThat(report.integerCheck()).isNotNull();
@@ -191,15 +217,18 @@ class PipelineIT {
         double signal = 0;
         double noise = 0;
         for (int i = 0; i < weights.size(); i++) {
-            int n = shift.channelExponents() == null || shift.channelExponents().isEmpty() ? shift.exponent() : shift.channelExponents().get(i / per);
+            int n = shift.channelExponents() == null || shift.channelExponents().isEmpty()
+                    ? shift.exponent()
+                    : shift.channelExponents().get(i / per);
             double w = weights.data()[i];
             double d = w - Pow2.fakeQuant(w, n, shift.bitwidth(), shift.signed());
             signal += w * w;
             noise += d * d;
         }
         double sqnr = noise == 0 ? 200 : 10 * Math.log10(signal / noise);
-        assertThat(sqnr).as(shift.tensor() + ": SQNR of the stored weights at the recorded exponents")
-                .isCloseTo(shift.sqnrDb(), org.assertj.core.data.Offset.offset(0.02));
+        assertThat(sqnr)
+                .as(shift.tensor() + ": SQNR of the stored weights at the recorded exponents")
+                .isCloseTo(shift.sqnrDb(), Offset.offset(0.02));
     }
 
     private static StateDict storedModel(QuantizationReport report) {
@@ -209,22 +238,24 @@ class PipelineIT {
                 return WeightFiles.load(new ArtifactStore(ARTIFACTS).resolve(ref));
             }
         }
-        throw new AssertionError("the report names no stored model; artifacts: " + report.artifacts().keySet());
+        throw new AssertionError("the report names no stored model; artifacts: "
+                + report.artifacts().keySet());
     }
 
     private static int cli(String... args) {
         List<String> all = new ArrayList<>(List.of("--bootstrap", bootstrap));
         all.addAll(List.of(args));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        int code = Main.run(all.toArray(String[]::new), Map.of(), new PrintStream(out, true, StandardCharsets.UTF_8),
-                System.err);
+        int code = Main.run(
+                all.toArray(String[]::new), Map.of(), new PrintStream(out, true, StandardCharsets.UTF_8), System.err);
         System.out.print(out.toString(StandardCharsets.UTF_8));
         return code;
     }
 
     private static HttpResponse<String> get(String service, String path) throws IOException, InterruptedException {
         HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + PORTS.get(service) + path))
-                .timeout(Duration.ofSeconds(10)).build();
+                .timeout(Duration.ofSeconds(10))
+                .build();
         return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
     }
 

@@ -1,6 +1,7 @@
 package io.shiftq.engine;
 
 import ai.djl.engine.Engine;
+import ai.djl.pytorch.jni.JniUtils;
 
 /**
  * Starts DJL's PyTorch engine the one way shiftq runs it: offline (the native library comes from
@@ -15,8 +16,7 @@ import ai.djl.engine.Engine;
 public final class EngineSetup {
     private static volatile boolean started;
 
-    private EngineSetup() {
-    }
+    private EngineSetup() {}
 
     /** Configures and loads the engine once per JVM; later calls return at once. */
     public static synchronized void start() {
@@ -26,8 +26,11 @@ public final class EngineSetup {
         System.setProperty("ai.djl.offline", "true");
         System.setProperty("ai.djl.default_engine", "PyTorch");
         System.setProperty("ai.djl.pytorch.num_interop_threads", setting("SHIFTQ_INTER_OP_THREADS", "1"));
-        System.setProperty("ai.djl.pytorch.num_threads", setting("SHIFTQ_INTRA_OP_THREADS",
-                String.valueOf(Math.min(2, Runtime.getRuntime().availableProcessors()))));
+        System.setProperty(
+                "ai.djl.pytorch.num_threads",
+                setting(
+                        "SHIFTQ_INTRA_OP_THREADS",
+                        String.valueOf(Math.min(2, Runtime.getRuntime().availableProcessors()))));
         // Disable the TorchScript graph optimizer: shiftq runs eager ops, and it only adds warm-up.
         System.setProperty("ai.djl.pytorch.graph_optimizer", "false");
         Engine.getEngine("PyTorch");
@@ -42,7 +45,7 @@ public final class EngineSetup {
      */
     public static void noGradOnThisThread() {
         start();
-        ai.djl.pytorch.jni.JniUtils.setGradMode(false);
+        JniUtils.setGradMode(false);
     }
 
     private static String setting(String name, String fallback) {

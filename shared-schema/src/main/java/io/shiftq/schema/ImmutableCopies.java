@@ -8,8 +8,7 @@ import java.util.Map;
 /** Null-preserving immutable copies for record components; maps keep their order (layer order in reports). */
 public final class ImmutableCopies {
 
-    private ImmutableCopies() {
-    }
+    private ImmutableCopies() {}
 
     /** An unmodifiable copy of the list, or null for null. */
     public static <T> List<T> list(List<T> list) {

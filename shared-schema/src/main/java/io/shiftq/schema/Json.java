@@ -22,6 +22,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.reflect.RecordComponent;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Collectors;
 
@@ -40,8 +41,7 @@ public final class Json {
             .build()));
     private static final int EXCERPT_CHARS = 200;
 
-    private Json() {
-    }
+    private Json() {}
 
     /** The JSON mapper for events, reports and configs. */
     public static ObjectMapper mapper() {
@@ -113,12 +113,15 @@ public final class Json {
         }
         JsonNode tree;
         try {
-            tree = MAPPER.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).readTree(payload);
+            tree = MAPPER.reader()
+                    .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                    .readTree(payload);
         } catch (IOException e) {
             throw new EventReadException("not JSON: " + firstLine(e.getMessage()), e);
         }
         if (tree == null || !tree.isObject()) {
-            String kind = tree == null ? "nothing" : tree.getNodeType().toString().toLowerCase();
+            String kind =
+                    tree == null ? "nothing" : tree.getNodeType().toString().toLowerCase();
             throw new EventReadException("not a JSON object: got " + kind);
         }
         return tree;
@@ -128,7 +131,7 @@ public final class Json {
         if (!type.isRecord()) {
             return;
         }
-        List<String> missing = java.util.Arrays.stream(type.getRecordComponents())
+        List<String> missing = Arrays.stream(type.getRecordComponents())
                 .filter(c -> isRequired(c.getAccessor().getAnnotation(JsonProperty.class)))
                 .map(Json::propertyName)
                 .filter(name -> !tree.hasNonNull(name))
@@ -144,10 +147,11 @@ public final class Json {
 
     private static void checkSchemaVersion(JsonNode tree, Class<?> type) {
         JsonNode version = tree.get("schema_version");
-        if (ShiftqEvent.class.isAssignableFrom(type) && version != null
+        if (ShiftqEvent.class.isAssignableFrom(type)
+                && version != null
                 && !EventTypes.SCHEMA_VERSION.equals(version.asText())) {
-            throw new EventReadException("unsupported schema_version '" + version.asText()
-                    + "'; this reader knows '" + EventTypes.SCHEMA_VERSION + "'");
+            throw new EventReadException("unsupported schema_version '" + version.asText() + "'; this reader knows '"
+                    + EventTypes.SCHEMA_VERSION + "'");
         }
     }
 

@@ -42,8 +42,7 @@ public final class SchemaGenerator {
     /** The records that get a schema, by file name. */
     public static final Map<String, Class<?>> SCHEMAS = schemas();
 
-    private SchemaGenerator() {
-    }
+    private SchemaGenerator() {}
 
     private static Map<String, Class<?>> schemas() {
         Map<String, Class<?>> schemas = new LinkedHashMap<>();
@@ -78,14 +77,20 @@ public final class SchemaGenerator {
     public static final String TOPIC_PROPERTIES = "META-INF/microprofile-config.properties";
 
     /**
-     * The topic names as MicroProfile Config properties ({@code shiftq.topic.<key>=<topic>}), which every Quarkus
-     * service reads from this module's jar; generated from {@link Topics} so the names stand in one place.
+     * The topic names as MicroProfile Config properties ({@code shiftq-topic.<key>=<topic>}), which every Quarkus
+     * service reads from this module's jar; generated from {@link Topics} so the names stand in one place. The root
+     * is not {@code shiftq.}: the services' {@code @ConfigMapping(prefix = "shiftq")} refuses keys it does not map.
      */
     public static String topicProperties() {
-        StringBuilder out = new StringBuilder("# Generated from io.shiftq.schema.event.Topics by SchemaGenerator: do not"
-                + " edit.\n# Services name a topic as ${shiftq.topic.<key>}.\n");
-        Topics.byKey().forEach((key, topic) -> out.append("shiftq.topic.").append(key).append('=').append(topic)
-                .append('\n'));
+        StringBuilder out =
+                new StringBuilder("# Generated from io.shiftq.schema.event.Topics by SchemaGenerator: do not"
+                        + " edit.\n# Services name a topic as ${shiftq-topic.<key>}.\n");
+        Topics.byKey()
+                .forEach((key, topic) -> out.append("shiftq-topic.")
+                        .append(key)
+                        .append('=')
+                        .append(topic)
+                        .append('\n'));
         return out.toString();
     }
 
@@ -108,10 +113,10 @@ public final class SchemaGenerator {
     }
 
     private static com.github.victools.jsonschema.generator.SchemaGenerator newGenerator() {
-        SchemaGeneratorConfigBuilder config = new SchemaGeneratorConfigBuilder(Json.mapper(),
-                SchemaVersion.DRAFT_2020_12, OptionPreset.PLAIN_JSON)
-                .with(new JacksonModule(JacksonOption.FLATTENED_ENUMS_FROM_JSONVALUE,
-                        JacksonOption.RESPECT_JSONPROPERTY_REQUIRED))
+        SchemaGeneratorConfigBuilder config = new SchemaGeneratorConfigBuilder(
+                        Json.mapper(), SchemaVersion.DRAFT_2020_12, OptionPreset.PLAIN_JSON)
+                .with(new JacksonModule(
+                        JacksonOption.FLATTENED_ENUMS_FROM_JSONVALUE, JacksonOption.RESPECT_JSONPROPERTY_REQUIRED))
                 .with(Option.MAP_VALUES_AS_ADDITIONAL_PROPERTIES);
         config.forFields()
                 // The shared mapper writes snake_case; the schema must name properties as they travel.
@@ -123,7 +128,8 @@ public final class SchemaGenerator {
                 // Record component order, as the JSON is written, instead of the library's alphabetical order.
                 .withPropertySorter((a, b) -> 0)
                 // Config keys are checked strictly (a typo is an error); events tolerate fields added later.
-                .withAdditionalPropertiesResolver(scope -> isConfig(scope.getType().getErasedType()) ? Void.class : null);
+                .withAdditionalPropertiesResolver(
+                        scope -> isConfig(scope.getType().getErasedType()) ? Void.class : null);
         return new com.github.victools.jsonschema.generator.SchemaGenerator(config.build());
     }
 
@@ -153,7 +159,9 @@ public final class SchemaGenerator {
 
     private static String propertyName(FieldScope field) {
         JsonProperty property = field.getAnnotation(JsonProperty.class);
-        return property != null && !property.value().isEmpty() ? property.value() : Json.snakeCase(field.getDeclaredName());
+        return property != null && !property.value().isEmpty()
+                ? property.value()
+                : Json.snakeCase(field.getDeclaredName());
     }
 
     /**

@@ -20,11 +20,13 @@ class SchemaFilesTest {
     void committedSchemasMatchTheRecords() throws IOException {
         Map<String, String> generated = SchemaGenerator.generateAll();
         try (Stream<Path> files = Files.list(DIR)) {
-            assertThat(files.map(f -> f.getFileName().toString())).as(HOW_TO_FIX)
+            assertThat(files.map(f -> f.getFileName().toString()))
+                    .as(HOW_TO_FIX)
                     .containsExactlyInAnyOrderElementsOf(generated.keySet());
         }
         for (Map.Entry<String, String> schema : generated.entrySet()) {
-            assertThat(Files.readString(DIR.resolve(schema.getKey()))).as(HOW_TO_FIX + " (" + schema.getKey() + ")")
+            assertThat(Files.readString(DIR.resolve(schema.getKey())))
+                    .as(HOW_TO_FIX + " (" + schema.getKey() + ")")
                     .isEqualTo(schema.getValue());
         }
     }
@@ -32,14 +34,16 @@ class SchemaFilesTest {
     @Test
     void committedTopicPropertiesMatchTopics() throws IOException {
         Path file = DIR.resolveSibling(SchemaGenerator.TOPIC_PROPERTIES);
-        assertThat(Files.readString(file)).as(HOW_TO_FIX + " (" + file + ")")
+        assertThat(Files.readString(file))
+                .as(HOW_TO_FIX + " (" + file + ")")
                 .isEqualTo(SchemaGenerator.topicProperties());
     }
 
     @Test
     void schemasUseTheWireNames() {
         String report = SchemaGenerator.generateAll().get("quantization-report.schema.json");
-        assertThat(report).contains("\"final_quantization_details\"", "\"power_of_2\"", "\"shift_cut\"")
+        assertThat(report)
+                .contains("\"final_quantization_details\"", "\"power_of_2\"", "\"shift_cut\"")
                 .doesNotContain("finalQuantizationDetails", "power_of2");
         String config = SchemaGenerator.generateAll().get("quantization-config.schema.json");
         assertThat(config).contains("\"additionalProperties\" : false", "\"default\" : \"VGGSmall\"");

@@ -1,5 +1,6 @@
 package io.shiftq.testsupport;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -26,6 +27,8 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.awaitility.Awaitility;
+import org.testcontainers.kafka.KafkaContainer;
+import org.testcontainers.utility.DockerImageName;
 
 /**
  * Gives tests the address of a real Kafka broker: one named in the environment, else a
@@ -49,8 +52,7 @@ public final class KafkaBroker {
 
     private static String bootstrapServers;
 
-    private KafkaBroker() {
-    }
+    private KafkaBroker() {}
 
     /**
      * Returns the bootstrap address of a running broker, starting one on the first call when
@@ -129,15 +131,18 @@ public final class KafkaBroker {
                 "KAFKA_OWNER_PID", Long.toString(ProcessHandle.current().pid()));
         String output = runScript(script, "start", env, SCRIPT_START_TIMEOUT);
         // Register before checking the output: if start half-worked, the broker still goes.
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            try {
-                runScript(script, "stop", env, SCRIPT_STOP_TIMEOUT);
-                deleteRecursively(home);
-            } catch (RuntimeException e) {
-                // Keep the state for a look at broker.log when the stop went wrong.
-                System.err.println("KafkaBroker: stopping the test broker failed: " + e.getMessage());
-            }
-        }, "kafka-broker-stop"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            try {
+                                runScript(script, "stop", env, SCRIPT_STOP_TIMEOUT);
+                                deleteRecursively(home);
+                            } catch (RuntimeException e) {
+                                // Keep the state for a look at broker.log when the stop went wrong.
+                                System.err.println("KafkaBroker: stopping the test broker failed: " + e.getMessage());
+                            }
+                        },
+                        "kafka-broker-stop"));
         String expected = "127.0.0.1:" + port;
         if (!output.lines().anyMatch(expected::equals)) {
             throw new IllegalStateException("scripts/kafka.sh start did not report " + expected + ":\n" + output);
@@ -153,8 +158,8 @@ public final class KafkaBroker {
                 return dir;
             }
         }
-        throw new IllegalStateException("no scripts/kafka.sh above " + start
-                + "; set " + ENV_BOOTSTRAP + " to use an existing broker");
+        throw new IllegalStateException(
+                "no scripts/kafka.sh above " + start + "; set " + ENV_BOOTSTRAP + " to use an existing broker");
     }
 
     private static int freePort() {
@@ -176,20 +181,20 @@ public final class KafkaBroker {
             ProcessBuilder builder = new ProcessBuilder("bash", script.toString(), command)
                     .redirectErrorStream(true)
                     .redirectOutput(log.toFile())
-                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
             builder.environment().putAll(env);
             // The broker should run on the same Java as the tests, not whatever java is first on PATH.
             builder.environment().putIfAbsent("JAVA_HOME", System.getProperty("java.home"));
             Process process = builder.start();
             if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 process.destroyForcibly();
-                throw new IllegalStateException("scripts/kafka.sh " + command + " took longer than " + timeout
-                        + ":\n" + Files.readString(log, StandardCharsets.UTF_8));
+                throw new IllegalStateException("scripts/kafka.sh " + command + " took longer than " + timeout + ":\n"
+                        + Files.readString(log, StandardCharsets.UTF_8));
             }
             String output = Files.readString(log, StandardCharsets.UTF_8);
             if (process.exitValue() != 0) {
-                throw new IllegalStateException("scripts/kafka.sh " + command + " exited with "
-                        + process.exitValue() + ":\n" + output);
+                throw new IllegalStateException(
+                        "scripts/kafka.sh " + command + " exited with " + process.exitValue() + ":\n" + output);
             }
             return output;
         } catch (IOException e) {
@@ -213,7 +218,8 @@ public final class KafkaBroker {
             return;
         }
         try (Stream<Path> paths = Files.walk(dir)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+            paths.sorted(Comparator.reverseOrder())
+                    .forEach(path -> path.toFile().delete());
         } catch (IOException ignored) {
             // Runs in a shutdown hook: the state lies under the ignored .kafka/ folder anyway.
         }
@@ -256,7 +262,8 @@ public final class KafkaBroker {
                     .atMost(TOPICS_TIMEOUT)
                     .pollInterval(Duration.ofMillis(200))
                     .ignoreExceptions()
-                    .until(() -> allLed(admin.describeTopics(topics).allTopicNames().get()));
+                    .until(() ->
+                            allLed(admin.describeTopics(topics).allTopicNames().get()));
         } catch (ExecutionException e) {
             throw new IllegalStateException("could not create topics " + topics + " on " + bootstrap, e.getCause());
         } catch (InterruptedException e) {
@@ -268,20 +275,18 @@ public final class KafkaBroker {
     private static boolean allLed(Map<String, TopicDescription> descriptions) {
         return descriptions.values().stream()
                 .flatMap(description -> description.partitions().stream())
-                .allMatch(partition -> partition.leader() != null && !partition.leader().isEmpty());
+                .allMatch(partition ->
+                        partition.leader() != null && !partition.leader().isEmpty());
     }
 
     /** Testcontainers path; loaded only when a Docker engine answers. */
     private static final class ContainerBroker {
 
-        private ContainerBroker() {
-        }
+        private ContainerBroker() {}
 
         static String start(String image) {
             // Testcontainers' Ryuk container removes the broker when this JVM exits.
-            org.testcontainers.kafka.KafkaContainer container =
-                    new org.testcontainers.kafka.KafkaContainer(
-                            org.testcontainers.utility.DockerImageName.parse(image));
+            KafkaContainer container = new KafkaContainer(DockerImageName.parse(image));
             container.start();
             return container.getBootstrapServers();
         }

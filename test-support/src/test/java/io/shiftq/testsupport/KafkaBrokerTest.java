@@ -33,17 +33,25 @@ class KafkaBrokerTest {
         KafkaBroker.createTopics(bootstrap, List.of(topic), 2);
 
         RecordMetadata sent;
-        try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new StringSerializer())) {
-            sent = producer.send(new ProducerRecord<>(topic, "job-1", "calibration done")).get();
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(
+                Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ProducerConfig.ACKS_CONFIG, "all"),
+                new StringSerializer(),
+                new StringSerializer())) {
+            sent = producer.send(new ProducerRecord<>(topic, "job-1", "calibration done"))
+                    .get();
         }
 
         List<ConsumerRecord<String, String>> received = new ArrayList<>();
-        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ConsumerConfig.GROUP_ID_CONFIG, "test-support-" + UUID.randomUUID(),
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"), new StringDeserializer(), new StringDeserializer())) {
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(
+                Map.of(
+                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        bootstrap,
+                        ConsumerConfig.GROUP_ID_CONFIG,
+                        "test-support-" + UUID.randomUUID(),
+                        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                        "earliest"),
+                new StringDeserializer(),
+                new StringDeserializer())) {
             consumer.subscribe(List.of(topic));
             // Joining the group and fetching take a moment; poll until the record is there.
             Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> {
@@ -72,13 +80,25 @@ class KafkaBrokerTest {
         Properties config = new Properties();
         config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         try (Admin admin = Admin.create(config)) {
-            assertThat(admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions())
+            assertThat(admin.describeTopics(List.of(topic))
+                            .allTopicNames()
+                            .get()
+                            .get(topic)
+                            .partitions())
                     .hasSize(2);
         }
     }
 
     @Test
-    void theSameJvmGetsTheSameBroker() {
-        assertThat(KafkaBroker.bootstrapServers()).isEqualTo(KafkaBroker.bootstrapServers());
+    void theGivenAddressIsALiveBrokerThatNamesItselfByThatAddress() throws Exception {
+        String bootstrap = KafkaBroker.bootstrapServers();
+        Properties config = new Properties();
+        config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        try (Admin admin = Admin.create(config)) {
+            var nodes = admin.describeCluster().nodes().get();
+            assertThat(nodes).isNotEmpty();
+            // Clients connect to the advertised listener, so it must be reachable under the address handed out.
+            assertThat(nodes).anySatisfy(n -> assertThat(bootstrap).contains(":" + n.port()));
+        }
     }
 }

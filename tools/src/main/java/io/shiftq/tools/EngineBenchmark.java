@@ -4,6 +4,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import io.shiftq.engine.EngineSetup;
@@ -30,8 +31,7 @@ public final class EngineBenchmark {
     /** torch.optim.AdamW's default weight decay, which the PyTorch peer runs with. */
     private static final double TORCH_ADAMW_WEIGHT_DECAY = 0.01;
 
-    private EngineBenchmark() {
-    }
+    private EngineBenchmark() {}
 
     /** Entry point; prints one JSON line. */
     public static void main(String[] args) {
@@ -45,9 +45,10 @@ public final class EngineBenchmark {
         TensorQuantConfig b32 = new TensorQuantConfig(32, true, true, false, "max", 99.99);
         QuantPolicy policy = new QuantPolicy(new QuantizationSpec(w8, w8, w8, b32));
         ParameterOptimizer opt = ParameterOptimizer.adamW(TORCH_ADAMW_WEIGHT_DECAY);
-        try (NDManager m = NDManager.newBaseManager(); LoadedNetwork model = new LoadedNetwork(f.network(), f.weights(), m)) {
+        try (NDManager m = NDManager.newBaseManager();
+                LoadedNetwork model = new LoadedNetwork(f.network(), f.weights(), m)) {
             NDArray x = m.randomUniform(0, 1, new Shape(64, 1, 28, 28));
-            NDArray y = m.randomInteger(0, 10, new Shape(64), ai.djl.ndarray.types.DataType.INT32);
+            NDArray y = m.randomInteger(0, 10, new Shape(64), DataType.INT32);
             for (int i = 0; i < 3; i++) {
                 step(model, policy, opt, x, y);
             }
@@ -62,9 +63,16 @@ public final class EngineBenchmark {
                 eval(model, x);
             }
             double ips = evalBatches * 64 / ((System.nanoTime() - t0) / 1e9);
-            System.out.printf(Locale.ROOT, "{\"peer\": \"shiftq engine (DJL %s, PyTorch %s)\", \"rule\": \"%s\", \"threads\": %s, "
-                    + "\"qat_step_ms\": %.1f, \"eval_images_per_s\": %.1f}%n", Engine.getDjlVersion(),
-                    Engine.getInstance().getVersion(), rule, System.getProperty("ai.djl.pytorch.num_threads"), stepMs, ips);
+            System.out.printf(
+                    Locale.ROOT,
+                    "{\"peer\": \"shiftq engine (DJL %s, PyTorch %s)\", \"rule\": \"%s\", \"threads\": %s, "
+                            + "\"qat_step_ms\": %.1f, \"eval_images_per_s\": %.1f}%n",
+                    Engine.getDjlVersion(),
+                    Engine.getInstance().getVersion(),
+                    rule,
+                    System.getProperty("ai.djl.pytorch.num_threads"),
+                    stepMs,
+                    ips);
         }
     }
 

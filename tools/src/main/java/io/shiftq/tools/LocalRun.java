@@ -19,8 +19,7 @@ import java.util.Locale;
  * accuracy figures and the benchmarks.
  */
 public final class LocalRun {
-    private LocalRun() {
-    }
+    private LocalRun() {}
 
     /** Entry point. */
     public static void main(String[] args) throws Exception {
@@ -31,19 +30,28 @@ public final class LocalRun {
         QuantizationConfig config = QuantizationConfig.load(Path.of(args[0]));
         Path out = Files.createDirectories(Path.of(args[1]));
         String jobId = args.length > 2 ? args[2] : "local";
-        PipelineRun.Outcome o = new PipelineRun(new QuantizationEngine()).run(jobId, config, new Printer(),
-                out.resolve("deploy"));
+        PipelineRun.Outcome o =
+                new PipelineRun(new QuantizationEngine()).run(jobId, config, new Printer(), out.resolve("deploy"));
         QuantizationReport r = o.report();
-        Files.write(out.resolve("report.json"), Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(r));
+        Files.write(
+                out.resolve("report.json"),
+                Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(r));
         WeightFiles.save(o.qat().weights(), out.resolve("qat_folded_weights.npz"));
         if (o.baselineWeights() != null) {
             WeightFiles.save(o.baselineWeights(), out.resolve("fp32_weights.npz"));
         }
-        System.out.printf(Locale.ROOT, "initial %.2f  ptq %.2f  qat_best %.2f  final %.2f  (%s)%n",
-                r.initialAccuracy(), r.ptqAccuracy(), r.qatBestAccuracy(), r.finalAccuracy(), out.resolve("report.json"));
+        System.out.printf(
+                Locale.ROOT,
+                "initial %.2f  ptq %.2f  qat_best %.2f  final %.2f  (%s)%n",
+                r.initialAccuracy(),
+                r.ptqAccuracy(),
+                r.qatBestAccuracy(),
+                r.finalAccuracy(),
+                out.resolve("report.json"));
         System.out.println("timings_ms " + r.stageTimingsMs());
         if (r.integerCheck() != null) {
-            System.out.println("integer executor vs fake-quant: " + r.integerCheck() + " (files in " + out.resolve("deploy") + ")");
+            System.out.println("integer executor vs fake-quant: " + r.integerCheck() + " (files in "
+                    + out.resolve("deploy") + ")");
         }
     }
 
@@ -52,15 +60,30 @@ public final class LocalRun {
         @Override
         public void onBatch(BatchProgress p) {
             if (p.batch() % 50 == 0 || p.batch() == p.batches()) {
-                System.out.printf(Locale.ROOT, "  epoch %d/%d batch %d/%d loss %.4f acc %.2f%% eta %.0fs%n",
-                        p.epoch(), p.epochs(), p.batch(), p.batches(), p.loss(), p.accuracy(), p.etaSeconds());
+                System.out.printf(
+                        Locale.ROOT,
+                        "  epoch %d/%d batch %d/%d loss %.4f acc %.2f%% eta %.0fs%n",
+                        p.epoch(),
+                        p.epochs(),
+                        p.batch(),
+                        p.batches(),
+                        p.loss(),
+                        p.accuracy(),
+                        p.etaSeconds());
             }
         }
 
         @Override
         public void onEpoch(EpochResult r) {
-            System.out.printf(Locale.ROOT, "epoch %d: loss %.4f train %.2f%% test %.2f%% lr %.6f (%d ms)%n",
-                    r.epoch(), r.trainLoss(), r.trainAccuracy(), r.testAccuracy(), r.learningRate(), r.millis());
+            System.out.printf(
+                    Locale.ROOT,
+                    "epoch %d: loss %.4f train %.2f%% test %.2f%% lr %.6f (%d ms)%n",
+                    r.epoch(),
+                    r.trainLoss(),
+                    r.trainAccuracy(),
+                    r.testAccuracy(),
+                    r.learningRate(),
+                    r.millis());
         }
     }
 }

@@ -17,8 +17,7 @@ import java.util.Locale;
  * Exits 1 when any prediction or logit code differs.
  */
 public final class VerifyMain {
-    private VerifyMain() {
-    }
+    private VerifyMain() {}
 
     /** Entry point. */
     public static void main(String[] args) throws Exception {
@@ -29,15 +28,26 @@ public final class VerifyMain {
         QuantizationConfig config = QuantizationConfig.load(Path.of(args[0]));
         Path out = Files.createDirectories(Path.of(args.length > 1 ? args[1] : "deploy-out"));
         long t = System.nanoTime();
-        PipelineRun.Outcome o = new PipelineRun(new QuantizationEngine()).run("verify", config, new TrainingListener() {
-        });
-        System.out.printf(Locale.ROOT, "pipeline %s on %s: fp32 %.2f%%  final fake-quant %.2f%%  (%d s)%n",
-                config.model().name(), config.data().dataset(), o.report().initialAccuracy(), o.finalPtq().accuracy(),
+        PipelineRun.Outcome o =
+                new PipelineRun(new QuantizationEngine()).run("verify", config, new TrainingListener() {});
+        System.out.printf(
+                Locale.ROOT,
+                "pipeline %s on %s: fp32 %.2f%%  final fake-quant %.2f%%  (%d s)%n",
+                config.model().name(),
+                config.data().dataset(),
+                o.report().initialAccuracy(),
+                o.finalPtq().accuracy(),
                 (System.nanoTime() - t) / 1_000_000_000L);
-        Deployment.Files files = Deployment.export(out, o.ptq().network(), o.qat().weights(), o.finalPtq().plan());
+        Deployment.Files files = Deployment.export(
+                out, o.ptq().network(), o.qat().weights(), o.finalPtq().plan());
         files.all().forEach(p -> System.out.println("wrote " + p));
-        Agreement.Result r = Agreement.check(out, o.ptq().network(), o.qat().weights(), o.finalPtq().plan(),
-                o.workload().data().test(), config.data().batchSize());
+        Agreement.Result r = Agreement.check(
+                out,
+                o.ptq().network(),
+                o.qat().weights(),
+                o.finalPtq().plan(),
+                o.workload().data().test(),
+                config.data().batchSize());
         System.out.println("integer vs fake-quant: " + r.summary());
         if (!r.firstMismatches().isEmpty()) {
             System.out.println("first differing images: " + r.firstMismatches());

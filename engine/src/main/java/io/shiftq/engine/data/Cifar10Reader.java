@@ -13,8 +13,7 @@ import java.util.List;
 public final class Cifar10Reader {
     private static final int PIXELS = 3 * 32 * 32;
 
-    private Cifar10Reader() {
-    }
+    private Cifar10Reader() {}
 
     /** Reads the five training batches and the test batch from a directory. */
     public static DataSplits read(Path dir) {

@@ -15,8 +15,7 @@ public final class Datasets {
     /** Where Debian's dataset-fashion-mnist package puts the files. */
     public static final Path FASHION_MNIST_DIR = Path.of("/usr/share/datasets/fashion-mnist");
 
-    private Datasets() {
-    }
+    private Datasets() {}
 
     /** Loads the named data set; path may be null for the default location. */
     public static DataSplits load(String name, String path) {

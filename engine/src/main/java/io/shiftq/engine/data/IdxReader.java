@@ -17,8 +17,7 @@ public final class IdxReader {
     private static final int IMAGES_MAGIC = 0x00000803;
     private static final int LABELS_MAGIC = 0x00000801;
 
-    private IdxReader() {
-    }
+    private IdxReader() {}
 
     /** Reads both splits from a directory holding the four IDX files. */
     public static DataSplits read(String name, Path dir) {
@@ -29,7 +28,8 @@ public final class IdxReader {
     public static ImageSet readSplit(Path dir, String prefix) {
         Path images = find(dir, prefix + "-images-idx3-ubyte");
         Path labels = find(dir, prefix + "-labels-idx1-ubyte");
-        try (DataInputStream in = open(images); DataInputStream lin = open(labels)) {
+        try (DataInputStream in = open(images);
+                DataInputStream lin = open(labels)) {
             checkMagic(in.readInt(), IMAGES_MAGIC, images);
             int n = in.readInt();
             int rows = in.readInt();
@@ -79,7 +79,8 @@ public final class IdxReader {
 
     private static void checkMagic(int actual, int expected, Path p) {
         if (actual != expected) {
-            throw new DataException(p + " is not an IDX file of the expected kind (magic " + Integer.toHexString(actual) + ")");
+            throw new DataException(
+                    p + " is not an IDX file of the expected kind (magic " + Integer.toHexString(actual) + ")");
         }
     }
 }

@@ -16,8 +16,8 @@ public record ImageSet(float[] pixels, int[] labels, int channels, int height, i
     /** Checks that pixels and labels agree. */
     public ImageSet {
         if ((long) labels.length * channels * height * width != pixels.length) {
-            throw new IllegalArgumentException("images hold " + pixels.length + " values, expected "
-                    + labels.length + " x " + channels + "x" + height + "x" + width);
+            throw new IllegalArgumentException("images hold " + pixels.length + " values, expected " + labels.length
+                    + " x " + channels + "x" + height + "x" + width);
         }
     }
 

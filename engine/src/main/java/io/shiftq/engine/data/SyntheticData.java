@@ -7,8 +7,7 @@ import java.util.Random;
  * so a model can learn it in one epoch. Not for accuracy claims.
  */
 public final class SyntheticData {
-    private SyntheticData() {
-    }
+    private SyntheticData() {}
 
     /** Builds train and test sets of the given sizes, deterministic for a seed. */
     public static DataSplits create(int trainSize, int testSize, int numClasses, long seed) {
@@ -20,7 +19,8 @@ public final class SyntheticData {
                 p[i] = rnd.nextFloat() < 0.3f ? 0.8f : 0.1f;
             }
         }
-        return new DataSplits("Synthetic", sample(trainSize, prototypes, rnd), sample(testSize, prototypes, rnd), numClasses);
+        return new DataSplits(
+                "Synthetic", sample(trainSize, prototypes, rnd), sample(testSize, prototypes, rnd), numClasses);
     }
 
     private static ImageSet sample(int n, float[][] prototypes, Random rnd) {

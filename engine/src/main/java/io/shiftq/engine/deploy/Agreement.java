@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * Compares the integer executor (run from the exported files) with the fake-quant evaluation
@@ -25,8 +26,7 @@ import java.util.List;
  * float32 rounds and integers do not.
  */
 public final class Agreement {
-    private Agreement() {
-    }
+    private Agreement() {}
 
     /**
      * What the comparison found.
@@ -41,8 +41,15 @@ public final class Agreement {
      * @param firstMismatches indices of up to 20 images with a differing logit code
      * @param integerMillis wall time of the integer executor
      */
-    public record Result(int images, double integerAccuracy, double fakeQuantAccuracy, int predictionMismatches,
-            int logitMismatches, long differingLogitCodes, long maxCodeDifference, List<Integer> firstMismatches,
+    public record Result(
+            int images,
+            double integerAccuracy,
+            double fakeQuantAccuracy,
+            int predictionMismatches,
+            int logitMismatches,
+            long differingLogitCodes,
+            long maxCodeDifference,
+            List<Integer> firstMismatches,
             long integerMillis) {
         /** True when every prediction and every logit code agree. */
         public boolean bitExact() {
@@ -51,11 +58,18 @@ public final class Agreement {
 
         /** One line for logs and reports. */
         public String summary() {
-            return String.format(java.util.Locale.ROOT,
+            return String.format(
+                    Locale.ROOT,
                     "images %d  integer %.2f%%  fake-quant %.2f%%  prediction mismatches %d  logit mismatches %d"
                             + " (codes %d, max |diff| %d)  integer time %d ms",
-                    images, integerAccuracy, fakeQuantAccuracy, predictionMismatches, logitMismatches,
-                    differingLogitCodes, maxCodeDifference, integerMillis);
+                    images,
+                    integerAccuracy,
+                    fakeQuantAccuracy,
+                    predictionMismatches,
+                    logitMismatches,
+                    differingLogitCodes,
+                    maxCodeDifference,
+                    integerMillis);
         }
     }
 
@@ -70,18 +84,25 @@ public final class Agreement {
      * @param test the images to compare on (all of them)
      * @param batchSize fake-quant batch size
      */
-    public static Result check(Path exportDir, Network folded, StateDict weights, QuantPlan plan, ImageSet test,
-            int batchSize) throws IOException {
+    public static Result check(
+            Path exportDir, Network folded, StateDict weights, QuantPlan plan, ImageSet test, int batchSize)
+            throws IOException {
         return check(IntegerExecutor.load(exportDir), folded, weights, plan, test, batchSize);
     }
 
     /** As {@link #check(Path, Network, StateDict, QuantPlan, ImageSet, int)} with an executor at hand. */
-    public static Result check(IntegerExecutor executor, Network folded, StateDict weights, QuantPlan plan, ImageSet test,
-            int batchSize) {
+    public static Result check(
+            IntegerExecutor executor, Network folded, StateDict weights, QuantPlan plan, ImageSet test, int batchSize) {
         long t0 = System.nanoTime();
         IntegerExecutor.Result integer = executor.run(test.pixels());
         long millis = (System.nanoTime() - t0) / 1_000_000;
-        FakeQuantRun fq = fakeQuant(folded, weights, plan, test, batchSize, executor.model().outputQuantizer().exponent());
+        FakeQuantRun fq = fakeQuant(
+                folded,
+                weights,
+                plan,
+                test,
+                batchSize,
+                executor.model().outputQuantizer().exponent());
         int n = test.size();
         int predMismatch = 0;
         int logitMismatch = 0;
@@ -110,26 +131,35 @@ public final class Agreement {
                 }
             }
         }
-        return new Result(n, n == 0 ? 0 : 100.0 * intCorrect / n, n == 0 ? 0 : 100.0 * fqCorrect / n, predMismatch,
-                logitMismatch, codes, maxDiff, List.copyOf(first), millis);
+        return new Result(
+                n,
+                n == 0 ? 0 : 100.0 * intCorrect / n,
+                n == 0 ? 0 : 100.0 * fqCorrect / n,
+                predMismatch,
+                logitMismatch,
+                codes,
+                maxDiff,
+                List.copyOf(first),
+                millis);
     }
 
     /** Fake-quant logit codes (logits * 2^outputExponent) and DJL argmax predictions. */
-    record FakeQuantRun(long[][] codes, int[] predictions) {
-    }
+    record FakeQuantRun(long[][] codes, int[] predictions) {}
 
-    static FakeQuantRun fakeQuant(Network folded, StateDict weights, QuantPlan plan, ImageSet test, int batchSize,
-            int outputExponent) {
+    static FakeQuantRun fakeQuant(
+            Network folded, StateDict weights, QuantPlan plan, ImageSet test, int batchSize, int outputExponent) {
         EngineSetup.start();
         Batches batches = Batches.inOrder(test, batchSize, 0);
         long[][] codes = new long[batches.images()][];
         int[] pred = new int[batches.images()];
-        try (NDManager manager = NDManager.newBaseManager(); LoadedNetwork model = new LoadedNetwork(folded, weights, manager)) {
+        try (NDManager manager = NDManager.newBaseManager();
+                LoadedNetwork model = new LoadedNetwork(folded, weights, manager)) {
             for (int b = 0; b < batches.count(); b++) {
                 try (NDScope scope = new NDScope()) {
                     scope.suppressNotUsedWarning();
                     NDArray images = batches.images(manager, b);
-                    NDArray logits = model.forward(images, plan, null, false).reshape(images.getShape().get(0), -1);
+                    NDArray logits = model.forward(images, plan, null, false)
+                            .reshape(images.getShape().get(0), -1);
                     long[] arg = logits.argMax(1).toLongArray();
                     float[] v = logits.toFloatArray();
                     int classes = v.length / arg.length;

@@ -33,12 +33,10 @@ public final class AimetEncodings {
     /** File name of the 1.0.0-shaped encodings. */
     public static final String FILE_100 = "aimet_encodings_1.0.0.json";
 
-    private AimetEncodings() {
-    }
+    private AimetEncodings() {}
 
     /** One quantizer of a tensor: exponents (one or one per channel), bits, signedness. */
-    record Enc(int bits, boolean signed, int[] exponents) {
-    }
+    record Enc(int bits, boolean signed, int[] exponents) {}
 
     static Map<String, Enc> activations(IntegerModel m) {
         Map<String, Enc> out = new LinkedHashMap<>();
@@ -56,9 +54,13 @@ public final class AimetEncodings {
     static Map<String, Enc> params(IntegerModel m) {
         Map<String, Enc> out = new LinkedHashMap<>();
         for (Weighted w : m.weighted()) {
-            out.put(w.name() + ".weight", new Enc(w.weightBits(), true, w.weightExponents()));
-            if (w.bias() != null) {
-                out.put(w.name() + ".bias", new Enc(w.biasBits(), true, w.biasExponents()));
+            out.put(
+                    w.name() + ".weight",
+                    new Enc(w.weights().bits(), true, w.weights().exponents()));
+            if (w.biases() != null) {
+                out.put(
+                        w.name() + ".bias",
+                        new Enc(w.biases().bits(), true, w.biases().exponents()));
             }
         }
         return out;

@@ -16,8 +16,7 @@ public final class CHeader {
     /** File name of the header. */
     public static final String FILE = "shiftq_model.h";
 
-    private CHeader() {
-    }
+    private CHeader() {}
 
     /** C identifier of a layer name: {@code features.0} -> {@code features_0}. */
     public static String ident(String name) {
@@ -37,18 +36,27 @@ public final class CHeader {
         h.append(" *\n * Numbers: a tensor with exponent n holds x = q * 2^-n (scale 2^-n).\n");
         h.append(" * Per conv/linear layer L, per output channel c:\n");
         h.append(" *   x_q  = input codes moved to L's input quantizer: s_in = L_INPUT_ALIGN_SHIFT\n");
-        h.append(" *          (i - o_prev); s_in >= 0: sat(x << s_in); s_in < 0: sat((x + (1 << (-s_in-1))) >> -s_in)\n");
-        h.append(" *   acc  = L_bias[c] + sum(L_weight[c][...] * x_q[...])   (int64; bias already at exponent w_c + i)\n");
+        h.append(
+                " *          (i - o_prev); s_in >= 0: sat(x << s_in); s_in < 0: sat((x + (1 << (-s_in-1))) >> -s_in)\n");
+        h.append(
+                " *   acc  = L_bias[c] + sum(L_weight[c][...] * x_q[...])   (int64; bias already at exponent w_c + i)\n");
         h.append(" *   acc  = max(acc, 0) when L_FUSED_RELU\n");
-        h.append(" *   y    = sat((acc + (1 << (s-1))) >> s),  s = L_shift_cut[c] = w_c + i - o  (s > 0, round half up)\n");
+        h.append(
+                " *   y    = sat((acc + (1 << (s-1))) >> s),  s = L_shift_cut[c] = w_c + i - o  (s > 0, round half up)\n");
         h.append(" *   y    = sat(acc << -s) when s < 0;  y = sat(acc) when s == 0\n");
         h.append(" *   sat  = clamp to [L_OUTPUT_QMIN, L_OUTPUT_QMAX]\n");
         h.append(" * Floor rounding drops the (1 << (s-1)) term; the fake-quant reference rounds half up.\n");
         h.append(" * Residual add A: both inputs shifted left by A_ALIGN_SHIFT_0 / _1 (rounding right shift when\n");
-        h.append(" * negative) into a 32-bit accumulator, summed, ReLU when A_FUSED_RELU, then shifted by A_SHIFT_CUT.\n");
+        h.append(
+                " * negative) into a 32-bit accumulator, summed, ReLU when A_FUSED_RELU, then shifted by A_SHIFT_CUT.\n");
         h.append(" * Max pooling, flatten and dropout keep the codes. Weights are [out][in][kh][kw] or [out][in].\n");
-        h.append(" * The network input is quantized with the first layer's input quantizer: q = clamp(floor(x * 2^n + 0.5)).\n");
-        h.append(" */\n#ifndef ").append(guard).append("\n#define ").append(guard).append("\n\n#include <stdint.h>\n\n");
+        h.append(
+                " * The network input is quantized with the first layer's input quantizer: q = clamp(floor(x * 2^n + 0.5)).\n");
+        h.append(" */\n#ifndef ")
+                .append(guard)
+                .append("\n#define ")
+                .append(guard)
+                .append("\n\n#include <stdint.h>\n\n");
         h.append("#define SHIFTQ_INPUT_CHANNELS ").append(m.inputShape()[0]).append('\n');
         h.append("#define SHIFTQ_INPUT_HEIGHT ").append(m.inputShape()[1]).append('\n');
         h.append("#define SHIFTQ_INPUT_WIDTH ").append(m.inputShape()[2]).append('\n');
@@ -57,16 +65,26 @@ public final class CHeader {
             String p = macro(op.name());
             String id = ident(op.name());
             if (op instanceof Weighted w) {
-                h.append("/* ").append(op.name()).append(": ").append(w.type()).append(' ').append(w.inChannels())
-                        .append(" -> ").append(w.outChannels());
+                h.append("/* ")
+                        .append(op.name())
+                        .append(": ")
+                        .append(w.type())
+                        .append(' ')
+                        .append(w.geometry().inChannels())
+                        .append(" -> ")
+                        .append(w.geometry().outChannels());
                 if (w.isConv()) {
-                    h.append(", kernel ").append(w.kernel()).append(", stride ").append(w.stride()).append(", padding ")
-                            .append(w.padding());
+                    h.append(", kernel ")
+                            .append(w.geometry().kernel())
+                            .append(", stride ")
+                            .append(w.geometry().stride())
+                            .append(", padding ")
+                            .append(w.geometry().padding());
                 }
                 h.append(w.fusedRelu() ? ", fused ReLU" : "").append(" */\n");
-                define(h, p + "_WEIGHT_BITS", w.weightBits());
-                if (w.bias() != null) {
-                    define(h, p + "_BIAS_BITS", w.biasBits());
+                define(h, p + "_WEIGHT_BITS", w.weights().bits());
+                if (w.biases() != null) {
+                    define(h, p + "_BIAS_BITS", w.biases().bits());
                 }
                 quantizer(h, p + "_INPUT", w.input());
                 quantizer(h, p + "_OUTPUT", w.output());
@@ -76,20 +94,35 @@ public final class CHeader {
                 if (Arrays.stream(w.shiftCut()).distinct().count() == 1) {
                     define(h, p + "_SHIFT_CUT", w.shiftCut()[0]);
                 }
-                if (w.weightExponents().length == 1) {
-                    define(h, p + "_WEIGHT_EXPONENT", w.weightExponents()[0]);
+                if (w.weights().exponents().length == 1) {
+                    define(h, p + "_WEIGHT_EXPONENT", w.weights().exponents()[0]);
                 }
                 define(h, p + "_FUSED_RELU", w.fusedRelu() ? 1 : 0);
-                array(h, ctype(w.weightBits()), id + "_weight", ModelFiles.toLongs(w.weight()));
-                if (w.bias() != null) {
-                    array(h, ctype(w.biasBits()), id + "_bias", w.bias());
-                    array(h, "int32_t", id + "_bias_exponent", ModelFiles.toLongs(w.biasExponents()));
+                array(
+                        h,
+                        ctype(w.weights().bits()),
+                        id + "_weight",
+                        ModelFiles.toLongs(w.weights().codes()));
+                if (w.biases() != null) {
+                    array(h, ctype(w.biases().bits()), id + "_bias", w.biases().codes());
+                    array(
+                            h,
+                            "int32_t",
+                            id + "_bias_exponent",
+                            ModelFiles.toLongs(w.biases().exponents()));
                 }
-                array(h, "int32_t", id + "_weight_exponent", ModelFiles.toLongs(w.weightExponents()));
+                array(
+                        h,
+                        "int32_t",
+                        id + "_weight_exponent",
+                        ModelFiles.toLongs(w.weights().exponents()));
                 array(h, "int32_t", id + "_shift_cut", ModelFiles.toLongs(w.shiftCut()));
                 h.append('\n');
             } else if (op instanceof Add a) {
-                h.append("/* ").append(op.name()).append(": residual add").append(a.fusedRelu() ? ", fused ReLU" : "")
+                h.append("/* ")
+                        .append(op.name())
+                        .append(": residual add")
+                        .append(a.fusedRelu() ? ", fused ReLU" : "")
                         .append(" */\n");
                 quantizer(h, p + "_ALIGN", a.align());
                 quantizer(h, p + "_OUTPUT", a.output());
@@ -114,8 +147,18 @@ public final class CHeader {
         define(h, p + "_BITS", q.bits());
         define(h, p + "_SIGNED", q.signed() ? 1 : 0);
         define(h, p + "_EXPONENT", q.exponent());
-        h.append("#define ").append(p).append("_QMIN (").append(q.qmin()).append(q.bits() > 31 ? "LL" : "").append(")\n");
-        h.append("#define ").append(p).append("_QMAX (").append(q.qmax()).append(q.bits() > 31 ? "LL" : "").append(")\n");
+        h.append("#define ")
+                .append(p)
+                .append("_QMIN (")
+                .append(q.qmin())
+                .append(q.bits() > 31 ? "LL" : "")
+                .append(")\n");
+        h.append("#define ")
+                .append(p)
+                .append("_QMAX (")
+                .append(q.qmax())
+                .append(q.bits() > 31 ? "LL" : "")
+                .append(")\n");
     }
 
     private static void define(StringBuilder h, String name, long v) {
@@ -123,7 +166,13 @@ public final class CHeader {
     }
 
     private static void array(StringBuilder h, String type, String name, long[] v) {
-        h.append("static const ").append(type).append(' ').append(name).append('[').append(v.length).append("] = {");
+        h.append("static const ")
+                .append(type)
+                .append(' ')
+                .append(name)
+                .append('[')
+                .append(v.length)
+                .append("] = {");
         for (int i = 0; i < v.length; i++) {
             if (i % 16 == 0) {
                 h.append("\n    ");

@@ -13,8 +13,7 @@ import java.util.List;
  * (step 3) plan.
  */
 public final class Deployment {
-    private Deployment() {
-    }
+    private Deployment() {}
 
     /**
      * The files written.
@@ -27,7 +26,8 @@ public final class Deployment {
      * @param aimet100 AIMET encodings, 1.0.0 list shape
      * @param onnx ONNX QDQ model (opset 13)
      */
-    public record Files(Path dir, Path weightsNpz, Path modelJson, Path header, Path aimet061, Path aimet100, Path onnx) {
+    public record Files(
+            Path dir, Path weightsNpz, Path modelJson, Path header, Path aimet061, Path aimet100, Path onnx) {
         /** All the files, in the order above. */
         public List<Path> all() {
             return List.of(weightsNpz, modelJson, header, aimet061, aimet100, onnx);

@@ -10,6 +10,7 @@ import io.shiftq.engine.deploy.IntegerModel.Weighted;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -42,8 +43,7 @@ public final class IntegerExecutor {
      * @param predictions index of the largest code per image (first on ties, as PyTorch's argmax)
      * @param outputExponent exponent of the codes (logit = code * 2^-exponent)
      */
-    public record Result(long[][] codes, int[] predictions, int outputExponent) {
-    }
+    public record Result(long[][] codes, int[] predictions, int outputExponent) {}
 
     /**
      * Worker threads shared by every executor in the process: a call submits one task per thread it was given,
@@ -146,7 +146,8 @@ public final class IntegerExecutor {
             int j = op.inputs().get(0);
             int[] inShape = j == IntegerModel.INPUT ? model.inputShape() : shapes.get(j);
             if (op instanceof Weighted w) {
-                long[] x = j == IntegerModel.INPUT ? quantizeInput(pixels, offset, inShape, w.input())
+                long[] x = j == IntegerModel.INPUT
+                        ? quantizeInput(pixels, offset, inShape, w.input())
                         : align(values[j], w.inputAlignShift(), w.input());
                 values[i] = w.isConv() ? conv(w, x, inShape, shapes.get(i)) : linear(w, x);
             } else if (op instanceof Add a) {
@@ -191,16 +192,16 @@ public final class IntegerExecutor {
         int outC = outShape[0];
         int oh = outShape[1];
         int ow = outShape[2];
-        int k = w.kernel();
-        int s = w.stride();
-        int p = w.padding();
-        int[] wt = w.weight();
+        int k = w.geometry().kernel();
+        int s = w.geometry().stride();
+        int p = w.geometry().padding();
+        int[] wt = w.weights().codes();
         long[] out = new long[outC * oh * ow];
         long[] acc = new long[oh * ow];
         // Accumulate plane by plane: one weight times a contiguous run of input pixels, so the
         // inner loop has no branches and the JIT can vectorize it.
         for (int oc = 0; oc < outC; oc++) {
-            java.util.Arrays.fill(acc, w.bias() == null ? 0 : w.bias()[oc]);
+            Arrays.fill(acc, w.biases() == null ? 0 : w.biases().codes()[oc]);
             for (int ic = 0; ic < inC; ic++) {
                 int wBase = ((oc * inC) + ic) * k * k;
                 int xBase = ic * h * wd;
@@ -221,8 +222,8 @@ public final class IntegerExecutor {
         return out;
     }
 
-    private static void accumulate(long[] acc, long[] x, long wv, int xBase, int ky, int kx, int h, int wd, int oh,
-            int ow, int s, int p) {
+    private static void accumulate(
+            long[] acc, long[] x, long wv, int xBase, int ky, int kx, int h, int wd, int oh, int ow, int s, int p) {
         int oxFrom = Math.max(0, ceilDiv(p - kx, s));
         int oxTo = Math.min(ow - 1, Math.floorDiv(wd - 1 + p - kx, s));
         for (int oy = 0; oy < oh; oy++) {
@@ -243,11 +244,11 @@ public final class IntegerExecutor {
     }
 
     private long[] linear(Weighted w, long[] x) {
-        int in = w.inChannels();
-        int[] wt = w.weight();
-        long[] out = new long[w.outChannels()];
+        int in = w.geometry().inChannels();
+        int[] wt = w.weights().codes();
+        long[] out = new long[w.geometry().outChannels()];
         for (int o = 0; o < out.length; o++) {
-            long acc = w.bias() == null ? 0 : w.bias()[o];
+            long acc = w.biases() == null ? 0 : w.biases().codes()[o];
             int base = o * in;
             for (int i = 0; i < in; i++) {
                 acc += (long) wt[base + i] * x[i];

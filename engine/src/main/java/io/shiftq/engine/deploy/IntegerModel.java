@@ -1,15 +1,14 @@
 package io.shiftq.engine.deploy;
 
+import io.shiftq.engine.model.HeapTensor;
 import io.shiftq.engine.model.Layer;
 import io.shiftq.engine.model.Network;
 import io.shiftq.engine.model.StateDict;
-import io.shiftq.engine.model.HeapTensor;
 import io.shiftq.engine.quant.LayerQuant;
 import io.shiftq.engine.quant.Pow2;
 import io.shiftq.engine.quant.QuantPlan;
 import io.shiftq.engine.quant.TensorQuant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -71,22 +70,47 @@ public record IntegerModel(String network, int[] inputShape, int numClasses, Lis
     }
 
     /**
+     * A layer's geometry: input and output channels (features for a linear layer), square kernel, stride and
+     * zero padding.
+     */
+    public record Geometry(int inChannels, int outChannels, int kernel, int stride, int padding) {
+        /** A fully connected layer: kernel 1, stride 1, no padding. */
+        public static Geometry linear(int inFeatures, int outFeatures) {
+            return new Geometry(inFeatures, outFeatures, 1, 1, 0);
+        }
+    }
+
+    /**
+     * Signed weight codes.
+     *
+     * @param codes PyTorch layout [out, in, k, k] or [out, in]
+     * @param bits bitwidth
+     * @param exponents one exponent (per tensor) or one per output channel
+     */
+    public record WeightCodes(int[] codes, int bits, int[] exponents) {
+        /** Exponent of output channel c. */
+        public int exponent(int c) {
+            return exponents.length == 1 ? exponents[0] : exponents[c];
+        }
+    }
+
+    /**
+     * Signed bias codes, one per output channel, at exponent w_c + i so they add straight into the accumulator.
+     *
+     * @param bits bitwidth
+     * @param exponents w_c + i per output channel
+     */
+    public record BiasCodes(long[] codes, int bits, int[] exponents) {}
+
+    /**
      * A convolution ({@code type = "conv"}) or fully connected layer ({@code type = "linear"}).
      *
      * @param name layer name
      * @param type "conv" or "linear"
      * @param inputs the one input
-     * @param inChannels input channels / features
-     * @param outChannels output channels / features
-     * @param kernel square kernel (1 for linear)
-     * @param stride stride (1 for linear)
-     * @param padding zero padding (0 for linear)
-     * @param weight weight codes, PyTorch layout [out, in, k, k] or [out, in]
-     * @param weightBits weight bitwidth (signed)
-     * @param weightExponents one exponent (per tensor) or one per output channel
-     * @param bias bias codes at exponent w_c + i, or null
-     * @param biasBits bias bitwidth (signed)
-     * @param biasExponents bias exponents (w_c + i), or null
+     * @param geometry channels, kernel, stride, padding
+     * @param weights weight codes and exponents
+     * @param biases bias codes and exponents, or null for a layer without bias
      * @param input the input quantizer
      * @param inputAlignShift i - o_prev (left shift when positive), or null when the layer reads
      *     the float network input and quantizes it itself
@@ -94,15 +118,19 @@ public record IntegerModel(String network, int[] inputShape, int numClasses, Lis
      * @param shiftCut w_c + i - o per output channel: the accumulator's right shift
      * @param fusedRelu whether a ReLU is applied to the accumulator before requantization
      */
-    public record Weighted(String name, String type, List<Integer> inputs, int inChannels, int outChannels, int kernel,
-            int stride, int padding, int[] weight, int weightBits, int[] weightExponents, long[] bias, int biasBits,
-            int[] biasExponents, Quantizer input, Integer inputAlignShift, Quantizer output, int[] shiftCut,
-            boolean fusedRelu) implements Op {
-        /** Weight exponent of output channel c. */
-        public int weightExponent(int c) {
-            return weightExponents.length == 1 ? weightExponents[0] : weightExponents[c];
-        }
-
+    public record Weighted(
+            String name,
+            String type,
+            List<Integer> inputs,
+            Geometry geometry,
+            WeightCodes weights,
+            BiasCodes biases,
+            Quantizer input,
+            Integer inputAlignShift,
+            Quantizer output,
+            int[] shiftCut,
+            boolean fusedRelu)
+            implements Op {
         /** Whether this is a convolution. */
         public boolean isConv() {
             return type.equals("conv");
@@ -121,8 +149,15 @@ public record IntegerModel(String network, int[] inputShape, int numClasses, Lis
      * @param shiftCut align - o: the sum's right shift
      * @param fusedRelu whether a ReLU follows the sum before requantization
      */
-    public record Add(String name, List<Integer> inputs, Quantizer align, int[] alignShifts, Quantizer output,
-            int shiftCut, boolean fusedRelu) implements Op {
+    public record Add(
+            String name,
+            List<Integer> inputs,
+            Quantizer align,
+            int[] alignShifts,
+            Quantizer output,
+            int shiftCut,
+            boolean fusedRelu)
+            implements Op {
         @Override
         public String type() {
             return "add";
@@ -165,17 +200,21 @@ public record IntegerModel(String network, int[] inputShape, int numClasses, Lis
      * @param type "flatten" or "identity"
      * @param inputs the input
      */
-    public record PassThrough(String name, String type, List<Integer> inputs) implements Op {
-    }
+    public record PassThrough(String name, String type, List<Integer> inputs) implements Op {}
 
     /** The weighted ops (convolutions and linear layers), in order. */
     public List<Weighted> weighted() {
-        return ops.stream().filter(Weighted.class::isInstance).map(Weighted.class::cast).toList();
+        return ops.stream()
+                .filter(Weighted.class::isInstance)
+                .map(Weighted.class::cast)
+                .toList();
     }
 
     /** The op with this name. */
     public Op op(String name) {
-        return ops.stream().filter(o -> o.name().equals(name)).findFirst()
+        return ops.stream()
+                .filter(o -> o.name().equals(name))
+                .findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("no op " + name));
     }
 
@@ -268,13 +307,35 @@ public record IntegerModel(String network, int[] inputShape, int numClasses, Lis
                     cut[c] = wq.exponentOf(c) + input.exponent() - output.exponent();
                 }
                 boolean fused = folded.fusedRelu(i).isPresent();
+                WeightCodes weightCodes = new WeightCodes(wCodes, wq.bits(), wExp);
+                BiasCodes biasCodes = bCodes == null ? null : new BiasCodes(bCodes, bBits, bExp);
                 if (layer instanceof Layer.Conv2d c) {
-                    ops.add(new Weighted(n, "conv", in, c.inChannels(), c.outChannels(), c.kernel(), c.stride(),
-                            c.padding(), wCodes, wq.bits(), wExp, bCodes, bBits, bExp, input, align, output, cut, fused));
+                    ops.add(new Weighted(
+                            n,
+                            "conv",
+                            in,
+                            new Geometry(c.inChannels(), c.outChannels(), c.kernel(), c.stride(), c.padding()),
+                            weightCodes,
+                            biasCodes,
+                            input,
+                            align,
+                            output,
+                            cut,
+                            fused));
                 } else {
                     Layer.Linear l = (Layer.Linear) layer;
-                    ops.add(new Weighted(n, "linear", in, l.inFeatures(), l.outFeatures(), 1, 1, 0, wCodes, wq.bits(),
-                            wExp, bCodes, bBits, bExp, input, align, output, cut, fused));
+                    ops.add(new Weighted(
+                            n,
+                            "linear",
+                            in,
+                            Geometry.linear(l.inFeatures(), l.outFeatures()),
+                            weightCodes,
+                            biasCodes,
+                            input,
+                            align,
+                            output,
+                            cut,
+                            fused));
                 }
                 value[i] = output;
             } else if (layer instanceof Layer.Add) {
@@ -287,11 +348,18 @@ public record IntegerModel(String network, int[] inputShape, int numClasses, Lis
                 for (int s = 0; s < in.size(); s++) {
                     int j = in.get(s);
                     if (j == INPUT || value[j] == null) {
-                        throw new IllegalArgumentException(n + " reads a float tensor; the integer path needs quantized inputs");
+                        throw new IllegalArgumentException(
+                                n + " reads a float tensor; the integer path needs quantized inputs");
                     }
                     shifts[s] = align.exponent() - value[j].exponent();
                 }
-                ops.add(new Add(n, in, align, shifts, output, align.exponent() - output.exponent(),
+                ops.add(new Add(
+                        n,
+                        in,
+                        align,
+                        shifts,
+                        output,
+                        align.exponent() - output.exponent(),
                         folded.fusedRelu(i).isPresent()));
                 value[i] = output;
             } else {
@@ -303,7 +371,8 @@ public record IntegerModel(String network, int[] inputShape, int numClasses, Lis
                 value[i] = value[j];
                 if (layer instanceof Layer.ReLU) {
                     Layer producer = nodes.get(j).layer();
-                    boolean fused = (producer.quantized() || producer instanceof Layer.Add) && folded.fusedRelu(j).isPresent();
+                    boolean fused = (producer.quantized() || producer instanceof Layer.Add)
+                            && folded.fusedRelu(j).isPresent();
                     ops.add(new Relu(n, in, fused));
                 } else if (layer instanceof Layer.MaxPool2d p) {
                     ops.add(new MaxPool(n, in, p.kernel(), p.stride()));
@@ -312,8 +381,9 @@ public record IntegerModel(String network, int[] inputShape, int numClasses, Lis
                 } else if (layer instanceof Layer.Dropout) {
                     ops.add(new PassThrough(n, "identity", in));
                 } else {
-                    throw new IllegalArgumentException(n + ": " + layer.getClass().getSimpleName()
-                            + " is not supported by the integer path (fold BatchNorm first)");
+                    throw new IllegalArgumentException(
+                            n + ": " + layer.getClass().getSimpleName()
+                                    + " is not supported by the integer path (fold BatchNorm first)");
                 }
             }
         }

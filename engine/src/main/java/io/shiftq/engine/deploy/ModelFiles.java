@@ -18,8 +18,8 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -41,10 +41,10 @@ public final class ModelFiles {
     public static final String WEIGHTS = "weights.npz";
     /** Name of the graph description. */
     public static final String GRAPH = "model.json";
+
     static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    private ModelFiles() {
-    }
+    private ModelFiles() {}
 
     /** Writes weights.npz and model.json into dir; returns their paths (npz first). */
     public static List<Path> write(IntegerModel m, Path dir) throws IOException {
@@ -67,7 +67,10 @@ public final class ModelFiles {
         for (JsonNode o : g.get("ops")) {
             ops.add(op(o, arrays));
         }
-        return new IntegerModel(g.get("network").asText(), ints(g.get("input_shape")), g.get("num_classes").asInt(),
+        return new IntegerModel(
+                g.get("network").asText(),
+                ints(g.get("input_shape")),
+                g.get("num_classes").asInt(),
                 List.copyOf(ops));
     }
 
@@ -77,15 +80,31 @@ public final class ModelFiles {
         for (Op op : m.ops()) {
             String n = op.name();
             if (op instanceof Weighted w) {
-                long[] shape = w.isConv() ? new long[] {w.outChannels(), w.inChannels(), w.kernel(), w.kernel()}
-                        : new long[] {w.outChannels(), w.inChannels()};
-                out.put(n + ".weight", Npz.Array.ofLongs(intDtype(w.weightBits()), shape, toLongs(w.weight())));
-                if (w.bias() != null) {
-                    out.put(n + ".bias", Npz.Array.ofLongs(intDtype(w.biasBits()), new long[] {w.outChannels()}, w.bias()));
+                long[] shape = w.isConv()
+                        ? new long[] {
+                            w.geometry().outChannels(),
+                            w.geometry().inChannels(),
+                            w.geometry().kernel(),
+                            w.geometry().kernel()
+                        }
+                        : new long[] {w.geometry().outChannels(), w.geometry().inChannels()};
+                out.put(
+                        n + ".weight",
+                        Npz.Array.ofLongs(
+                                intDtype(w.weights().bits()),
+                                shape,
+                                toLongs(w.weights().codes())));
+                if (w.biases() != null) {
+                    out.put(
+                            n + ".bias",
+                            Npz.Array.ofLongs(
+                                    intDtype(w.biases().bits()),
+                                    new long[] {w.geometry().outChannels()},
+                                    w.biases().codes()));
                 }
-                out.put(n + ".weight_exponent", vector(w.weightExponents()));
-                if (w.bias() != null) {
-                    out.put(n + ".bias_exponent", vector(w.biasExponents()));
+                out.put(n + ".weight_exponent", vector(w.weights().exponents()));
+                if (w.biases() != null) {
+                    out.put(n + ".bias_exponent", vector(w.biases().exponents()));
                 }
                 out.put(n + ".input_exponent", scalar(w.input().exponent()));
                 out.put(n + ".output_exponent", scalar(w.output().exponent()));
@@ -116,12 +135,18 @@ public final class ModelFiles {
         g.put("network", m.network());
         g.set("input_shape", arr(m.inputShape()));
         g.put("num_classes", m.numClasses());
-        g.put("input_dtype", "float32, quantized with the first layer's input quantizer: "
-                + "q = clamp(floor(x * 2^n + 0.5)) in float32");
-        g.put("requantization", "y = sat((acc + (1 << (s-1))) >> s) for s = shift_cut > 0 (round half up; floor "
-                + "drops the offset); y = sat(acc << -s) for s < 0");
-        g.put("alignment", "align shifts are target - source exponent: left shift when positive, rounding right "
-                + "shift by -shift when negative, then saturation to the target quantizer");
+        g.put(
+                "input_dtype",
+                "float32, quantized with the first layer's input quantizer: "
+                        + "q = clamp(floor(x * 2^n + 0.5)) in float32");
+        g.put(
+                "requantization",
+                "y = sat((acc + (1 << (s-1))) >> s) for s = shift_cut > 0 (round half up; floor "
+                        + "drops the offset); y = sat(acc << -s) for s < 0");
+        g.put(
+                "alignment",
+                "align shifts are target - source exponent: left shift when positive, rounding right "
+                        + "shift by -shift when negative, then saturation to the target quantizer");
         g.put("exponent", "x = q * 2^-exponent");
         ArrayNode ops = g.putArray("ops");
         List<int[]> shapes = shapes(m);
@@ -142,11 +167,15 @@ public final class ModelFiles {
             int[] in = j == IntegerModel.INPUT ? m.inputShape() : s.get(j);
             if (op instanceof Weighted w) {
                 if (w.isConv()) {
-                    int h = (in[1] + 2 * w.padding() - w.kernel()) / w.stride() + 1;
-                    int wd = (in[2] + 2 * w.padding() - w.kernel()) / w.stride() + 1;
-                    s.add(new int[] {w.outChannels(), h, wd});
+                    int h = (in[1] + 2 * w.geometry().padding() - w.geometry().kernel())
+                                    / w.geometry().stride()
+                            + 1;
+                    int wd = (in[2] + 2 * w.geometry().padding() - w.geometry().kernel())
+                                    / w.geometry().stride()
+                            + 1;
+                    s.add(new int[] {w.geometry().outChannels(), h, wd});
                 } else {
-                    s.add(new int[] {w.outChannels()});
+                    s.add(new int[] {w.geometry().outChannels()});
                 }
             } else if (op instanceof MaxPool p) {
                 s.add(new int[] {in[0], (in[1] - p.kernel()) / p.stride() + 1, (in[2] - p.kernel()) / p.stride() + 1});
@@ -169,8 +198,10 @@ public final class ModelFiles {
      * describes it (codes are compared separately, array by array).
      */
     static boolean sameGraph(IntegerModel a, IntegerModel b) {
-        if (!a.network().equals(b.network()) || !Arrays.equals(a.inputShape(), b.inputShape())
-                || a.numClasses() != b.numClasses() || a.ops().size() != b.ops().size()) {
+        if (!a.network().equals(b.network())
+                || !Arrays.equals(a.inputShape(), b.inputShape())
+                || a.numClasses() != b.numClasses()
+                || a.ops().size() != b.ops().size()) {
             return false;
         }
         for (int i = 0; i < a.ops().size(); i++) {
@@ -188,26 +219,26 @@ public final class ModelFiles {
         ArrayNode in = o.putArray("inputs");
         op.inputs().forEach(in::add);
         if (op instanceof Weighted w) {
-            o.put("in_channels", w.inChannels());
-            o.put("out_channels", w.outChannels());
+            o.put("in_channels", w.geometry().inChannels());
+            o.put("out_channels", w.geometry().outChannels());
             if (w.isConv()) {
-                o.put("kernel", w.kernel());
-                o.put("stride", w.stride());
-                o.put("padding", w.padding());
+                o.put("kernel", w.geometry().kernel());
+                o.put("stride", w.geometry().stride());
+                o.put("padding", w.geometry().padding());
             }
             ObjectNode wt = o.putObject("weight");
             wt.put("array", w.name() + ".weight");
-            wt.put("bits", w.weightBits());
+            wt.put("bits", w.weights().bits());
             wt.put("signed", true);
-            wt.set("exponents", arr(w.weightExponents()));
-            wt.put("checksum", java.util.Arrays.hashCode(w.weight()));
-            if (w.bias() != null) {
+            wt.set("exponents", arr(w.weights().exponents()));
+            wt.put("checksum", Arrays.hashCode(w.weights().codes()));
+            if (w.biases() != null) {
                 ObjectNode b = o.putObject("bias");
                 b.put("array", w.name() + ".bias");
-                b.put("bits", w.biasBits());
+                b.put("bits", w.biases().bits());
                 b.put("signed", true);
-                b.set("exponents", arr(w.biasExponents()));
-                b.put("checksum", java.util.Arrays.hashCode(w.bias()));
+                b.set("exponents", arr(w.biases().exponents()));
+                b.put("checksum", Arrays.hashCode(w.biases().codes()));
             } else {
                 o.putNull("bias");
             }
@@ -255,22 +286,48 @@ public final class ModelFiles {
                     biasExp = ints(b.get("exponents"));
                 }
                 JsonNode align = o.get("input_align_shift");
-                return new Weighted(name, type, List.copyOf(inputs), o.get("in_channels").asInt(),
-                        o.get("out_channels").asInt(), conv ? o.get("kernel").asInt() : 1, conv ? o.get("stride").asInt() : 1,
-                        conv ? o.get("padding").asInt() : 0, weight, wt.get("bits").asInt(), ints(wt.get("exponents")),
-                        bias, biasBits, biasExp, quantizer(o.get("input")),
-                        align == null || align.isNull() ? null : align.asInt(), quantizer(o.get("output")),
-                        ints(o.get("shift_cut")), o.get("fused_relu").asBoolean());
+                IntegerModel.Geometry geometry = new IntegerModel.Geometry(
+                        o.get("in_channels").asInt(),
+                        o.get("out_channels").asInt(),
+                        conv ? o.get("kernel").asInt() : 1,
+                        conv ? o.get("stride").asInt() : 1,
+                        conv ? o.get("padding").asInt() : 0);
+                IntegerModel.WeightCodes weights =
+                        new IntegerModel.WeightCodes(weight, wt.get("bits").asInt(), ints(wt.get("exponents")));
+                IntegerModel.BiasCodes biases =
+                        bias == null ? null : new IntegerModel.BiasCodes(bias, biasBits, biasExp);
+                return new Weighted(
+                        name,
+                        type,
+                        List.copyOf(inputs),
+                        geometry,
+                        weights,
+                        biases,
+                        quantizer(o.get("input")),
+                        align == null || align.isNull() ? null : align.asInt(),
+                        quantizer(o.get("output")),
+                        ints(o.get("shift_cut")),
+                        o.get("fused_relu").asBoolean());
             }
             case "add" -> {
-                return new Add(name, List.copyOf(inputs), quantizer(o.get("align")), ints(o.get("align_shifts")),
-                        quantizer(o.get("output")), o.get("shift_cut").asInt(), o.get("fused_relu").asBoolean());
+                return new Add(
+                        name,
+                        List.copyOf(inputs),
+                        quantizer(o.get("align")),
+                        ints(o.get("align_shifts")),
+                        quantizer(o.get("output")),
+                        o.get("shift_cut").asInt(),
+                        o.get("fused_relu").asBoolean());
             }
             case "relu" -> {
                 return new Relu(name, List.copyOf(inputs), o.get("fused").asBoolean());
             }
             case "maxpool" -> {
-                return new MaxPool(name, List.copyOf(inputs), o.get("kernel").asInt(), o.get("stride").asInt());
+                return new MaxPool(
+                        name,
+                        List.copyOf(inputs),
+                        o.get("kernel").asInt(),
+                        o.get("stride").asInt());
             }
             case "flatten", "identity" -> {
                 return new PassThrough(name, type, List.copyOf(inputs));
@@ -296,7 +353,10 @@ public final class ModelFiles {
     }
 
     private static Quantizer quantizer(JsonNode o) {
-        return new Quantizer(o.get("bits").asInt(), o.get("signed").asBoolean(), o.get("exponent").asInt());
+        return new Quantizer(
+                o.get("bits").asInt(),
+                o.get("signed").asBoolean(),
+                o.get("exponent").asInt());
     }
 
     private static ArrayNode arr(int[] v) {

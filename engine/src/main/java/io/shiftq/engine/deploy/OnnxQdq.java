@@ -30,6 +30,7 @@ import java.util.List;
 public final class OnnxQdq {
     /** File name of the export. */
     public static final String FILE = "model_qdq.onnx";
+
     private static final int FLOAT = 1;
     private static final int UINT8 = 2;
     private static final int INT8 = 3;
@@ -39,8 +40,7 @@ public final class OnnxQdq {
     private final List<byte[]> initializers = new ArrayList<>();
     private int counter;
 
-    private OnnxQdq() {
-    }
+    private OnnxQdq() {}
 
     /** The serialized ModelProto. */
     public static byte[] model(IntegerModel m) {
@@ -57,16 +57,32 @@ public final class OnnxQdq {
             if (op instanceof Weighted w) {
                 String x = qdq(in, w.input(), n + ".input");
                 String weight = dequantizeWeight(w);
-                String bias = w.bias() == null ? null : dequantizeBias(w);
+                String bias = w.biases() == null ? null : dequantizeBias(w);
                 List<String> inputs = new ArrayList<>(List.of(x, weight));
                 if (bias != null) {
                     inputs.add(bias);
                 }
                 String acc = n + ".acc";
                 if (w.isConv()) {
-                    node("Conv", inputs, acc, n, attrInts("kernel_shape", w.kernel(), w.kernel()),
-                            attrInts("strides", w.stride(), w.stride()),
-                            attrInts("pads", w.padding(), w.padding(), w.padding(), w.padding()));
+                    node(
+                            "Conv",
+                            inputs,
+                            acc,
+                            n,
+                            attrInts(
+                                    "kernel_shape",
+                                    w.geometry().kernel(),
+                                    w.geometry().kernel()),
+                            attrInts(
+                                    "strides",
+                                    w.geometry().stride(),
+                                    w.geometry().stride()),
+                            attrInts(
+                                    "pads",
+                                    w.geometry().padding(),
+                                    w.geometry().padding(),
+                                    w.geometry().padding(),
+                                    w.geometry().padding()));
                 } else {
                     node("Gemm", inputs, acc, n, attrInt("transB", 1));
                 }
@@ -93,7 +109,12 @@ public final class OnnxQdq {
                     names[i] = n;
                 }
             } else if (op instanceof MaxPool p) {
-                node("MaxPool", List.of(in), n, n, attrInts("kernel_shape", p.kernel(), p.kernel()),
+                node(
+                        "MaxPool",
+                        List.of(in),
+                        n,
+                        n,
+                        attrInts("kernel_shape", p.kernel(), p.kernel()),
                         attrInts("strides", p.stride(), p.stride()));
                 names[i] = n;
             } else if (op instanceof PassThrough p) {
@@ -114,7 +135,11 @@ public final class OnnxQdq {
         graph.bytes(11, valueInfo("input", FLOAT, "N", s[0], s[1], s[2]));
         graph.bytes(12, valueInfo("logits", FLOAT, "N", ModelFiles.shapes(m).get(names.length - 1)[0]));
         Pb opset = new Pb().string(1, "").varint(2, 13);
-        Pb model = new Pb().varint(1, 7).string(2, "shiftq").string(3, "0.1.0").bytes(8, opset.toBytes())
+        Pb model = new Pb()
+                .varint(1, 7)
+                .string(2, "shiftq")
+                .string(3, "0.1.0")
+                .bytes(8, opset.toBytes())
                 .bytes(7, graph.toBytes());
         return model.toBytes();
     }
@@ -143,25 +168,35 @@ public final class OnnxQdq {
 
     private String dequantizeWeight(Weighted w) {
         String n = w.name() + ".weight";
-        long[] shape = w.isConv() ? new long[] {w.outChannels(), w.inChannels(), w.kernel(), w.kernel()}
-                : new long[] {w.outChannels(), w.inChannels()};
-        long[] codes = ModelFiles.toLongs(w.weight());
-        if (w.weightBits() <= 8) {
+        long[] shape = w.isConv()
+                ? new long[] {
+                    w.geometry().outChannels(),
+                    w.geometry().inChannels(),
+                    w.geometry().kernel(),
+                    w.geometry().kernel()
+                }
+                : new long[] {w.geometry().outChannels(), w.geometry().inChannels()};
+        long[] codes = ModelFiles.toLongs(w.weights().codes());
+        if (w.weights().bits() <= 8) {
             initializers.add(tensor(n + "_quantized", INT8, shape, bytes(codes, 1)));
         } else {
             initializers.add(tensor(n + "_quantized", INT32, shape, bytes(codes, 4)));
         }
-        return dequantize(n + "_quantized", w.weightExponents(), n);
+        return dequantize(n + "_quantized", w.weights().exponents(), n);
     }
 
     private String dequantizeBias(Weighted w) {
         String n = w.name() + ".bias";
-        if (w.biasBits() > 32) {
+        if (w.biases().bits() > 32) {
             throw new IllegalArgumentException(n + ": ONNX DequantizeLinear takes at most int32 codes, bias has "
-                    + w.biasBits() + " bits");
+                    + w.biases().bits() + " bits");
         }
-        initializers.add(tensor(n + "_quantized", INT32, new long[] {w.outChannels()}, bytes(w.bias(), 4)));
-        return dequantize(n + "_quantized", w.biasExponents(), n);
+        initializers.add(tensor(
+                n + "_quantized",
+                INT32,
+                new long[] {w.geometry().outChannels()},
+                bytes(w.biases().codes(), 4)));
+        return dequantize(n + "_quantized", w.biases().exponents(), n);
     }
 
     private String dequantize(String codes, int[] exponents, String out) {
@@ -181,8 +216,14 @@ public final class OnnxQdq {
     }
 
     private String scalar(String name, float v) {
-        initializers.add(tensor(name, FLOAT, new long[0],
-                ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putFloat(v).array()));
+        initializers.add(tensor(
+                name,
+                FLOAT,
+                new long[0],
+                ByteBuffer.allocate(4)
+                        .order(ByteOrder.LITTLE_ENDIAN)
+                        .putFloat(v)
+                        .array()));
         return name;
     }
 
@@ -273,5 +314,4 @@ public final class OnnxQdq {
             return out.toByteArray();
         }
     }
-
 }

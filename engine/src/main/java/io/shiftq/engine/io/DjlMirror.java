@@ -37,8 +37,18 @@ record DjlMirror(Block block, Map<String, Parameter> parameters) {
 
     /** DJL parameter name -> PyTorch suffix (BatchNorm's affine is gamma/beta in DJL, weight/bias in PyTorch). */
     private static final Map<String, String> TORCH_SUFFIX = Map.of(
-            "weight", "weight", "bias", "bias", "gamma", "weight", "beta", "bias",
-            "runningMean", "running_mean", "runningVar", "running_var");
+            "weight",
+            "weight",
+            "bias",
+            "bias",
+            "gamma",
+            "weight",
+            "beta",
+            "bias",
+            "runningMean",
+            "running_mean",
+            "runningVar",
+            "running_var");
 
     /** Builds the mirror; fails for graphs that are not chains of residual blocks. */
     static DjlMirror of(Network network) {
@@ -116,14 +126,15 @@ record DjlMirror(Block block, Map<String, Parameter> parameters) {
 
         private Block leaf(Layer layer) {
             Block block = djlBlock(layer);
-            block.getDirectParameters().forEach(p ->
-                    torchNames.put(p.getValue(), layer.name() + "." + TORCH_SUFFIX.get(p.getKey())));
+            block.getDirectParameters()
+                    .forEach(p -> torchNames.put(p.getValue(), layer.name() + "." + TORCH_SUFFIX.get(p.getKey())));
             return block;
         }
 
         void checkEveryNodeUsed() {
             if (used.size() != network.nodes().size()) {
-                throw unsupported("only " + used.size() + " of " + network.nodes().size() + " nodes lead to the output");
+                throw unsupported(
+                        "only " + used.size() + " of " + network.nodes().size() + " nodes lead to the output");
             }
         }
 
@@ -135,13 +146,20 @@ record DjlMirror(Block block, Map<String, Parameter> parameters) {
     /** The DJL block for one non-residual layer, configured as the layer runs in {@code LoadedNetwork}. */
     private static Block djlBlock(Layer layer) {
         if (layer instanceof Layer.Conv2d c) {
-            return Conv2d.builder().setKernelShape(new Shape(c.kernel(), c.kernel())).setFilters(c.outChannels())
-                    .optStride(new Shape(c.stride(), c.stride())).optPadding(new Shape(c.padding(), c.padding()))
-                    .optBias(c.bias()).build();
+            return Conv2d.builder()
+                    .setKernelShape(new Shape(c.kernel(), c.kernel()))
+                    .setFilters(c.outChannels())
+                    .optStride(new Shape(c.stride(), c.stride()))
+                    .optPadding(new Shape(c.padding(), c.padding()))
+                    .optBias(c.bias())
+                    .build();
         }
         if (layer instanceof Layer.BatchNorm2d n) {
             // Momentum as LoadedNetwork passes it: the PyTorch engine hands it to torch unchanged.
-            return BatchNorm.builder().optEpsilon(n.eps()).optMomentum(n.momentum()).build();
+            return BatchNorm.builder()
+                    .optEpsilon(n.eps())
+                    .optMomentum(n.momentum())
+                    .build();
         }
         if (layer instanceof Layer.Linear l) {
             return Linear.builder().setUnits(l.outFeatures()).optBias(l.bias()).build();

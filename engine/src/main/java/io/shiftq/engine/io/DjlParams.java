@@ -8,9 +8,9 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import io.shiftq.engine.EngineSetup;
+import io.shiftq.engine.model.HeapTensor;
 import io.shiftq.engine.model.Network;
 import io.shiftq.engine.model.StateDict;
-import io.shiftq.engine.model.HeapTensor;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -34,8 +34,7 @@ public final class DjlParams {
     private static final String ENGINE = "PyTorch";
     private static final String MAGIC = "DJL@";
 
-    private DjlParams() {
-    }
+    private DjlParams() {}
 
     /** Writes the weights to exactly {@code file} (any name; DJL itself writes {@code <name>-0000.params}). */
     public static void save(Network network, StateDict weights, Path file) {
@@ -46,11 +45,13 @@ public final class DjlParams {
             mirror.block().initialize(model.getNDManager(), DataType.FLOAT32, inputShape(network));
             String wrong = firstMismatch(network, mirror, "");
             if (wrong != null) {
-                throw new IllegalStateException("DJL mirror of " + network.name() + " disagrees with the network: " + wrong);
+                throw new IllegalStateException(
+                        "DJL mirror of " + network.name() + " disagrees with the network: " + wrong);
             }
             // Frozen arrays take in-place writes; arrays that require gradients refuse them.
             mirror.block().freezeParameters(true);
-            mirror.parameters().forEach((name, p) -> p.getArray().set(weights.get(name).data()));
+            mirror.parameters()
+                    .forEach((name, p) -> p.getArray().set(weights.get(name).data()));
             model.setBlock(mirror.block());
             write(model, file);
         } catch (IOException e) {
@@ -144,8 +145,8 @@ public final class DjlParams {
             }
             long[] got = p.getArray().getShape().getShape();
             if (!Arrays.equals(got, want)) {
-                return e.getKey() + " (DJL '" + p.getName() + "') has shape " + Arrays.toString(got)
-                        + " in the file, " + network.name() + " needs " + Arrays.toString(want);
+                return e.getKey() + " (DJL '" + p.getName() + "') has shape " + Arrays.toString(got) + " in the file, "
+                        + network.name() + " needs " + Arrays.toString(want);
             }
         }
         return null;
@@ -154,8 +155,10 @@ public final class DjlParams {
     private static IllegalArgumentException mismatch(Network network, DjlMirror mirror, Path file, Exception cause) {
         String readError = cause == null ? "" : " (" + cause + ")";
         String bad = firstMismatch(network, mirror, readError);
-        return new IllegalArgumentException("model.weights: " + file + " does not fit " + network.name() + ": "
-                + (bad == null ? "the file could not be read" + readError : "parameter " + bad), cause);
+        return new IllegalArgumentException(
+                "model.weights: " + file + " does not fit " + network.name() + ": "
+                        + (bad == null ? "the file could not be read" + readError : "parameter " + bad),
+                cause);
     }
 
     private static StateDict stateDict(Network network, DjlMirror mirror) {
@@ -163,7 +166,10 @@ public final class DjlParams {
         for (Map.Entry<String, long[]> e : network.parameterShapes().entrySet()) {
             NDArray a = mirror.parameters().get(e.getKey()).getArray();
             // A file saved after Model.cast holds another float type; shiftq works in FP32.
-            out.put(e.getKey(), new HeapTensor(e.getValue(), a.toType(DataType.FLOAT32, false).toFloatArray()));
+            out.put(
+                    e.getKey(),
+                    new HeapTensor(
+                            e.getValue(), a.toType(DataType.FLOAT32, false).toFloatArray()));
         }
         return new StateDict(out);
     }

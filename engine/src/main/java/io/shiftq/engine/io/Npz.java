@@ -1,5 +1,6 @@
 package io.shiftq.engine.io;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -8,6 +9,9 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.ZoneId;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -27,11 +31,12 @@ public final class Npz {
     private static final Pattern FORTRAN = Pattern.compile("'fortran_order':\\s*True");
 
     /** 1980-01-01, the earliest time a zip entry holds. */
-    private static final long FIXED_TIME = java.time.LocalDateTime.of(1980, 1, 1, 0, 0)
-            .atZone(java.time.ZoneId.systemDefault()).toInstant().toEpochMilli();
+    private static final long FIXED_TIME = LocalDateTime.of(1980, 1, 1, 0, 0)
+            .atZone(ZoneId.systemDefault())
+            .toInstant()
+            .toEpochMilli();
 
-    private Npz() {
-    }
+    private Npz() {}
 
     /**
      * One array: dtype in numpy notation ({@code <f4}, {@code |i1}, {@code <i2}, {@code <i4},
@@ -105,9 +110,12 @@ public final class Npz {
     /** Reads every array of an archive, in entry order. */
     public static Map<String, Array> read(Path file) throws IOException {
         Map<String, Array> out = new LinkedHashMap<>();
-        try (InputStream in = Files.newInputStream(file); ZipInputStream zip = new ZipInputStream(in)) {
+        try (InputStream in = Files.newInputStream(file);
+                ZipInputStream zip = new ZipInputStream(in)) {
             for (ZipEntry e = zip.getNextEntry(); e != null; e = zip.getNextEntry()) {
-                String name = e.getName().endsWith(".npy") ? e.getName().substring(0, e.getName().length() - 4) : e.getName();
+                String name = e.getName().endsWith(".npy")
+                        ? e.getName().substring(0, e.getName().length() - 4)
+                        : e.getName();
                 out.put(name, parse(zip.readAllBytes(), file + ":" + e.getName()));
             }
         }
@@ -168,8 +176,12 @@ public final class Npz {
         }
         String dtype = d.group(1).replace("=", "<");
         String[] dims = s.group(1).split(",");
-        long[] shape = java.util.Arrays.stream(dims).map(String::trim).filter(x -> !x.isEmpty()).mapToLong(Long::parseLong).toArray();
-        long count = java.util.Arrays.stream(shape).reduce(1, (x, y) -> x * y);
+        long[] shape = Arrays.stream(dims)
+                .map(String::trim)
+                .filter(x -> !x.isEmpty())
+                .mapToLong(Long::parseLong)
+                .toArray();
+        long count = Arrays.stream(shape).reduce(1, (x, y) -> x * y);
         double[] v = new double[(int) count];
         for (int i = 0; i < v.length; i++) {
             v[i] = switch (dtype) {
@@ -197,9 +209,8 @@ public final class Npz {
 
     /** Bytes of an archive in memory (for artifact stores). */
     public static byte[] toBytes(Map<String, Array> arrays) throws IOException {
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
         write(out, arrays);
         return out.toByteArray();
     }
-
 }

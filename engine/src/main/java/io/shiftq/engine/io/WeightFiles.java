@@ -1,8 +1,8 @@
 package io.shiftq.engine.io;
 
+import io.shiftq.engine.model.HeapTensor;
 import io.shiftq.engine.model.Network;
 import io.shiftq.engine.model.StateDict;
-import io.shiftq.engine.model.HeapTensor;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -20,8 +20,7 @@ public final class WeightFiles {
     private static final String NPZ = ".npz";
     private static final String PARAMS = ".params";
 
-    private WeightFiles() {
-    }
+    private WeightFiles() {}
 
     /** Writes the parameters as {@code .npz} or, for a {@code .params} file, in DJL's format. */
     public static void save(Network network, StateDict weights, Path file) {
@@ -85,8 +84,9 @@ public final class WeightFiles {
 
     private static void requireNpz(Path file, String context) {
         if (isParams(file)) {
-            throw new IllegalArgumentException(context + ": a DJL " + PARAMS
-                    + " file stores no layer names, so it is read and written with the network (WeightFiles.load/save(network, ...))");
+            throw new IllegalArgumentException(
+                    context + ": a DJL " + PARAMS
+                            + " file stores no layer names, so it is read and written with the network (WeightFiles.load/save(network, ...))");
         }
         if (!hasExtension(file, NPZ)) {
             throw new IllegalArgumentException(context + ": unknown extension; allowed are " + NPZ

@@ -11,8 +11,7 @@ import java.util.Map;
  * with s = gamma / sqrt(var + eps), W' = W * s (per output channel) and b' = (b - mean) * s + beta.
  */
 public final class BatchNormFolding {
-    private BatchNormFolding() {
-    }
+    private BatchNormFolding() {}
 
     /**
      * The folded model.
@@ -20,8 +19,7 @@ public final class BatchNormFolding {
      * @param network the network without BatchNorm nodes (convolutions gain a bias)
      * @param weights the folded parameters
      */
-    public record Folded(Network network, StateDict weights) {
-    }
+    public record Folded(Network network, StateDict weights) {}
 
     /** Folds; a network without BatchNorm comes back unchanged. */
     public static Folded fold(Network network, StateDict weights) {
@@ -34,24 +32,37 @@ public final class BatchNormFolding {
             Layer layer = nodes.get(i).layer();
             if (layer instanceof Layer.BatchNorm2d bn) {
                 int convIndex = nodes.get(i).inputs().get(0);
-                if (convIndex < 0 || !(nodes.get(convIndex).layer() instanceof Layer.Conv2d conv)
+                if (convIndex < 0
+                        || !(nodes.get(convIndex).layer() instanceof Layer.Conv2d conv)
                         || network.consumers(convIndex).size() != 1) {
-                    throw new IllegalArgumentException(bn.name() + ": BatchNorm must directly follow a convolution to be folded");
+                    throw new IllegalArgumentException(
+                            bn.name() + ": BatchNorm must directly follow a convolution to be folded");
                 }
                 foldInto(conv, bn, out);
                 remap.put(i, remap.get(convIndex));
                 foldedInto.put(remap.get(convIndex), convIndex);
                 continue;
             }
-            List<Integer> inputs = nodes.get(i).inputs().stream().map(j -> j < 0 ? j : remap.get(j)).toList();
+            List<Integer> inputs = nodes.get(i).inputs().stream()
+                    .map(j -> j < 0 ? j : remap.get(j))
+                    .toList();
             remap.put(i, kept.size());
             kept.add(new Network.Node(layer, inputs));
         }
         for (Map.Entry<Integer, Integer> e : foldedInto.entrySet()) {
             Layer.Conv2d c = (Layer.Conv2d) kept.get(e.getKey()).layer();
-            kept.set(e.getKey(), new Network.Node(
-                    new Layer.Conv2d(c.name(), c.inChannels(), c.outChannels(), c.kernel(), c.stride(), c.padding(), true),
-                    kept.get(e.getKey()).inputs()));
+            kept.set(
+                    e.getKey(),
+                    new Network.Node(
+                            new Layer.Conv2d(
+                                    c.name(),
+                                    c.inChannels(),
+                                    c.outChannels(),
+                                    c.kernel(),
+                                    c.stride(),
+                                    c.padding(),
+                                    true),
+                            kept.get(e.getKey()).inputs()));
         }
         Network folded = new Network(network.name(), List.copyOf(kept), network.inputShape(), network.numClasses());
         Map<String, HeapTensor> ordered = new LinkedHashMap<>();

@@ -39,13 +39,19 @@ public final class BuiltinModels implements ModelProvider {
     /** LeNet-5 with ReLU and max pooling (5x5 convolutions, 120-84 classifier). */
     static Network leNet5(int numClasses, int c, int h, int w) {
         NetworkBuilder b = new NetworkBuilder("LeNet5", c, h, w).sequence("features");
-        b.then(n -> new Layer.Conv2d(n, c, 6, 5, 1, 2, true)).then(Layer.ReLU::new).then(n -> new Layer.MaxPool2d(n, 2, 2));
-        b.then(n -> new Layer.Conv2d(n, 6, 16, 5, 1, 0, true)).then(Layer.ReLU::new).then(n -> new Layer.MaxPool2d(n, 2, 2));
+        b.then(n -> new Layer.Conv2d(n, c, 6, 5, 1, 2, true))
+                .then(Layer.ReLU::new)
+                .then(n -> new Layer.MaxPool2d(n, 2, 2));
+        b.then(n -> new Layer.Conv2d(n, 6, 16, 5, 1, 0, true))
+                .then(Layer.ReLU::new)
+                .then(n -> new Layer.MaxPool2d(n, 2, 2));
         int flat = 16 * ((h / 2 - 4) / 2) * ((w / 2 - 4) / 2);
         b.add(new Layer.Flatten("flatten"), List.of(b.last()));
         b.sequence("classifier")
-                .then(n -> new Layer.Linear(n, flat, 120, true)).then(Layer.ReLU::new)
-                .then(n -> new Layer.Linear(n, 120, 84, true)).then(Layer.ReLU::new)
+                .then(n -> new Layer.Linear(n, flat, 120, true))
+                .then(Layer.ReLU::new)
+                .then(n -> new Layer.Linear(n, 120, 84, true))
+                .then(Layer.ReLU::new)
                 .then(n -> new Layer.Linear(n, 84, numClasses, true));
         return b.build(numClasses);
     }

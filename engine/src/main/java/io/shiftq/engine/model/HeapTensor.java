@@ -13,7 +13,8 @@ public record HeapTensor(long[] shape, float[] data) {
     /** Checks that the data fills the shape. */
     public HeapTensor {
         if (Arrays.stream(shape).reduce(1, (a, b) -> a * b) != data.length) {
-            throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " does not hold " + data.length + " values");
+            throw new IllegalArgumentException(
+                    "shape " + Arrays.toString(shape) + " does not hold " + data.length + " values");
         }
     }
 

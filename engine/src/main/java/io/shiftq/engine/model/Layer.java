@@ -29,26 +29,20 @@ public sealed interface Layer {
     }
 
     /** Batch normalization over channels; folded into the preceding convolution before quantization. */
-    record BatchNorm2d(String name, int channels, float eps, float momentum) implements Layer {
-    }
+    record BatchNorm2d(String name, int channels, float eps, float momentum) implements Layer {}
 
     /** max(x, 0). */
-    record ReLU(String name) implements Layer {
-    }
+    record ReLU(String name) implements Layer {}
 
     /** Max pooling, square window. */
-    record MaxPool2d(String name, int kernel, int stride) implements Layer {
-    }
+    record MaxPool2d(String name, int kernel, int stride) implements Layer {}
 
     /** Flattens [N, C, H, W] into [N, C*H*W]. */
-    record Flatten(String name) implements Layer {
-    }
+    record Flatten(String name) implements Layer {}
 
     /** Dropout while training, identity otherwise. */
-    record Dropout(String name, float p) implements Layer {
-    }
+    record Dropout(String name, float p) implements Layer {}
 
     /** Elementwise sum of two inputs (a residual connection). */
-    record Add(String name) implements Layer {
-    }
+    record Add(String name) implements Layer {}
 }

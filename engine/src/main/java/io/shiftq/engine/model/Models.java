@@ -7,8 +7,7 @@ import java.util.TreeSet;
 
 /** Finds a model by name among the built-ins and every {@link ModelProvider} on the class path. */
 public final class Models {
-    private Models() {
-    }
+    private Models() {}
 
     /** Builds the named model, or fails naming the models that exist. */
     public static Network create(String name, int numClasses, int channels, int height, int width) {

@@ -26,8 +26,7 @@ public record Network(String name, List<Node> nodes, int[] inputShape, int numCl
      * @param layer the operation
      * @param inputs indices of the nodes whose outputs it reads
      */
-    public record Node(Layer layer, List<Integer> inputs) {
-    }
+    public record Node(Layer layer, List<Integer> inputs) {}
 
     /** The nodes with weights to quantize (convolutions and linear layers), in order. */
     public List<Layer> quantizedLayers() {

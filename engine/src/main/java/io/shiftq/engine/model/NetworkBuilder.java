@@ -2,6 +2,7 @@ package io.shiftq.engine.model;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * Builds a {@link Network} the way PyTorch names modules: each {@code nn.Sequential} is a prefix
@@ -33,7 +34,7 @@ public final class NetworkBuilder {
     }
 
     /** Adds a numbered layer reading the previous node; the layer factory receives its name. */
-    public NetworkBuilder then(java.util.function.Function<String, Layer> factory) {
+    public NetworkBuilder then(Function<String, Layer> factory) {
         return add(factory.apply(prefix + "." + index++), List.of(last()));
     }
 

@@ -1,5 +1,6 @@
 package io.shiftq.engine.model;
 
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -43,11 +44,11 @@ public record StateDict(Map<String, HeapTensor> tensors) {
         for (Map.Entry<String, long[]> e : shapes.entrySet()) {
             String name = e.getKey();
             long[] shape = e.getValue();
-            float[] v = new float[(int) java.util.Arrays.stream(shape).reduce(1, (a, b) -> a * b)];
+            float[] v = new float[(int) Arrays.stream(shape).reduce(1, (a, b) -> a * b)];
             String owner = name.substring(0, name.lastIndexOf('.'));
             boolean batchNorm = shapes.containsKey(owner + ".running_var");
             if (batchNorm) {
-                java.util.Arrays.fill(v, name.endsWith(".weight") || name.endsWith(".running_var") ? 1f : 0f);
+                Arrays.fill(v, name.endsWith(".weight") || name.endsWith(".running_var") ? 1f : 0f);
             } else {
                 long[] w = shapes.get(owner + ".weight");
                 long fanIn = 1;
@@ -76,12 +77,13 @@ public record StateDict(Map<String, HeapTensor> tensors) {
         for (Map.Entry<String, long[]> e : network.parameterShapes().entrySet()) {
             HeapTensor t = tensors.get(e.getKey());
             if (t == null) {
-                throw new IllegalArgumentException("model.weights: missing parameter " + e.getKey() + " for " + network.name());
+                throw new IllegalArgumentException(
+                        "model.weights: missing parameter " + e.getKey() + " for " + network.name());
             }
-            if (!java.util.Arrays.equals(t.shape(), e.getValue())) {
+            if (!Arrays.equals(t.shape(), e.getValue())) {
                 throw new IllegalArgumentException("model.weights: " + e.getKey() + " has shape "
-                        + java.util.Arrays.toString(t.shape()) + ", " + network.name() + " needs "
-                        + java.util.Arrays.toString(e.getValue()));
+                        + Arrays.toString(t.shape()) + ", " + network.name() + " needs "
+                        + Arrays.toString(e.getValue()));
             }
         }
     }

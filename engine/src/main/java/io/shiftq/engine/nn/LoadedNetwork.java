@@ -9,10 +9,10 @@ import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.BatchNorm;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.nn.pooling.Pool;
+import io.shiftq.engine.model.HeapTensor;
 import io.shiftq.engine.model.Layer;
 import io.shiftq.engine.model.Network;
 import io.shiftq.engine.model.StateDict;
-import io.shiftq.engine.model.HeapTensor;
 import io.shiftq.engine.quant.ActivationSink;
 import io.shiftq.engine.quant.FakeQuant;
 import io.shiftq.engine.quant.LayerQuant;
@@ -101,7 +101,9 @@ public final class LoadedNetwork implements AutoCloseable {
         List<NDArray> outs = new ArrayList<>(nodes.size());
         for (int i = 0; i < nodes.size(); i++) {
             Network.Node node = nodes.get(i);
-            List<NDArray> in = node.inputs().stream().map(j -> j == Network.INPUT ? x : outs.get(j)).toList();
+            List<NDArray> in = node.inputs().stream()
+                    .map(j -> j == Network.INPUT ? x : outs.get(j))
+                    .toList();
             NDArray y = run(node.layer(), in, plan.get(node.layer().name()), observer, training);
             String owner = outputAt.get(i);
             if (owner != null) {
@@ -121,8 +123,13 @@ public final class LoadedNetwork implements AutoCloseable {
     private NDArray run(Layer layer, List<NDArray> in, LayerQuant lq, ActivationSink observer, boolean training) {
         if (layer instanceof Layer.Conv2d c) {
             NDArray x = quantizeInput(c.name(), in.get(0), lq, observer);
-            return Conv2d.conv2d(x, weight(c.name(), lq), bias(c.name(), lq),
-                    new Shape(c.stride(), c.stride()), new Shape(c.padding(), c.padding())).singletonOrThrow();
+            return Conv2d.conv2d(
+                            x,
+                            weight(c.name(), lq),
+                            bias(c.name(), lq),
+                            new Shape(c.stride(), c.stride()),
+                            new Shape(c.padding(), c.padding()))
+                    .singletonOrThrow();
         }
         if (layer instanceof Layer.Linear l) {
             NDArray x = quantizeInput(l.name(), in.get(0), lq, observer);
@@ -130,15 +137,28 @@ public final class LoadedNetwork implements AutoCloseable {
         }
         if (layer instanceof Layer.BatchNorm2d b) {
             String p = b.name();
-            return BatchNorm.batchNorm(in.get(0), params.get(p + ".running_mean"), params.get(p + ".running_var"),
-                    params.get(p + ".weight"), params.get(p + ".bias"), 1, b.momentum(), b.eps(), training).singletonOrThrow();
+            return BatchNorm.batchNorm(
+                            in.get(0),
+                            params.get(p + ".running_mean"),
+                            params.get(p + ".running_var"),
+                            params.get(p + ".weight"),
+                            params.get(p + ".bias"),
+                            1,
+                            b.momentum(),
+                            b.eps(),
+                            training)
+                    .singletonOrThrow();
         }
         if (layer instanceof Layer.ReLU) {
             return Activation.relu(in.get(0));
         }
         if (layer instanceof Layer.MaxPool2d p) {
-            return Pool.maxPool2d(in.get(0), new Shape(p.kernel(), p.kernel()), new Shape(p.stride(), p.stride()),
-                    new Shape(0, 0), false);
+            return Pool.maxPool2d(
+                    in.get(0),
+                    new Shape(p.kernel(), p.kernel()),
+                    new Shape(p.stride(), p.stride()),
+                    new Shape(0, 0),
+                    false);
         }
         if (layer instanceof Layer.Flatten) {
             return in.get(0).reshape(in.get(0).getShape().get(0), -1);

@@ -1,5 +1,6 @@
 package io.shiftq.engine.pipeline;
 
+import io.shiftq.engine.model.StateDict;
 import io.shiftq.engine.train.TrainingListener;
 import io.shiftq.schema.config.QuantizationConfig;
 import io.shiftq.schema.event.ShiftqEvent;
@@ -22,9 +23,14 @@ public final class PipelineRun {
     }
 
     /** What a whole run produced: the report and the last step's results. */
-    public record Outcome(QuantizationReport report, io.shiftq.engine.model.StateDict baselineWeights, StepResults.Ptq ptq,
-            StepResults.Qat qat, StepResults.FinalPtq finalPtq, PreparedJob workload, StepResults.Deployed deployed) {
-    }
+    public record Outcome(
+            QuantizationReport report,
+            StateDict baselineWeights,
+            StepResults.Ptq ptq,
+            StepResults.Qat qat,
+            StepResults.FinalPtq finalPtq,
+            PreparedJob workload,
+            StepResults.Deployed deployed) {}
 
     /** Runs every step for one config, without exporting deployment files. */
     public Outcome run(String jobId, QuantizationConfig config, TrainingListener listener) {

@@ -23,8 +23,8 @@ public record PreparedJob(QuantizationConfig config, DataSplits data, Network ne
         DataSplits data = Datasets.load(config.data().dataset(), config.data().path())
                 .limit(config.data().trainLimit(), config.data().testLimit());
         var img = data.train();
-        Network network = Models.create(config.model().name(), config.model().numClasses(), img.channels(),
-                img.height(), img.width());
+        Network network = Models.create(
+                config.model().name(), config.model().numClasses(), img.channels(), img.height(), img.width());
         return new PreparedJob(config, data, network);
     }
 

@@ -5,9 +5,6 @@ import io.shiftq.engine.EngineSetup;
 import io.shiftq.engine.data.ImageSet;
 import io.shiftq.engine.deploy.Agreement;
 import io.shiftq.engine.deploy.Deployment;
-import io.shiftq.schema.report.Hundredths;
-import io.shiftq.schema.report.IntegerCheck;
-import io.shiftq.schema.report.ShiftRecord;
 import io.shiftq.engine.io.WeightFiles;
 import io.shiftq.engine.model.BatchNormFolding;
 import io.shiftq.engine.model.Network;
@@ -30,10 +27,18 @@ import io.shiftq.schema.config.OptimizerConfig;
 import io.shiftq.schema.config.QuantizationConfig;
 import io.shiftq.schema.config.SchedulerConfig;
 import io.shiftq.schema.config.TrainingConfig;
+import io.shiftq.schema.report.EpochResult;
+import io.shiftq.schema.report.Hundredths;
+import io.shiftq.schema.report.IntegerCheck;
+import io.shiftq.schema.report.ShiftRecord;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The three steps as plain calls: FP32 baseline, step 1 PTQ of weights and biases, step 2
@@ -41,7 +46,7 @@ import java.util.function.Function;
  * CLI and benchmarks call {@link PipelineRun} which chains them.
  */
 public final class QuantizationEngine {
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(QuantizationEngine.class);
+    private static final Logger LOG = LoggerFactory.getLogger(QuantizationEngine.class);
     /** Weight decay of the FP32 baseline's AdamW: light, since the demo trains one short epoch. */
     private static final double BASELINE_WEIGHT_DECAY = 1e-4;
 
@@ -59,18 +64,35 @@ public final class QuantizationEngine {
         StateDict weights = c.model().weights() == null || c.model().weights().isBlank()
                 ? StateDict.initialize(w.network(), c.training().seed())
                 : WeightFiles.load(w.network(), Path.of(c.model().weights().replaceFirst("^file:", "")));
-        try (NDManager manager = NDManager.newBaseManager(); LoadedNetwork model = new LoadedNetwork(w.network(), weights, manager)) {
-            List<io.shiftq.schema.report.EpochResult> epochs = List.of();
-            if ((c.model().weights() == null || c.model().weights().isBlank()) && c.baseline().epochs() > 0) {
-                TrainingLoop loop = new TrainingLoop(new TrainingLoop.Settings(c.baseline().epochs(), c.data().batchSize(),
+        try (NDManager manager = NDManager.newBaseManager();
+                LoadedNetwork model = new LoadedNetwork(w.network(), weights, manager)) {
+            List<EpochResult> epochs = List.of();
+            if ((c.model().weights() == null || c.model().weights().isBlank())
+                    && c.baseline().epochs() > 0) {
+                TrainingLoop loop = new TrainingLoop(new TrainingLoop.Settings(
+                        c.baseline().epochs(),
+                        c.data().batchSize(),
                         Criterion.parse(c.training().criterion()),
                         ParameterOptimizer.adamW(BASELINE_WEIGHT_DECAY),
-                        new LearningRateSchedule("CosineAnnealingLR", c.baseline().learningRate(), 1, 1,
-                                c.baseline().epochs(), 0, false),
-                        c.training().seed(), c.ptq().maxEvalBatches()));
-                epochs = loop.run(model, w.data().train(), w.data().test(), m -> QuantPlan.FLOAT, listener).epochs();
+                        new LearningRateSchedule(
+                                "CosineAnnealingLR",
+                                c.baseline().learningRate(),
+                                1,
+                                1,
+                                c.baseline().epochs(),
+                                0,
+                                false),
+                        c.training().seed(),
+                        c.ptq().maxEvalBatches()));
+                epochs = loop.run(model, w.data().train(), w.data().test(), m -> QuantPlan.FLOAT, listener)
+                        .epochs();
             }
-            double acc = Evaluation.accuracy(model, w.data().test(), QuantPlan.FLOAT, c.data().batchSize(), c.ptq().maxEvalBatches());
+            double acc = Evaluation.accuracy(
+                    model,
+                    w.data().test(),
+                    QuantPlan.FLOAT,
+                    c.data().batchSize(),
+                    c.ptq().maxEvalBatches());
             return new StepResults.Baseline(model.stateDict(), acc, epochs);
         }
     }
@@ -89,16 +111,18 @@ public final class QuantizationEngine {
     public StepResults.Ptq ptq(PreparedJob w, StateDict fp32) {
         BatchNormFolding.Folded f = BatchNormFolding.fold(w.network(), fp32);
         StateDict weights = w.config().ptq().crossLayerEqualization()
-                ? CrossLayerEqualization.equalize(f.network(), f.weights()) : f.weights();
+                ? CrossLayerEqualization.equalize(f.network(), f.weights())
+                : f.weights();
         QuantPlan plan = policy(w).weightPlan(f.network(), weights);
         if (w.config().ptq().biasCorrection()) {
-            BiasCorrection.InputMeans means = observe(w, f.network(), weights, QuantPlan.FLOAT, new BiasCorrection.InputMeans());
+            BiasCorrection.InputMeans means =
+                    observe(w, f.network(), weights, QuantPlan.FLOAT, new BiasCorrection.InputMeans());
             weights = BiasCorrection.correct(f.network(), weights, plan, means);
             plan = policy(w).weightPlan(f.network(), weights);
         }
         double acc = accuracy(w, f.network(), weights, plan);
-        return new StepResults.Ptq(f.network(), weights, plan, acc,
-                ShiftRecords.of(f.network(), plan, weights, Map.of(), true));
+        return new StepResults.Ptq(
+                f.network(), weights, plan, acc, ShiftRecords.of(f.network(), plan, weights, Map.of(), true));
     }
 
     /**
@@ -110,18 +134,34 @@ public final class QuantizationEngine {
         TrainingConfig t = w.config().training();
         if (t.epochs() == 0) {
             QuantPlan plan = policy.weightPlan(folded, weights);
-            return new StepResults.Qat(weights, List.of(), accuracy(w, folded, weights, plan), 0, plan,
-                    ShiftRecords.of(folded, plan, weights, Map.of(), true), true);
+            return new StepResults.Qat(
+                    weights,
+                    List.of(),
+                    accuracy(w, folded, weights, plan),
+                    0,
+                    plan,
+                    ShiftRecords.of(folded, plan, weights, Map.of(), true),
+                    true);
         }
-        try (NDManager manager = NDManager.newBaseManager(); LoadedNetwork model = new LoadedNetwork(folded, weights, manager)) {
+        try (NDManager manager = NDManager.newBaseManager();
+                LoadedNetwork model = new LoadedNetwork(folded, weights, manager)) {
             Function<LoadedNetwork, QuantPlan> planFor = m -> policy.weightPlan(folded, m.stateDict());
-            TrainingLoop.Result r = new TrainingLoop(settings(w)).run(model, w.data().train(), w.data().test(), planFor, listener);
+            TrainingLoop.Result r = new TrainingLoop(settings(w))
+                    .run(model, w.data().train(), w.data().test(), planFor, listener);
             if (r.skippedSteps() > 0) {
-                LOG.warn("QAT skipped {} steps with a non-finite loss or gradient; consider a lower training.learning_rate", r.skippedSteps());
+                LOG.warn(
+                        "QAT skipped {} steps with a non-finite loss or gradient; consider a lower training.learning_rate",
+                        r.skippedSteps());
             }
             QuantPlan plan = policy.weightPlan(folded, r.best());
-            return new StepResults.Qat(r.best(), r.epochs(), r.bestAccuracy(), r.bestEpoch(), plan,
-                    ShiftRecords.of(folded, plan, r.best(), Map.of(), true), false);
+            return new StepResults.Qat(
+                    r.best(),
+                    r.epochs(),
+                    r.bestAccuracy(),
+                    r.bestEpoch(),
+                    plan,
+                    ShiftRecords.of(folded, plan, r.best(), Map.of(), true),
+                    false);
         }
     }
 
@@ -134,14 +174,23 @@ public final class QuantizationEngine {
         QuantPolicy policy = policy(w);
         QuantPlan weightPlan = policy.weightPlan(folded, weights);
         if (!w.config().pipeline().finalPtq()) {
-            return new StepResults.FinalPtq(weightPlan, accuracy(w, folded, weights, weightPlan),
-                    ShiftRecords.of(folded, weightPlan, weights, Map.of(), true), Map.of(),
-                    ShiftRecords.size(folded, weights, weightPlan), true);
+            return new StepResults.FinalPtq(
+                    weightPlan,
+                    accuracy(w, folded, weights, weightPlan),
+                    ShiftRecords.of(folded, weightPlan, weights, Map.of(), true),
+                    Map.of(),
+                    ShiftRecords.size(folded, weights, weightPlan),
+                    true);
         }
         Map<String, ActivationStats> stats = calibrate(w, folded, weights, weightPlan);
         QuantPlan plan = policy.fullPlan(folded, weights, stats);
-        return new StepResults.FinalPtq(plan, accuracy(w, folded, weights, plan),
-                ShiftRecords.of(folded, plan, weights, stats, false), stats, ShiftRecords.size(folded, weights, plan), false);
+        return new StepResults.FinalPtq(
+                plan,
+                accuracy(w, folded, weights, plan),
+                ShiftRecords.of(folded, plan, weights, stats, false),
+                stats,
+                ShiftRecords.size(folded, weights, plan),
+                false);
     }
 
     /**
@@ -156,17 +205,29 @@ public final class QuantizationEngine {
             int max = w.config().ptq().maxEvalBatches();
             ImageSet test = max <= 0 ? w.data().test() : w.data().test().limit(max * batch);
             Agreement.Result r = Agreement.check(dir, folded, weights, plan, test, batch);
-            return new StepResults.Deployed(files, new IntegerCheck(r.images(), Hundredths.round(r.integerAccuracy()),
-                    Hundredths.round(r.fakeQuantAccuracy()), r.predictionMismatches(), r.logitMismatches(), ShiftRecord.HALF_UP));
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException("cannot write the deployment files to " + dir, e);
+            return new StepResults.Deployed(
+                    files,
+                    new IntegerCheck(
+                            r.images(),
+                            Hundredths.round(r.integerAccuracy()),
+                            Hundredths.round(r.fakeQuantAccuracy()),
+                            r.predictionMismatches(),
+                            r.logitMismatches(),
+                            ShiftRecord.HALF_UP));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the deployment files to " + dir, e);
         }
     }
 
     /** Accuracy of a model under a plan on the job's test set (limited by ptq.max_eval_batches). */
     public double accuracy(PreparedJob w, Network network, StateDict weights, QuantPlan plan) {
-        try (NDManager manager = NDManager.newBaseManager(); LoadedNetwork model = new LoadedNetwork(network, weights, manager)) {
-            return Evaluation.accuracy(model, w.data().test(), plan, w.config().data().batchSize(),
+        try (NDManager manager = NDManager.newBaseManager();
+                LoadedNetwork model = new LoadedNetwork(network, weights, manager)) {
+            return Evaluation.accuracy(
+                    model,
+                    w.data().test(),
+                    plan,
+                    w.config().data().batchSize(),
                     w.config().ptq().maxEvalBatches());
         }
     }
@@ -176,10 +237,17 @@ public final class QuantizationEngine {
     }
 
     /** Runs the calibration batches through the model under the plan, showing every activation to the sink. */
-    private static <S extends ActivationSink> S observe(PreparedJob w, Network network, StateDict weights, QuantPlan plan, S sink) {
-        try (NDManager manager = NDManager.newBaseManager(); LoadedNetwork model = new LoadedNetwork(network, weights, manager)) {
-            Evaluation.calibrate(model, w.data().train(), plan, w.config().data().batchSize(),
-                    w.config().ptq().calibrationBatches(), sink);
+    private static <S extends ActivationSink> S observe(
+            PreparedJob w, Network network, StateDict weights, QuantPlan plan, S sink) {
+        try (NDManager manager = NDManager.newBaseManager();
+                LoadedNetwork model = new LoadedNetwork(network, weights, manager)) {
+            Evaluation.calibrate(
+                    model,
+                    w.data().train(),
+                    plan,
+                    w.config().data().batchSize(),
+                    w.config().ptq().calibrationBatches(),
+                    sink);
         }
         return sink;
     }
@@ -193,9 +261,21 @@ public final class QuantizationEngine {
         OptimizerConfig o = t.optimizer();
         SchedulerConfig s = t.scheduler();
         ParameterOptimizer optimizer = ParameterOptimizer.of(o, t.weightDecay());
-        LearningRateSchedule schedule = new LearningRateSchedule(s.type(), t.learningRate(), s.stepSize(), s.gamma(),
-                s.tMax() == 0 ? t.epochs() : s.tMax(), s.etaMin(), "step".equals(s.interval()));
-        return new TrainingLoop.Settings(t.epochs(), w.config().data().batchSize(), Criterion.parse(t.criterion()),
-                optimizer, schedule, t.seed(), w.config().ptq().maxEvalBatches());
+        LearningRateSchedule schedule = new LearningRateSchedule(
+                s.type(),
+                t.learningRate(),
+                s.stepSize(),
+                s.gamma(),
+                s.tMax() == 0 ? t.epochs() : s.tMax(),
+                s.etaMin(),
+                "step".equals(s.interval()));
+        return new TrainingLoop.Settings(
+                t.epochs(),
+                w.config().data().batchSize(),
+                Criterion.parse(t.criterion()),
+                optimizer,
+                schedule,
+                t.seed(),
+                w.config().ptq().maxEvalBatches());
     }
 }

@@ -19,8 +19,7 @@ import java.util.Map;
 
 /** Writes a quantization plan down as shift records, the seed's detail entries and model sizes. */
 public final class ShiftRecords {
-    private ShiftRecords() {
-    }
+    private ShiftRecords() {}
 
     /**
      * One record per quantized layer and residual add, in network order.
@@ -28,8 +27,12 @@ public final class ShiftRecords {
      * @param stats calibration statistics for activation SQNR, or an empty map
      * @param provisionalBias whether biases were quantized before their input exponent was known
      */
-    public static List<ShiftRecord> of(Network network, QuantPlan plan, StateDict weights,
-            Map<String, ActivationStats> stats, boolean provisionalBias) {
+    public static List<ShiftRecord> of(
+            Network network,
+            QuantPlan plan,
+            StateDict weights,
+            Map<String, ActivationStats> stats,
+            boolean provisionalBias) {
         List<ShiftRecord> records = new ArrayList<>();
         for (int i = 0; i < network.nodes().size(); i++) {
             Layer layer = network.nodes().get(i).layer();
@@ -47,14 +50,26 @@ public final class ShiftRecords {
             TensorShift out = shift(n + ".output", lq.output(), sample(stats, n + ".output"));
             if (layer instanceof Layer.Add) {
                 if (in != null) {
-                    records.add(ShiftRecord.deriveAdd(n, in, out,
-                            List.of(outputExponent(plan, network.producerOf(i, 0)), outputExponent(plan, network.producerOf(i, 1))),
+                    records.add(ShiftRecord.deriveAdd(
+                            n,
+                            in,
+                            out,
+                            List.of(
+                                    outputExponent(plan, network.producerOf(i, 0)),
+                                    outputExponent(plan, network.producerOf(i, 1))),
                             ShiftRecord.HALF_UP));
                 }
                 continue;
             }
-            records.add(ShiftRecord.derive(n, opType(layer), w, b, in, out,
-                    outputExponent(plan, network.producerOf(i, 0)), ShiftRecord.HALF_UP));
+            records.add(ShiftRecord.derive(
+                    n,
+                    opType(layer),
+                    w,
+                    b,
+                    in,
+                    out,
+                    outputExponent(plan, network.producerOf(i, 0)),
+                    ShiftRecord.HALF_UP));
         }
         return records;
     }
@@ -85,8 +100,13 @@ public final class ShiftRecords {
         }
         Double sqnr = values == null ? null : sqnr(q, values);
         if (q.isPerChannel()) {
-            return TensorShift.perChannel(name, q.bits(), q.signed(), q.rule().key(),
-                    Arrays.stream(q.channelExponents()).boxed().toList(), sqnr);
+            return TensorShift.perChannel(
+                    name,
+                    q.bits(),
+                    q.signed(),
+                    q.rule().key(),
+                    Arrays.stream(q.channelExponents()).boxed().toList(),
+                    sqnr);
         }
         return TensorShift.perTensor(name, q.bits(), q.signed(), q.rule().key(), q.exponent(), sqnr);
     }
@@ -123,5 +143,4 @@ public final class ShiftRecords {
     private static String opType(Layer layer) {
         return layer.getClass().getSimpleName();
     }
-
 }

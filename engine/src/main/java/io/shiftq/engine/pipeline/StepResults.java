@@ -1,10 +1,12 @@
 package io.shiftq.engine.pipeline;
 
+import io.shiftq.engine.deploy.Deployment;
 import io.shiftq.engine.model.Network;
 import io.shiftq.engine.model.StateDict;
 import io.shiftq.engine.quant.ActivationStats;
 import io.shiftq.engine.quant.QuantPlan;
 import io.shiftq.schema.report.EpochResult;
+import io.shiftq.schema.report.IntegerCheck;
 import io.shiftq.schema.report.ModelSize;
 import io.shiftq.schema.report.ShiftRecord;
 import java.util.List;
@@ -12,8 +14,7 @@ import java.util.Map;
 
 /** What each step of the pipeline hands to the next. */
 public final class StepResults {
-    private StepResults() {
-    }
+    private StepResults() {}
 
     /**
      * The FP32 starting point.
@@ -22,8 +23,7 @@ public final class StepResults {
      * @param accuracy FP32 test accuracy, percent
      * @param epochs baseline training epochs (empty when loaded or untrained)
      */
-    public record Baseline(StateDict weights, double accuracy, List<EpochResult> epochs) {
-    }
+    public record Baseline(StateDict weights, double accuracy, List<EpochResult> epochs) {}
 
     /**
      * Step 1: weights and biases quantized, activations in float.
@@ -34,8 +34,7 @@ public final class StepResults {
      * @param accuracy accuracy with fake-quantized weights, percent
      * @param records shift records (weights and provisional biases)
      */
-    public record Ptq(Network network, StateDict weights, QuantPlan plan, double accuracy, List<ShiftRecord> records) {
-    }
+    public record Ptq(Network network, StateDict weights, QuantPlan plan, double accuracy, List<ShiftRecord> records) {}
 
     /**
      * Step 2: weight-only QAT.
@@ -48,9 +47,14 @@ public final class StepResults {
      * @param records shift records of the best epoch
      * @param skipped true when training.epochs is 0
      */
-    public record Qat(StateDict weights, List<EpochResult> epochs, double bestAccuracy, int bestEpoch, QuantPlan plan,
-            List<ShiftRecord> records, boolean skipped) {
-    }
+    public record Qat(
+            StateDict weights,
+            List<EpochResult> epochs,
+            double bestAccuracy,
+            int bestEpoch,
+            QuantPlan plan,
+            List<ShiftRecord> records,
+            boolean skipped) {}
 
     /**
      * Step 3: every tensor quantized.
@@ -62,9 +66,13 @@ public final class StepResults {
      * @param size FP32 against quantized bytes
      * @param skipped true when pipeline.final_ptq is false (the plan is then weight-only)
      */
-    public record FinalPtq(QuantPlan plan, double accuracy, List<ShiftRecord> records, Map<String, ActivationStats> stats,
-            ModelSize size, boolean skipped) {
-    }
+    public record FinalPtq(
+            QuantPlan plan,
+            double accuracy,
+            List<ShiftRecord> records,
+            Map<String, ActivationStats> stats,
+            ModelSize size,
+            boolean skipped) {}
 
     /**
      * The deployment files of step 3 and the integer executor's agreement with fake-quant.
@@ -72,6 +80,5 @@ public final class StepResults {
      * @param files everything written for hardware and tools
      * @param check integer executor against fake-quant on the test set
      */
-    public record Deployed(io.shiftq.engine.deploy.Deployment.Files files, io.shiftq.schema.report.IntegerCheck check) {
-    }
+    public record Deployed(Deployment.Files files, IntegerCheck check) {}
 }

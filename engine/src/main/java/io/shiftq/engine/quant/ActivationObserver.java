@@ -13,6 +13,7 @@ import java.util.Random;
 public final class ActivationObserver implements ActivationSink {
     /** Values kept per batch and tensor; enough for the percentile tails at 99.99. */
     private static final int SAMPLE_PER_BATCH = 32_768;
+
     private final Map<String, Stats> stats = new LinkedHashMap<>();
     private final Random random = new Random(17);
 

@@ -1,9 +1,9 @@
 package io.shiftq.engine.quant;
 
 import ai.djl.ndarray.NDArray;
+import io.shiftq.engine.model.HeapTensor;
 import io.shiftq.engine.model.Network;
 import io.shiftq.engine.model.StateDict;
-import io.shiftq.engine.model.HeapTensor;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -15,8 +15,7 @@ import java.util.Map;
  * any bias, so the integer model needs nothing new.
  */
 public final class BiasCorrection {
-    private BiasCorrection() {
-    }
+    private BiasCorrection() {}
 
     /**
      * Means of every input channel (dimension 1) of every layer input a pass shows, weighted by
@@ -73,12 +72,16 @@ public final class BiasCorrection {
             String name = node.layer().name();
             LayerQuant lq = plan.get(name);
             double[] inputMeans = means.of(name);
-            if (!node.layer().quantized() || lq == null || lq.weight() == null || !weights.has(name + ".bias")
+            if (!node.layer().quantized()
+                    || lq == null
+                    || lq.weight() == null
+                    || !weights.has(name + ".bias")
                     || inputMeans == null) {
                 continue;
             }
-            out = out.with(name + ".bias", shifted(weights.get(name + ".weight"), weights.get(name + ".bias"), lq.weight(),
-                    inputMeans));
+            out = out.with(
+                    name + ".bias",
+                    shifted(weights.get(name + ".weight"), weights.get(name + ".bias"), lq.weight(), inputMeans));
         }
         return out;
     }

@@ -1,9 +1,9 @@
 package io.shiftq.engine.quant;
 
+import io.shiftq.engine.model.HeapTensor;
 import io.shiftq.engine.model.Layer;
 import io.shiftq.engine.model.Network;
 import io.shiftq.engine.model.StateDict;
-import io.shiftq.engine.model.HeapTensor;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -20,12 +20,10 @@ public final class CrossLayerEqualization {
     /** Passes over the chain; each pair's scales depend on its neighbours', and a few passes settle them. */
     private static final int PASSES = 4;
 
-    private CrossLayerEqualization() {
-    }
+    private CrossLayerEqualization() {}
 
     /** A pair of weighted layers where output channel i of the first feeds input slice i of the second. */
-    record Pair(String first, String second) {
-    }
+    record Pair(String first, String second) {}
 
     /** Equalized weights; layers outside any pair keep theirs. */
     public static StateDict equalize(Network network, StateDict weights) {
@@ -62,7 +60,9 @@ public final class CrossLayerEqualization {
     }
 
     private static boolean commutes(Layer layer) {
-        return layer instanceof Layer.ReLU || layer instanceof Layer.MaxPool2d || layer instanceof Layer.Dropout
+        return layer instanceof Layer.ReLU
+                || layer instanceof Layer.MaxPool2d
+                || layer instanceof Layer.Dropout
                 || layer instanceof Layer.Flatten;
     }
 
@@ -78,7 +78,9 @@ public final class CrossLayerEqualization {
         int slice = perOut2 / channels;
         float[] a = w1.data().clone();
         float[] b = w2.data().clone();
-        float[] bias = weights.has(p.first() + ".bias") ? weights.get(p.first() + ".bias").data().clone() : null;
+        float[] bias = weights.has(p.first() + ".bias")
+                ? weights.get(p.first() + ".bias").data().clone()
+                : null;
         for (int i = 0; i < channels; i++) {
             double r1 = maxAbs(a, i * perOut1, perOut1);
             double r2 = 0;
@@ -99,7 +101,11 @@ public final class CrossLayerEqualization {
         }
         StateDict out = weights.with(p.first() + ".weight", new HeapTensor(w1.shape(), a))
                 .with(p.second() + ".weight", new HeapTensor(w2.shape(), b));
-        return bias == null ? out : out.with(p.first() + ".bias", new HeapTensor(weights.get(p.first() + ".bias").shape(), bias));
+        return bias == null
+                ? out
+                : out.with(
+                        p.first() + ".bias",
+                        new HeapTensor(weights.get(p.first() + ".bias").shape(), bias));
     }
 
     private static double maxAbs(float[] v, int from, int length) {

@@ -2,6 +2,7 @@ package io.shiftq.engine.quant;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
+import java.util.Arrays;
 
 /**
  * Fake quantization on DJL arrays with a clipped straight-through estimator.
@@ -12,8 +13,7 @@ import ai.djl.ndarray.types.Shape;
  * integer codes times 2^-n exactly.
  */
 public final class FakeQuant {
-    private FakeQuant() {
-    }
+    private FakeQuant() {}
 
     /** Applies the quantizer; per-channel exponents broadcast along dimension 0. */
     public static NDArray apply(NDArray x, TensorQuant q) {
@@ -25,7 +25,11 @@ public final class FakeQuant {
 
     /** Integer codes of x (as floats), no gradient. */
     public static NDArray codes(NDArray x, TensorQuant q) {
-        return x.mul(scales(x, q, true)).clip(q.qmin(), q.qmax()).add(0.5f).floor().clip(q.qmin(), q.qmax());
+        return x.mul(scales(x, q, true))
+                .clip(q.qmin(), q.qmax())
+                .add(0.5f)
+                .floor()
+                .clip(q.qmin(), q.qmax());
     }
 
     /**
@@ -50,7 +54,7 @@ public final class FakeQuant {
             s[c] = Math.scalb(1f, up ? e[c] : -e[c]);
         }
         long[] shape = new long[x.getShape().dimension()];
-        java.util.Arrays.fill(shape, 1);
+        Arrays.fill(shape, 1);
         shape[0] = e.length;
         // duplicate() copies into libtorch-owned memory, for the reason given at scales().
         try (NDArray view = x.getManager().create(s, new Shape(shape))) {

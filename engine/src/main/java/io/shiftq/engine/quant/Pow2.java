@@ -13,8 +13,7 @@ public final class Pow2 {
     /** Widest exponent search; scales outside 2^±64 mean the tensor is all zeros or broken. */
     static final int MAX_EXPONENT = 64;
 
-    private Pow2() {
-    }
+    private Pow2() {}
 
     /** Smallest code: -2^(b-1) when signed, 0 when unsigned. */
     public static long qmin(int bits, boolean signed) {
@@ -115,8 +114,8 @@ public final class Pow2 {
     }
 
     /** Chooses an exponent with the named rule over the values (and their true range). */
-    public static int choose(ExponentRule rule, float[] x, float min, float max, int bits, boolean signed,
-            double percentile) {
+    public static int choose(
+            ExponentRule rule, float[] x, float min, float max, int bits, boolean signed, double percentile) {
         return switch (rule) {
             case MAX -> maxRule(min, max, bits, signed);
             case ROUND -> roundRule(min, max, bits, signed);

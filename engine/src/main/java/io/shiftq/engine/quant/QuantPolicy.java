@@ -1,9 +1,9 @@
 package io.shiftq.engine.quant;
 
+import io.shiftq.engine.model.HeapTensor;
 import io.shiftq.engine.model.Layer;
 import io.shiftq.engine.model.Network;
 import io.shiftq.engine.model.StateDict;
-import io.shiftq.engine.model.HeapTensor;
 import io.shiftq.schema.config.QuantizationSpec;
 import io.shiftq.schema.config.TensorQuantConfig;
 import io.shiftq.schema.report.ShiftRecord;
@@ -57,7 +57,8 @@ public final class QuantPolicy {
             e[c] = weight.exponentOf(c) + input.exponent();
         }
         TensorQuant base = TensorQuant.perTensor(spec.bias().bitwidth(), true, ExponentRule.MAX, 0);
-        return weight.isPerChannel() ? TensorQuant.perChannel(base.bits(), true, ExponentRule.MAX, e)
+        return weight.isPerChannel()
+                ? TensorQuant.perChannel(base.bits(), true, ExponentRule.MAX, e)
                 : TensorQuant.perTensor(base.bits(), true, ExponentRule.MAX, e[0]);
     }
 
@@ -99,7 +100,8 @@ public final class QuantPolicy {
                 TensorQuant b = weights.has(n + ".bias") ? biasAt(w, in) : null;
                 layers.put(n, new LayerQuant(w, b, in, activation(stat(stats, n + ".output"), spec.output())));
             } else if (layer instanceof Layer.Add) {
-                int align = Math.min(layers.get(network.producerOf(i, 0)).output().exponent(),
+                int align = Math.min(
+                        layers.get(network.producerOf(i, 0)).output().exponent(),
                         layers.get(network.producerOf(i, 1)).output().exponent());
                 TensorQuant in = TensorQuant.perTensor(ShiftRecord.ACCUMULATOR_BITS, true, ExponentRule.MAX, align);
                 layers.put(n, new LayerQuant(null, null, in, activation(stat(stats, n + ".output"), spec.output())));

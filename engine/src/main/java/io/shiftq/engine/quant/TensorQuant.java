@@ -21,7 +21,8 @@ public record TensorQuant(int bits, boolean signed, ExponentRule rule, int expon
 
     /** A per-channel quantizer; {@link #exponent()} is the smallest (coarsest) channel exponent. */
     public static TensorQuant perChannel(int bits, boolean signed, ExponentRule rule, int[] exponents) {
-        return new TensorQuant(bits, signed, rule, Arrays.stream(exponents).min().orElse(0), exponents.clone());
+        return new TensorQuant(
+                bits, signed, rule, Arrays.stream(exponents).min().orElse(0), exponents.clone());
     }
 
     /** Whether the tensor has one exponent per output channel. */
@@ -53,8 +54,12 @@ public record TensorQuant(int bits, boolean signed, ExponentRule rule, int expon
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof TensorQuant t && bits == t.bits && signed == t.signed && rule == t.rule
-                && exponent == t.exponent && Arrays.equals(channelExponents, t.channelExponents);
+        return o instanceof TensorQuant t
+                && bits == t.bits
+                && signed == t.signed
+                && rule == t.rule
+                && exponent == t.exponent
+                && Arrays.equals(channelExponents, t.channelExponents);
     }
 
     @Override

@@ -11,7 +11,8 @@ package io.shiftq.engine.train;
  * @param accuracy running training accuracy of the epoch, percent
  * @param etaSeconds estimated seconds left in the run
  */
-public record BatchProgress(int epoch, int epochs, int batch, int batches, double loss, double accuracy, double etaSeconds) {
+public record BatchProgress(
+        int epoch, int epochs, int batch, int batches, double loss, double accuracy, double etaSeconds) {
 
     /** Share of the run done, 0..100. */
     public double percent() {

@@ -14,8 +14,9 @@ public enum Criterion {
         return switch (name) {
             case "CrossEntropyLoss" -> CROSS_ENTROPY;
             case "MSELoss" -> MSE;
-            default -> throw new IllegalArgumentException("training.criterion: '" + name
-                    + "' is not one of CrossEntropyLoss, MSELoss");
+            default ->
+                throw new IllegalArgumentException(
+                        "training.criterion: '" + name + "' is not one of CrossEntropyLoss, MSELoss");
         };
     }
 
@@ -23,7 +24,10 @@ public enum Criterion {
     public NDArray loss(NDArray logits, NDArray labels) {
         if (this == CROSS_ENTROPY) {
             NDArray logp = logits.logSoftmax(1);
-            return logp.mul(labels.oneHot((int) logits.getShape().get(1))).sum(new int[] {1}).neg().mean();
+            return logp.mul(labels.oneHot((int) logits.getShape().get(1)))
+                    .sum(new int[] {1})
+                    .neg()
+                    .mean();
         }
         NDArray target = labels.oneHot((int) logits.getShape().get(1));
         return logits.sub(target).square().mean();

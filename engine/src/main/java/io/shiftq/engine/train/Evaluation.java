@@ -3,6 +3,7 @@ package io.shiftq.engine.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import io.shiftq.engine.EngineSetup;
 import io.shiftq.engine.data.Batches;
 import io.shiftq.engine.data.ImageSet;
 import io.shiftq.engine.nn.LoadedNetwork;
@@ -11,8 +12,7 @@ import io.shiftq.engine.quant.QuantPlan;
 
 /** Top-1 accuracy and calibration passes over an image set. */
 public final class Evaluation {
-    private Evaluation() {
-    }
+    private Evaluation() {}
 
     /** Top-1 accuracy in percent over the first maxBatches batches (0 = all). */
     public static double accuracy(LoadedNetwork model, ImageSet set, QuantPlan plan, int batchSize, int maxBatches) {
@@ -26,7 +26,7 @@ public final class Evaluation {
 
     /** The predicted class of each image in order, over the first maxBatches batches (0 = all). */
     public static int[] predictions(LoadedNetwork model, ImageSet set, QuantPlan plan, int batchSize, int maxBatches) {
-        io.shiftq.engine.EngineSetup.noGradOnThisThread();
+        EngineSetup.noGradOnThisThread();
         Batches batches = Batches.inOrder(set, batchSize, maxBatches);
         int[] out = new int[batches.images()];
         NDManager manager = NDManager.newBaseManager();
@@ -46,9 +46,9 @@ public final class Evaluation {
     }
 
     /** Runs calibration batches (in order) through the model so the observer sees every activation. */
-    public static void calibrate(LoadedNetwork model, ImageSet set, QuantPlan plan, int batchSize, int batches,
-            ActivationSink observer) {
-        io.shiftq.engine.EngineSetup.noGradOnThisThread();
+    public static void calibrate(
+            LoadedNetwork model, ImageSet set, QuantPlan plan, int batchSize, int batches, ActivationSink observer) {
+        EngineSetup.noGradOnThisThread();
         Batches b = Batches.inOrder(set, batchSize, batches);
         try (NDManager manager = NDManager.newBaseManager()) {
             for (int k = 0; k < b.count(); k++) {

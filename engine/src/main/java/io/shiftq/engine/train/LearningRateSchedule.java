@@ -14,8 +14,8 @@ package io.shiftq.engine.train;
  * @param etaMin cosine floor
  * @param perBatch true to move the rate at every batch rather than once per epoch
  */
-public record LearningRateSchedule(String type, double baseLr, int stepSize, double gamma, int tMax, double etaMin,
-        boolean perBatch) {
+public record LearningRateSchedule(
+        String type, double baseLr, int stepSize, double gamma, int tMax, double etaMin, boolean perBatch) {
 
     /** Learning rate during the given epoch (0-based), as the per-epoch schedule sets it. */
     public double at(int epoch) {
@@ -30,10 +30,12 @@ public record LearningRateSchedule(String type, double baseLr, int stepSize, dou
     private double along(double epoch) {
         return switch (type) {
             case "StepLR" -> baseLr * Math.pow(gamma, Math.floor(epoch / Math.max(1, stepSize)));
-            case "CosineAnnealingLR" -> etaMin + (baseLr - etaMin) * (1 + Math.cos(Math.PI * epoch / Math.max(1, tMax))) / 2;
+            case "CosineAnnealingLR" ->
+                etaMin + (baseLr - etaMin) * (1 + Math.cos(Math.PI * epoch / Math.max(1, tMax))) / 2;
             case "None" -> baseLr;
-            default -> throw new IllegalArgumentException(
-                    "training.scheduler.type: '" + type + "' is not one of StepLR, CosineAnnealingLR, None");
+            default ->
+                throw new IllegalArgumentException(
+                        "training.scheduler.type: '" + type + "' is not one of StepLR, CosineAnnealingLR, None");
         };
     }
 

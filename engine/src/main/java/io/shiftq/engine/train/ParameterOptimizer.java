@@ -2,6 +2,8 @@ package io.shiftq.engine.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 import io.shiftq.schema.config.OptimizerConfig;
 import java.util.HashMap;
 import java.util.Locale;
@@ -15,7 +17,11 @@ import java.util.Map;
  */
 public final class ParameterOptimizer {
     /** The optimizer families the config's {@code training.optimizer.type} names. */
-    public enum Type { ADAMW, ADAM, SGD }
+    public enum Type {
+        ADAMW,
+        ADAM,
+        SGD
+    }
 
     private final Type type;
     private final double weightDecay;
@@ -37,8 +43,8 @@ public final class ParameterOptimizer {
 
     /** The optimizer a config names, with its weight decay; betas and eps serve the Adam family, momentum SGD. */
     public static ParameterOptimizer of(OptimizerConfig config, double weightDecay) {
-        return new ParameterOptimizer(parse(config.type()), weightDecay, config.beta1(), config.beta2(), config.eps(),
-                config.momentum());
+        return new ParameterOptimizer(
+                parse(config.type()), weightDecay, config.beta1(), config.beta2(), config.eps(), config.momentum());
     }
 
     /** AdamW with PyTorch's defaults (betas 0.9 and 0.999, eps 1e-8) and this weight decay. */
@@ -51,7 +57,8 @@ public final class ParameterOptimizer {
         try {
             return Type.valueOf(name.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("training.optimizer.type: '" + name + "' is not one of AdamW, Adam, SGD", e);
+            throw new IllegalArgumentException(
+                    "training.optimizer.type: '" + name + "' is not one of AdamW, Adam, SGD", e);
         }
     }
 
@@ -77,7 +84,7 @@ public final class ParameterOptimizer {
      * non-finite step would poison every later one.
      */
     static void clearGradient(NDArray w) {
-        ai.djl.pytorch.jni.JniUtils.zeroGrad((ai.djl.pytorch.engine.PtNDArray) w);
+        JniUtils.zeroGrad((PtNDArray) w);
     }
 
     private void adam(String name, NDArray w, NDArray g, double lr, boolean decoupled) {

@@ -4,7 +4,9 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.training.GradientCollector;
+import io.shiftq.engine.EngineSetup;
 import io.shiftq.engine.data.Batches;
 import io.shiftq.engine.data.ImageSet;
 import io.shiftq.engine.model.StateDict;
@@ -12,8 +14,12 @@ import io.shiftq.engine.nn.LoadedNetwork;
 import io.shiftq.engine.quant.QuantPlan;
 import io.shiftq.schema.report.EpochResult;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Trains a {@link LoadedNetwork} epoch by epoch, evaluating after each epoch and keeping the best
@@ -32,9 +38,14 @@ public final class TrainingLoop {
      * @param seed shuffling seed
      * @param evalBatches test batches evaluated per epoch (0 = the whole test set)
      */
-    public record Settings(int epochs, int batchSize, Criterion criterion, ParameterOptimizer optimizer,
-            LearningRateSchedule schedule, long seed, int evalBatches) {
-    }
+    public record Settings(
+            int epochs,
+            int batchSize,
+            Criterion criterion,
+            ParameterOptimizer optimizer,
+            LearningRateSchedule schedule,
+            long seed,
+            int evalBatches) {}
 
     /**
      * What training produced.
@@ -45,10 +56,10 @@ public final class TrainingLoop {
      * @param bestEpoch its 1-based number; 0 when no epoch beat the starting parameters
      * @param skippedSteps steps whose loss was not finite, so no update was applied
      */
-    public record Result(List<EpochResult> epochs, StateDict best, double bestAccuracy, int bestEpoch, int skippedSteps) {
-    }
+    public record Result(
+            List<EpochResult> epochs, StateDict best, double bestAccuracy, int bestEpoch, int skippedSteps) {}
 
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(TrainingLoop.class);
+    private static final Logger LOG = LoggerFactory.getLogger(TrainingLoop.class);
     private final Settings settings;
     private int skipped;
 
@@ -67,15 +78,20 @@ public final class TrainingLoop {
      *     re-derives weight exponents every step; FP32 training returns {@link QuantPlan#FLOAT})
      * @param listener progress callbacks
      */
-    public Result run(LoadedNetwork model, ImageSet train, ImageSet test, Function<LoadedNetwork, QuantPlan> planFor,
+    public Result run(
+            LoadedNetwork model,
+            ImageSet train,
+            ImageSet test,
+            Function<LoadedNetwork, QuantPlan> planFor,
             TrainingListener listener) {
-        io.shiftq.engine.EngineSetup.noGradOnThisThread();
+        EngineSetup.noGradOnThisThread();
         // Dropout draws from libtorch's generator: seeding it makes a run repeat bit for bit.
         Engine.getInstance().setRandomSeed((int) settings.seed());
         List<EpochResult> results = new ArrayList<>();
         // The starting point competes too: an epoch that made the model worse (or diverged) is never kept.
         StateDict best = model.stateDict();
-        double bestAcc = Evaluation.accuracy(model, test, planFor.apply(model), settings.batchSize(), settings.evalBatches());
+        double bestAcc =
+                Evaluation.accuracy(model, test, planFor.apply(model), settings.batchSize(), settings.evalBatches());
         int bestEpoch = 0;
         skipped = 0;
         long start = System.nanoTime();
@@ -83,8 +99,10 @@ public final class TrainingLoop {
             long t0 = System.nanoTime();
             double lr = settings.schedule().at(epoch);
             double[] lossAcc = trainEpoch(model, train, epoch, planFor, listener, start);
-            double testAcc = Evaluation.accuracy(model, test, planFor.apply(model), settings.batchSize(), settings.evalBatches());
-            EpochResult r = new EpochResult(epoch + 1, lossAcc[0], lossAcc[1], testAcc, lr, (System.nanoTime() - t0) / 1_000_000);
+            double testAcc = Evaluation.accuracy(
+                    model, test, planFor.apply(model), settings.batchSize(), settings.evalBatches());
+            EpochResult r = new EpochResult(
+                    epoch + 1, lossAcc[0], lossAcc[1], testAcc, lr, (System.nanoTime() - t0) / 1_000_000);
             results.add(r);
             listener.onEpoch(r);
             StateDict current = model.stateDict();
@@ -99,8 +117,13 @@ public final class TrainingLoop {
         return new Result(results, best, bestAcc, bestEpoch, skipped);
     }
 
-    private double[] trainEpoch(LoadedNetwork model, ImageSet train, int epoch, Function<LoadedNetwork, QuantPlan> planFor,
-            TrainingListener listener, long start) {
+    private double[] trainEpoch(
+            LoadedNetwork model,
+            ImageSet train,
+            int epoch,
+            Function<LoadedNetwork, QuantPlan> planFor,
+            TrainingListener listener,
+            long start) {
         Batches batches = Batches.shuffled(train, settings.batchSize(), settings.seed() + epoch);
         double lossSum = 0;
         long correct = 0;
@@ -125,16 +148,27 @@ public final class TrainingLoop {
                         double lr = settings.schedule().at(epoch, k, batches.count());
                         lossSum += loss * x.getShape().get(0);
                         settings.optimizer().nextStep();
-                        model.trainable().forEach((name, w) -> settings.optimizer().update(name, w, lr));
+                        model.trainable()
+                                .forEach((name, w) -> settings.optimizer().update(name, w, lr));
                     } else {
                         // A non-finite loss or gradient would turn every weight into NaN through the optimizer state.
                         if (skipped++ == 0) {
-                            LOG.warn("epoch {} batch {}: non-finite {} (loss {}); step skipped; max |grad| per parameter: {}; plan: {}",
-                                    epoch + 1, k + 1, bad, loss, gradientMaxima(model), plan.layers());
+                            LOG.warn(
+                                    "epoch {} batch {}: non-finite {} (loss {}); step skipped; max |grad| per parameter: {}; plan: {}",
+                                    epoch + 1,
+                                    k + 1,
+                                    bad,
+                                    loss,
+                                    gradientMaxima(model),
+                                    plan.layers());
                         }
                         model.trainable().values().forEach(ParameterOptimizer::clearGradient);
                     }
-                    correct += logits.argMax(1).toType(ai.djl.ndarray.types.DataType.INT32, false).eq(y).sum().getLong();
+                    correct += logits.argMax(1)
+                            .toType(DataType.INT32, false)
+                            .eq(y)
+                            .sum()
+                            .getLong();
                     seen += x.getShape().get(0);
                 }
                 report(listener, epoch, k, batches.count(), lossSum / seen, 100.0 * correct / seen, start);
@@ -143,15 +177,16 @@ public final class TrainingLoop {
         return new double[] {lossSum / Math.max(1, seen), 100.0 * correct / Math.max(1, seen)};
     }
 
-    private static java.util.Map<String, Float> gradientMaxima(LoadedNetwork model) {
-        java.util.Map<String, Float> out = new java.util.LinkedHashMap<>();
-        model.trainable().forEach((name, w) -> out.put(name, w.getGradient().abs().max().getFloat()));
+    private static Map<String, Float> gradientMaxima(LoadedNetwork model) {
+        Map<String, Float> out = new LinkedHashMap<>();
+        model.trainable()
+                .forEach((name, w) -> out.put(name, w.getGradient().abs().max().getFloat()));
         return out;
     }
 
     /** The name of a parameter whose gradient holds NaN or infinity, or null when all are finite. */
     private static String nonFiniteGradient(LoadedNetwork model) {
-        for (java.util.Map.Entry<String, NDArray> e : model.trainable().entrySet()) {
+        for (Map.Entry<String, NDArray> e : model.trainable().entrySet()) {
             if (!Float.isFinite(e.getValue().getGradient().abs().max().getFloat())) {
                 return e.getKey() + " gradient";
             }
@@ -163,6 +198,7 @@ public final class TrainingLoop {
         double done = epoch * (double) batches + k + 1;
         double total = (double) settings.epochs() * batches;
         double elapsed = (System.nanoTime() - start) / 1e9;
-        listener.onBatch(new BatchProgress(epoch + 1, settings.epochs(), k + 1, batches, loss, acc, elapsed / done * (total - done)));
+        listener.onBatch(new BatchProgress(
+                epoch + 1, settings.epochs(), k + 1, batches, loss, acc, elapsed / done * (total - done)));
     }
 }

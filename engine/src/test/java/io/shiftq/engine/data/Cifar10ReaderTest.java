@@ -3,9 +3,11 @@ package io.shiftq.engine.data;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.shiftq.engine.quant.Pow2;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -53,24 +55,24 @@ class Cifar10ReaderTest {
         Path file = dir.resolve("test_batch.bin");
         Files.write(file, b);
 
-        ImageSet s = Cifar10Reader.readFiles(java.util.List.of(file));
+        ImageSet s = Cifar10Reader.readFiles(List.of(file));
 
         assertThat(s.labels()).containsExactly(6);
-        assertThat(pixel(s, 0, 0, 0)).isEqualTo(1f);           // red plane: 255
+        assertThat(pixel(s, 0, 0, 0)).isEqualTo(1f); // red plane: 255
         assertThat(pixel(s, 0, 31, 31)).isEqualTo(1f);
-        assertThat(pixel(s, 1, 0, 0)).isEqualTo(0f);           // green plane: 0 ...
-        assertThat(pixel(s, 1, 1, 2)).isEqualTo(102 / 255f);   // ... except row 1, column 2
-        assertThat(pixel(s, 1, 2, 1)).isEqualTo(0f);           // the transposed spot stays 0: rows are rows
-        assertThat(pixel(s, 2, 17, 5)).isEqualTo(51 / 255f);    // blue plane: 51
-        assertThat(io.shiftq.engine.quant.Pow2.max(s.pixels())).isEqualTo(1f);
-        assertThat(io.shiftq.engine.quant.Pow2.min(s.pixels())).isEqualTo(0f);
+        assertThat(pixel(s, 1, 0, 0)).isEqualTo(0f); // green plane: 0 ...
+        assertThat(pixel(s, 1, 1, 2)).isEqualTo(102 / 255f); // ... except row 1, column 2
+        assertThat(pixel(s, 1, 2, 1)).isEqualTo(0f); // the transposed spot stays 0: rows are rows
+        assertThat(pixel(s, 2, 17, 5)).isEqualTo(51 / 255f); // blue plane: 51
+        assertThat(Pow2.max(s.pixels())).isEqualTo(1f);
+        assertThat(Pow2.min(s.pixels())).isEqualTo(0f);
     }
 
     @Test
     void aFileThatIsNotWholeRecordsIsRefused() throws IOException {
         Path file = dir.resolve("data_batch_1.bin");
         Files.write(file, new byte[RECORD + 1]);
-        assertThatThrownBy(() -> Cifar10Reader.readFiles(java.util.List.of(file)))
+        assertThatThrownBy(() -> Cifar10Reader.readFiles(List.of(file)))
                 .isInstanceOf(DataException.class)
                 .hasMessageContaining("is not a CIFAR-10 binary batch (3074 bytes)");
     }

@@ -3,6 +3,7 @@ package io.shiftq.engine.data;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.shiftq.engine.quant.Pow2;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,7 +16,8 @@ class IdxReaderTest {
     @Test
     void readsTheRealFashionMnistTestSet() {
         assertThat(Files.isDirectory(Datasets.FASHION_MNIST_DIR))
-                .as("Fashion-MNIST is missing: run `apt-get install -y dataset-fashion-mnist` (or scripts/test.sh, which does)")
+                .as(
+                        "Fashion-MNIST is missing: run `apt-get install -y dataset-fashion-mnist` (or scripts/test.sh, which does)")
                 .isTrue();
         ImageSet test = IdxReader.readSplit(Datasets.FASHION_MNIST_DIR, "t10k");
         assertThat(test.size()).isEqualTo(10_000);
@@ -25,15 +27,39 @@ class IdxReaderTest {
             perClass[y]++;
         }
         assertThat(perClass).containsOnly(1000);
-        assertThat(io.shiftq.engine.quant.Pow2.max(test.pixels())).isEqualTo(1f);
-        assertThat(io.shiftq.engine.quant.Pow2.min(test.pixels())).isEqualTo(0f);
+        assertThat(Pow2.max(test.pixels())).isEqualTo(1f);
+        assertThat(Pow2.min(test.pixels())).isEqualTo(0f);
     }
 
     @Test
     void readsRawUncompressedFiles(@TempDir Path dir) throws IOException {
         // two 2x2 images: pixels 0, 255, 51, 102 and 255 x4; labels 3 and 7
-        byte[] images = {0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0, 2, 0, (byte) 255, 51, 102,
-            (byte) 255, (byte) 255, (byte) 255, (byte) 255};
+        byte[] images = {
+            0,
+            0,
+            8,
+            3,
+            0,
+            0,
+            0,
+            2,
+            0,
+            0,
+            0,
+            2,
+            0,
+            0,
+            0,
+            2,
+            0,
+            (byte) 255,
+            51,
+            102,
+            (byte) 255,
+            (byte) 255,
+            (byte) 255,
+            (byte) 255
+        };
         byte[] labels = {0, 0, 8, 1, 0, 0, 0, 2, 3, 7};
         Files.write(dir.resolve("train-images-idx3-ubyte"), images);
         Files.write(dir.resolve("train-labels-idx1-ubyte"), labels);

@@ -2,19 +2,15 @@ package io.shiftq.engine.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OrtEnvironment;
-import ai.onnxruntime.OrtSession;
 import io.shiftq.engine.data.ImageSet;
 import io.shiftq.engine.pipeline.PipelineRun;
 import io.shiftq.engine.pipeline.QuantizationEngine;
 import io.shiftq.engine.train.TrainingListener;
 import io.shiftq.schema.config.QuantizationConfig;
-import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Locale;
-import java.util.Map;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -39,14 +35,16 @@ class DeployEndToEndTest {
                 training: {epochs: 0}
                 ptq: {calibration_batches: 4}
                 """.formatted(model));
-        PipelineRun.Outcome out = new PipelineRun(new QuantizationEngine()).run("deploy-" + model, c, new TrainingListener() {
-        });
-        Deployment.Files files = Deployment.export(dir, out.ptq().network(), out.qat().weights(), out.finalPtq().plan());
+        PipelineRun.Outcome out =
+                new PipelineRun(new QuantizationEngine()).run("deploy-" + model, c, new TrainingListener() {});
+        Deployment.Files files = Deployment.export(
+                dir, out.ptq().network(), out.qat().weights(), out.finalPtq().plan());
         for (Path p : files.all()) {
             assertThat(Files.size(p)).as(p.toString()).isPositive();
         }
         ImageSet test = out.workload().data().test();
-        Agreement.Result r = Agreement.check(dir, out.ptq().network(), out.qat().weights(), out.finalPtq().plan(), test, 64);
+        Agreement.Result r = Agreement.check(
+                dir, out.ptq().network(), out.qat().weights(), out.finalPtq().plan(), test, 64);
         System.out.println(model + " integer vs fake-quant: " + r.summary());
         assertThat(r.images()).isEqualTo(test.size());
         assertThat(r.fakeQuantAccuracy()).isEqualTo(out.finalPtq().accuracy());
@@ -56,8 +54,13 @@ class DeployEndToEndTest {
 
         // ONNX Runtime on the QDQ export: predictions against fake-quant (half-to-even vs half-up rounding).
         float[] logits = OnnxRuntimeRun.logits(files.onnx(), test);
-        Agreement.FakeQuantRun fq = Agreement.fakeQuant(out.ptq().network(), out.qat().weights(), out.finalPtq().plan(),
-                test, 64, IntegerExecutor.load(dir).model().outputQuantizer().exponent());
+        Agreement.FakeQuantRun fq = Agreement.fakeQuant(
+                out.ptq().network(),
+                out.qat().weights(),
+                out.finalPtq().plan(),
+                test,
+                64,
+                IntegerExecutor.load(dir).model().outputQuantizer().exponent());
         int classes = logits.length / test.size();
         int predDiff = 0;
         int codeDiff = 0;
@@ -71,11 +74,18 @@ class DeployEndToEndTest {
             int p = IntegerExecutor.argmax(codes);
             correct += p == test.labels()[k] ? 1 : 0;
             predDiff += p != fq.predictions()[k] ? 1 : 0;
-            codeDiff += java.util.Arrays.equals(codes, fq.codes()[k]) ? 0 : 1;
+            codeDiff += Arrays.equals(codes, fq.codes()[k]) ? 0 : 1;
         }
         double ortAcc = 100.0 * correct / test.size();
-        System.out.printf(Locale.ROOT, "%s onnxruntime QDQ: accuracy %.2f%% (fake-quant %.2f%%), prediction mismatches %d,"
-                + " images with differing logit codes %d of %d%n", model, ortAcc, r.fakeQuantAccuracy(), predDiff, codeDiff,
+        System.out.printf(
+                Locale.ROOT,
+                "%s onnxruntime QDQ: accuracy %.2f%% (fake-quant %.2f%%), prediction mismatches %d,"
+                        + " images with differing logit codes %d of %d%n",
+                model,
+                ortAcc,
+                r.fakeQuantAccuracy(),
+                predDiff,
+                codeDiff,
                 test.size());
         assertThat(Math.abs(ortAcc - r.fakeQuantAccuracy())).isLessThanOrEqualTo(1.0);
     }

@@ -9,6 +9,7 @@ import io.shiftq.engine.model.StateDict;
 import io.shiftq.engine.pipeline.PipelineRun;
 import io.shiftq.engine.pipeline.QuantizationEngine;
 import io.shiftq.engine.quant.LayerQuant;
+import io.shiftq.engine.quant.Pow2;
 import io.shiftq.engine.quant.QuantPlan;
 import io.shiftq.engine.quant.TensorQuant;
 import io.shiftq.engine.train.TrainingListener;
@@ -16,6 +17,7 @@ import io.shiftq.schema.config.QuantizationConfig;
 import io.shiftq.schema.report.ShiftRecord;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -32,6 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ExportRoundTripTest {
     @TempDir
     static Path dir;
+
     static PipelineRun.Outcome out;
     static Network net;
     static StateDict weights;
@@ -48,8 +51,7 @@ class ExportRoundTripTest {
                 quantization:
                   weight: {bitwidth: 8, per_channel: true, rounding: mse}
                 """);
-        out = new PipelineRun(new QuantizationEngine()).run("roundtrip", c, new TrainingListener() {
-        });
+        out = new PipelineRun(new QuantizationEngine()).run("roundtrip", c, new TrainingListener() {});
         net = out.ptq().network();
         weights = out.qat().weights();
         plan = out.finalPtq().plan();
@@ -63,13 +65,16 @@ class ExportRoundTripTest {
         for (ShiftRecord r : out.finalPtq().records()) {
             String n = r.layer();
             LayerQuant lq = plan.get(n);
-            assertThat(a.get(n + ".input_exponent").longs()).containsExactly(r.input().exponent());
-            assertThat(a.get(n + ".output_exponent").longs()).containsExactly(r.output().exponent());
+            assertThat(a.get(n + ".input_exponent").longs())
+                    .containsExactly(r.input().exponent());
+            assertThat(a.get(n + ".output_exponent").longs())
+                    .containsExactly(r.output().exponent());
             if (r.weight() == null) { // residual add
                 // the npz stores target minus source exponent (a left shift when positive); the record
                 // stores the right shift each add input takes
                 assertThat(a.get(n + ".align_shift").longs())
-                        .containsExactly(-r.addInputShifts().get(0), -r.addInputShifts().get(1));
+                        .containsExactly(
+                                -r.addInputShifts().get(0), -r.addInputShifts().get(1));
                 assertThat(a.get(n + ".shift_cut").longs()).containsExactly(r.shiftCut());
                 continue;
             }
@@ -80,12 +85,14 @@ class ExportRoundTripTest {
             long[] codes = wa.longs();
             int per = w.length / wq.channelExponents().length;
             for (int k = 0; k < w.length; k++) {
-                long expected = io.shiftq.engine.quant.Pow2.code(w[k], wq.exponentOf(k / per), 8, true);
+                long expected = Pow2.code(w[k], wq.exponentOf(k / per), 8, true);
                 assertThat(codes[k]).as(n + ".weight[" + k + "]").isEqualTo(expected);
                 checked++;
             }
-            assertThat(a.get(n + ".weight_exponent").longs()).containsExactly(
-                    r.weight().channelExponents().stream().mapToLong(Integer::longValue).toArray());
+            assertThat(a.get(n + ".weight_exponent").longs())
+                    .containsExactly(r.weight().channelExponents().stream()
+                            .mapToLong(Integer::longValue)
+                            .toArray());
             long[] cut = a.get(n + ".shift_cut").longs();
             long[] bexp = a.get(n + ".bias_exponent").longs();
             float[] b = weights.get(n + ".bias").data();
@@ -93,12 +100,13 @@ class ExportRoundTripTest {
             assertThat(a.get(n + ".bias").dtype()).isEqualTo("<i4");
             for (int ch = 0; ch < cut.length; ch++) {
                 int we = wq.exponentOf(ch);
-                assertThat(cut[ch]).isEqualTo(we + r.input().exponent() - r.output().exponent());
+                assertThat(cut[ch])
+                        .isEqualTo(we + r.input().exponent() - r.output().exponent());
                 assertThat(bexp[ch]).isEqualTo(we + r.input().exponent());
-                assertThat(bcodes[ch]).isEqualTo(io.shiftq.engine.quant.Pow2.code(b[ch], (int) bexp[ch], 32, true));
+                assertThat(bcodes[ch]).isEqualTo(Pow2.code(b[ch], (int) bexp[ch], 32, true));
             }
             // the record's per-tensor shift_cut uses the coarsest channel exponent
-            assertThat(java.util.Arrays.stream(cut).min().getAsLong()).isEqualTo((long) r.shiftCut());
+            assertThat(Arrays.stream(cut).min().getAsLong()).isEqualTo((long) r.shiftCut());
             if (r.inputAlignShift() != null) {
                 assertThat(a.get(n + ".input_align_shift").longs()).containsExactly(r.inputAlignShift());
             } else {
@@ -113,10 +121,14 @@ class ExportRoundTripTest {
         String h = Files.readString(dir.resolve(CHeader.FILE));
         Map<String, Npz.Array> a = Npz.read(dir.resolve(ModelFiles.WEIGHTS));
         Map<String, long[]> arrays = new HashMap<>();
-        Matcher m = Pattern.compile("static const (\\w+) (\\w+)\\[(\\d+)\\] = \\{([^}]*)\\};").matcher(h);
+        Matcher m = Pattern.compile("static const (\\w+) (\\w+)\\[(\\d+)\\] = \\{([^}]*)\\};")
+                .matcher(h);
         while (m.find()) {
-            long[] v = java.util.Arrays.stream(m.group(4).replace("LL", "").split(",")).map(String::trim)
-                    .filter(s -> !s.isEmpty()).mapToLong(Long::parseLong).toArray();
+            long[] v = Arrays.stream(m.group(4).replace("LL", "").split(","))
+                    .map(String::trim)
+                    .filter(s -> !s.isEmpty())
+                    .mapToLong(Long::parseLong)
+                    .toArray();
             assertThat(v).hasSize(Integer.parseInt(m.group(3)));
             arrays.put(m.group(2), v);
         }
@@ -128,24 +140,33 @@ class ExportRoundTripTest {
         for (ShiftRecord r : out.finalPtq().records()) {
             String id = CHeader.ident(r.layer());
             String p = CHeader.macro(r.layer());
-            assertThat(defines.get(p + "_OUTPUT_EXPONENT")).isEqualTo((long) r.output().exponent());
+            assertThat(defines.get(p + "_OUTPUT_EXPONENT"))
+                    .isEqualTo((long) r.output().exponent());
             if (r.weight() == null) {
-                assertThat(defines.get(p + "_ALIGN_EXPONENT")).isEqualTo((long) r.input().exponent());
-                assertThat(defines.get(p + "_ALIGN_SHIFT_0")).isEqualTo((long) -r.addInputShifts().get(0));
-                assertThat(defines.get(p + "_ALIGN_SHIFT_1")).isEqualTo((long) -r.addInputShifts().get(1));
+                assertThat(defines.get(p + "_ALIGN_EXPONENT"))
+                        .isEqualTo((long) r.input().exponent());
+                assertThat(defines.get(p + "_ALIGN_SHIFT_0"))
+                        .isEqualTo((long) -r.addInputShifts().get(0));
+                assertThat(defines.get(p + "_ALIGN_SHIFT_1"))
+                        .isEqualTo((long) -r.addInputShifts().get(1));
                 assertThat(defines.get(p + "_SHIFT_CUT")).isEqualTo((long) r.shiftCut());
                 continue;
             }
-            assertThat(defines.get(p + "_INPUT_EXPONENT")).isEqualTo((long) r.input().exponent());
+            assertThat(defines.get(p + "_INPUT_EXPONENT"))
+                    .isEqualTo((long) r.input().exponent());
             assertThat(defines.get(p + "_INPUT_SIGNED")).isEqualTo(r.input().signed() ? 1L : 0L);
             assertThat(defines.get(p + "_OUTPUT_QMAX")).isEqualTo(r.output().signed() ? 127L : 255L);
             if (r.inputAlignShift() != null) {
                 assertThat(defines.get(p + "_INPUT_ALIGN_SHIFT")).isEqualTo((long) r.inputAlignShift());
             }
-            assertThat(arrays.get(id + "_weight")).containsExactly(a.get(r.layer() + ".weight").longs());
-            assertThat(arrays.get(id + "_bias")).containsExactly(a.get(r.layer() + ".bias").longs());
-            assertThat(arrays.get(id + "_shift_cut")).containsExactly(a.get(r.layer() + ".shift_cut").longs());
-            assertThat(arrays.get(id + "_weight_exponent")).containsExactly(a.get(r.layer() + ".weight_exponent").longs());
+            assertThat(arrays.get(id + "_weight"))
+                    .containsExactly(a.get(r.layer() + ".weight").longs());
+            assertThat(arrays.get(id + "_bias"))
+                    .containsExactly(a.get(r.layer() + ".bias").longs());
+            assertThat(arrays.get(id + "_shift_cut"))
+                    .containsExactly(a.get(r.layer() + ".shift_cut").longs());
+            assertThat(arrays.get(id + "_weight_exponent"))
+                    .containsExactly(a.get(r.layer() + ".weight_exponent").longs());
         }
         assertThat(h).contains("y    = sat((acc + (1 << (s-1))) >> s)");
     }
@@ -154,10 +175,14 @@ class ExportRoundTripTest {
     void modelJsonAndNpzRebuildTheSameIntegerModel() throws Exception {
         IntegerModel built = IntegerModel.from(net, weights, plan);
         IntegerModel read = ModelFiles.read(dir);
-        assertThat(ModelFiles.sameGraph(read, built)).as("model.json and weights.npz rebuild the graph").isTrue();
+        assertThat(ModelFiles.sameGraph(read, built))
+                .as("model.json and weights.npz rebuild the graph")
+                .isTrue();
         for (int i = 0; i < built.weighted().size(); i++) {
-            assertThat(read.weighted().get(i).weight()).containsExactly(built.weighted().get(i).weight());
-            assertThat(read.weighted().get(i).bias()).containsExactly(built.weighted().get(i).bias());
+            assertThat(read.weighted().get(i).weights().codes())
+                    .containsExactly(built.weighted().get(i).weights().codes());
+            assertThat(read.weighted().get(i).biases().codes())
+                    .containsExactly(built.weighted().get(i).biases().codes());
         }
         JsonNode g = ModelFiles.MAPPER.readTree(dir.resolve(ModelFiles.GRAPH).toFile());
         assertThat(g.get("ops")).hasSize(net.nodes().size());
@@ -166,19 +191,24 @@ class ExportRoundTripTest {
 
     @Test
     void aimetEncodingsHaveExactPowerOfTwoScales() throws Exception {
-        JsonNode v061 = ModelFiles.MAPPER.readTree(dir.resolve(AimetEncodings.FILE_061).toFile());
-        JsonNode v100 = ModelFiles.MAPPER.readTree(dir.resolve(AimetEncodings.FILE_100).toFile());
+        JsonNode v061 =
+                ModelFiles.MAPPER.readTree(dir.resolve(AimetEncodings.FILE_061).toFile());
+        JsonNode v100 =
+                ModelFiles.MAPPER.readTree(dir.resolve(AimetEncodings.FILE_100).toFile());
         assertThat(v100.get("version").asText()).isEqualTo("1.0.0");
         for (ShiftRecord r : out.finalPtq().records()) {
-            JsonNode o = v061.get("activation_encodings").get(r.layer() + ".output").get(0);
-            assertThat(o.get("scale").asDouble()).isEqualTo(Math.scalb(1.0, -r.output().exponent()));
+            JsonNode o =
+                    v061.get("activation_encodings").get(r.layer() + ".output").get(0);
+            assertThat(o.get("scale").asDouble())
+                    .isEqualTo(Math.scalb(1.0, -r.output().exponent()));
             assertThat(o.get("is_symmetric").asText()).isEqualTo(r.output().signed() ? "True" : "False");
             if (r.weight() != null) {
                 JsonNode pw = v061.get("param_encodings").get(r.layer() + ".weight");
                 assertThat(pw).hasSize(r.weight().channelExponents().size());
                 for (int c = 0; c < pw.size(); c++) {
                     assertThat(pw.get(c).get("scale").asDouble())
-                            .isEqualTo(Math.scalb(1.0, -r.weight().channelExponents().get(c)));
+                            .isEqualTo(Math.scalb(
+                                    1.0, -r.weight().channelExponents().get(c)));
                     assertThat(pw.get(c).get("offset").asLong()).isEqualTo(-128);
                 }
             }

@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.shiftq.engine.data.ImageSet;
 import io.shiftq.engine.deploy.IntegerExecutor.Rounding;
+import io.shiftq.engine.model.HeapTensor;
 import io.shiftq.engine.model.Layer;
 import io.shiftq.engine.model.Network;
 import io.shiftq.engine.model.StateDict;
-import io.shiftq.engine.model.HeapTensor;
 import io.shiftq.engine.quant.ExponentRule;
 import io.shiftq.engine.quant.LayerQuant;
 import io.shiftq.engine.quant.QuantPlan;
@@ -50,22 +50,28 @@ class HandWorkedConvTest {
     Path dir;
 
     static Network network() {
-        return new Network("HandConv", List.of(new Network.Node(new Layer.Conv2d("conv", 1, 2, 2, 1, 0, true),
-                List.of(Network.INPUT))), new int[] {1, 3, 3}, 8);
+        return new Network(
+                "HandConv",
+                List.of(new Network.Node(new Layer.Conv2d("conv", 1, 2, 2, 1, 0, true), List.of(Network.INPUT))),
+                new int[] {1, 3, 3},
+                8);
     }
 
     static StateDict weights() {
         return new StateDict(Map.of(
-                "conv.weight", new HeapTensor(new long[] {2, 1, 2, 2}, new float[] {0.5f, -1f, 0.25f, 0.75f, 1, 1, 1, 1}),
+                "conv.weight",
+                        new HeapTensor(new long[] {2, 1, 2, 2}, new float[] {0.5f, -1f, 0.25f, 0.75f, 1, 1, 1, 1}),
                 "conv.bias", new HeapTensor(new long[] {2}, new float[] {-0.375f, 0.125f})));
     }
 
     static QuantPlan plan() {
-        return new QuantPlan(Map.of("conv", new LayerQuant(
-                TensorQuant.perTensor(8, true, ExponentRule.MAX, 2),
-                TensorQuant.perTensor(32, true, ExponentRule.MAX, 3),
-                TensorQuant.perTensor(8, false, ExponentRule.MAX, 1),
-                TensorQuant.perTensor(8, true, ExponentRule.MAX, 1))));
+        return new QuantPlan(Map.of(
+                "conv",
+                new LayerQuant(
+                        TensorQuant.perTensor(8, true, ExponentRule.MAX, 2),
+                        TensorQuant.perTensor(32, true, ExponentRule.MAX, 3),
+                        TensorQuant.perTensor(8, false, ExponentRule.MAX, 1),
+                        TensorQuant.perTensor(8, true, ExponentRule.MAX, 1))));
     }
 
     static final float[] IMAGE = {1f, 2f, 0.5f, 3f, 0.25f, 4f, 100f, 1.5f, 2.5f};
@@ -75,8 +81,8 @@ class HandWorkedConvTest {
         Deployment.export(dir, network(), weights(), plan());
         IntegerExecutor exec = IntegerExecutor.load(dir);
         IntegerModel.Weighted conv = exec.model().weighted().get(0);
-        assertThat(conv.weight()).containsExactly(2, -4, 1, 3, 4, 4, 4, 4);
-        assertThat(conv.bias()).containsExactly(-3, 1);
+        assertThat(conv.weights().codes()).containsExactly(2, -4, 1, 3, 4, 4, 4, 4);
+        assertThat(conv.biases().codes()).containsExactly(-3, 1);
         assertThat(conv.shiftCut()).containsExactly(2, 2);
         assertThat(IntegerExecutor.quantizeInput(IMAGE, 0, new int[] {1, 3, 3}, conv.input()))
                 .containsExactly(2, 4, 1, 6, 1, 8, 200, 3, 5);
@@ -102,7 +108,8 @@ class HandWorkedConvTest {
         assertThat(IntegerExecutor.shiftRight(5, 1, Rounding.HALF_UP)).isEqualTo(3); // 2.5 -> 3
         assertThat(IntegerExecutor.shiftRight(5, -3, Rounding.HALF_UP)).isEqualTo(40); // left shift, exact
         assertThat(IntegerExecutor.shiftRight(3, 0, Rounding.HALF_UP)).isEqualTo(3);
-        assertThat(IntegerExecutor.shiftRight(Long.MAX_VALUE / 2, -4, Rounding.HALF_UP)).isEqualTo(Long.MAX_VALUE);
+        assertThat(IntegerExecutor.shiftRight(Long.MAX_VALUE / 2, -4, Rounding.HALF_UP))
+                .isEqualTo(Long.MAX_VALUE);
         IntegerModel.Quantizer u4 = new IntegerModel.Quantizer(4, false, 0);
         assertThat(IntegerExecutor.saturate(-3, u4)).isZero();
         assertThat(IntegerExecutor.saturate(99, u4)).isEqualTo(15);

@@ -10,8 +10,7 @@ import java.util.Map;
 
 /** Runs an exported QDQ model in ONNX Runtime, for tests that compare it with the engine. */
 public final class OnnxRuntimeRun {
-    private OnnxRuntimeRun() {
-    }
+    private OnnxRuntimeRun() {}
 
     /** Logits of every image, row-major [images, classes]. */
     public static float[] logits(Path model, ImageSet test) throws Exception {
@@ -19,8 +18,9 @@ public final class OnnxRuntimeRun {
         try (OrtSession.SessionOptions o = new OrtSession.SessionOptions()) {
             o.setIntraOpNumThreads(1);
             try (OrtSession s = env.createSession(model.toString(), o);
-                    OnnxTensor x = OnnxTensor.createTensor(env, FloatBuffer.wrap(test.pixels()),
-                            new long[] {test.size(), test.channels(), test.height(), test.width()});
+                    OnnxTensor x = OnnxTensor.createTensor(env, FloatBuffer.wrap(test.pixels()), new long[] {
+                        test.size(), test.channels(), test.height(), test.width()
+                    });
                     OrtSession.Result r = s.run(Map.of("input", x))) {
                 float[][] v = (float[][]) r.get(0).getValue();
                 float[] flat = new float[v.length * v[0].length];

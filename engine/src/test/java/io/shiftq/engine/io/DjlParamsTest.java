@@ -24,20 +24,22 @@ import ai.djl.nn.pooling.Pool;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.NormalInitializer;
 import io.shiftq.engine.EngineSetup;
+import io.shiftq.engine.model.HeapTensor;
 import io.shiftq.engine.model.Layer;
 import io.shiftq.engine.model.Models;
 import io.shiftq.engine.model.Network;
 import io.shiftq.engine.model.NetworkBuilder;
 import io.shiftq.engine.model.StateDict;
-import io.shiftq.engine.model.HeapTensor;
 import io.shiftq.engine.nn.LoadedNetwork;
 import io.shiftq.engine.quant.QuantPlan;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -69,7 +71,8 @@ class DjlParamsTest {
         Path file = dir.resolve(name + "-0000.params");
         WeightFiles.save(net, w, file);
         StateDict back = WeightFiles.load(net, file);
-        assertThat(back.tensors().keySet()).containsExactlyElementsOf(net.parameterShapes().keySet());
+        assertThat(back.tensors().keySet())
+                .containsExactlyElementsOf(net.parameterShapes().keySet());
         w.tensors().forEach((k, t) -> assertThat(back.get(k)).as(k).isEqualTo(t));
     }
 
@@ -77,11 +80,17 @@ class DjlParamsTest {
     void readsLeNet5WrittenByPlainDjl() throws Exception {
         Network net = Models.create("LeNet5", 10, 1, 28, 28);
         SequentialBlock user = new SequentialBlock()
-                .add(conv(6, 5, 1, 2, true)).add(Activation.reluBlock()).add(maxPool())
-                .add(conv(16, 5, 1, 0, true)).add(Activation.reluBlock()).add(maxPool())
+                .add(conv(6, 5, 1, 2, true))
+                .add(Activation.reluBlock())
+                .add(maxPool())
+                .add(conv(16, 5, 1, 0, true))
+                .add(Activation.reluBlock())
+                .add(maxPool())
                 .add(Blocks.batchFlattenBlock())
-                .add(linear(120)).add(Activation.reluBlock())
-                .add(linear(84)).add(Activation.reluBlock())
+                .add(linear(120))
+                .add(Activation.reluBlock())
+                .add(linear(84))
+                .add(Activation.reluBlock())
                 .add(linear(10));
         assertDjlFileGivesDjlLogits(net, user, "lenet");
     }
@@ -90,11 +99,21 @@ class DjlParamsTest {
     void readsResNetSmallWrittenByPlainDjl() throws Exception {
         Network net = Models.create("ResNetSmall", 10, 3, 16, 16);
         SequentialBlock user = new SequentialBlock()
-                .add(conv(16, 3, 1, 1, false)).add(BatchNorm.builder().build()).add(Activation.reluBlock())
-                .add(residual(16, 1, Blocks.identityBlock())).add(Activation.reluBlock())
-                .add(residual(32, 2, new SequentialBlock().add(conv(32, 1, 2, 0, false)).add(BatchNorm.builder().build())))
+                .add(conv(16, 3, 1, 1, false))
+                .add(BatchNorm.builder().build())
                 .add(Activation.reluBlock())
-                .add(maxPool()).add(Blocks.batchFlattenBlock()).add(linear(10));
+                .add(residual(16, 1, Blocks.identityBlock()))
+                .add(Activation.reluBlock())
+                .add(residual(
+                        32,
+                        2,
+                        new SequentialBlock()
+                                .add(conv(32, 1, 2, 0, false))
+                                .add(BatchNorm.builder().build())))
+                .add(Activation.reluBlock())
+                .add(maxPool())
+                .add(Blocks.batchFlattenBlock())
+                .add(linear(10));
         assertDjlFileGivesDjlLogits(net, user, "resnet");
     }
 
@@ -108,12 +127,18 @@ class DjlParamsTest {
             if (filters == 0) {
                 user.add(maxPool());
             } else {
-                user.add(conv(filters, 3, 1, 1, false)).add(BatchNorm.builder().build()).add(Activation.reluBlock());
+                user.add(conv(filters, 3, 1, 1, false))
+                        .add(BatchNorm.builder().build())
+                        .add(Activation.reluBlock());
             }
         }
-        user.add(Blocks.batchFlattenBlock()).add(linear(128)).add(Activation.reluBlock())
-                .add(Dropout.builder().optRate(0.25f).build()).add(linear(10));
-        try (Model model = Model.newInstance("vgg", Device.cpu(), "PyTorch"); NDManager m = NDManager.newBaseManager()) {
+        user.add(Blocks.batchFlattenBlock())
+                .add(linear(128))
+                .add(Activation.reluBlock())
+                .add(Dropout.builder().optRate(0.25f).build())
+                .add(linear(10));
+        try (Model model = Model.newInstance("vgg", Device.cpu(), "PyTorch");
+                NDManager m = NDManager.newBaseManager()) {
             model.setBlock(user);
             model.load(dir, "vgg");
             NDArray x = m.randomUniform(0f, 1f, new Shape(2, 1, 28, 28));
@@ -124,7 +149,10 @@ class DjlParamsTest {
     @Test
     void wrongNumberOfClassesNamesTheParameter() {
         Path file = dir.resolve("vgg10-0000.params");
-        DjlParams.save(Models.create("VGGSmall", 10, 1, 28, 28), randomWeights(Models.create("VGGSmall", 10, 1, 28, 28), 1), file);
+        DjlParams.save(
+                Models.create("VGGSmall", 10, 1, 28, 28),
+                randomWeights(Models.create("VGGSmall", 10, 1, 28, 28), 1),
+                file);
         assertThatThrownBy(() -> DjlParams.load(Models.create("VGGSmall", 100, 1, 28, 28), file))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("model.weights")
@@ -156,32 +184,41 @@ class DjlParamsTest {
         // Equal conv weight shapes, so only DJL's reader notices: it meets the conv bias where BatchNorm starts.
         assertThatThrownBy(() -> DjlParams.load(convNet("WithBatchNorm", false), file))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("does not fit WithBatchNorm: parameter f.1.weight (DJL 'gamma', shape [4]) could not be read");
+                .hasMessageContaining(
+                        "does not fit WithBatchNorm: parameter f.1.weight (DJL 'gamma', shape [4]) could not be read");
     }
 
     @Test
     void unknownExtensionAndForeignFilesAreRefused() throws Exception {
         Network net = Models.create("LeNet5", 10, 1, 28, 28);
         assertThatThrownBy(() -> WeightFiles.load(net, dir.resolve("w.pt")))
-                .hasMessageContaining("model.weights").hasMessageContaining(".npz").hasMessageContaining(".params");
+                .hasMessageContaining("model.weights")
+                .hasMessageContaining(".npz")
+                .hasMessageContaining(".params");
         assertThatThrownBy(() -> WeightFiles.load(net, dir.resolve("missing.params")))
-                .hasMessageContaining("model.weights").hasMessageContaining("not found");
+                .hasMessageContaining("model.weights")
+                .hasMessageContaining("not found");
         assertThatThrownBy(() -> WeightFiles.load(dir.resolve("w-0000.params")))
-                .hasMessageContaining("model.weights").hasMessageContaining("with the network");
+                .hasMessageContaining("model.weights")
+                .hasMessageContaining("with the network");
         Path npzNamedParams = dir.resolve("npz.params");
         Files.write(npzNamedParams, WeightFiles.toBytes(randomWeights(net, 1)));
         assertThatThrownBy(() -> WeightFiles.load(net, npzNamedParams))
-                .hasMessageContaining("model.weights").hasMessageContaining("is not a DJL parameter file");
+                .hasMessageContaining("model.weights")
+                .hasMessageContaining("is not a DJL parameter file");
     }
 
     /** A 3x3 convolution, then BatchNorm when the convolution has no bias, then a classifier. */
     private static Network convNet(String name, boolean bias) {
-        NetworkBuilder b = new NetworkBuilder(name, 1, 8, 8).sequence("f")
-                .then(n -> new Layer.Conv2d(n, 1, 4, 3, 1, 1, bias));
+        NetworkBuilder b =
+                new NetworkBuilder(name, 1, 8, 8).sequence("f").then(n -> new Layer.Conv2d(n, 1, 4, 3, 1, 1, bias));
         if (!bias) {
             b.then(n -> new Layer.BatchNorm2d(n, 4, 1e-5f, 0.1f));
         }
-        return b.then(Layer.ReLU::new).then(Layer.Flatten::new).then(n -> new Layer.Linear(n, 4 * 8 * 8, 10, true)).build(10);
+        return b.then(Layer.ReLU::new)
+                .then(Layer.Flatten::new)
+                .then(n -> new Layer.Linear(n, 4 * 8 * 8, 10, true))
+                .build(10);
     }
 
     /** Random values in every tensor, BatchNorm variances positive, so a swapped parameter shows. */
@@ -189,7 +226,7 @@ class DjlParamsTest {
         Random rnd = new Random(seed);
         Map<String, HeapTensor> out = new LinkedHashMap<>();
         net.parameterShapes().forEach((name, shape) -> {
-            float[] v = new float[(int) java.util.Arrays.stream(shape).reduce(1, (a, b) -> a * b)];
+            float[] v = new float[(int) Arrays.stream(shape).reduce(1, (a, b) -> a * b)];
             for (int i = 0; i < v.length; i++) {
                 v[i] = name.endsWith("running_var") ? 0.5f + rnd.nextFloat() : rnd.nextFloat() - 0.5f;
             }
@@ -201,9 +238,11 @@ class DjlParamsTest {
     /** A DJL user's model: random init (BatchNorm statistics too), Model.save, then our load. */
     private void assertDjlFileGivesDjlLogits(Network net, Block user, String name) throws Exception {
         int[] s = net.inputShape();
-        try (Model model = Model.newInstance(name, Device.cpu(), "PyTorch"); NDManager m = NDManager.newBaseManager()) {
+        try (Model model = Model.newInstance(name, Device.cpu(), "PyTorch");
+                NDManager m = NDManager.newBaseManager()) {
             user.setInitializer(new NormalInitializer(0.2f), p -> true);
-            user.setInitializer((mm, shape, type) -> mm.randomUniform(0.5f, 1.5f, shape, type),
+            user.setInitializer(
+                    (mm, shape, type) -> mm.randomUniform(0.5f, 1.5f, shape, type),
                     p -> p.getType() == Parameter.Type.RUNNING_VAR);
             user.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1, s[0], s[1], s[2]));
             model.setBlock(user);
@@ -216,7 +255,9 @@ class DjlParamsTest {
     }
 
     private static float[] djlForward(Block block, NDManager manager, NDArray x) {
-        return block.forward(new ParameterStore(manager, false), new NDList(x), false).singletonOrThrow().toFloatArray();
+        return block.forward(new ParameterStore(manager, false), new NDList(x), false)
+                .singletonOrThrow()
+                .toFloatArray();
     }
 
     private static float[] liveForward(Network net, StateDict w, NDManager m, NDArray x) {
@@ -228,23 +269,32 @@ class DjlParamsTest {
     private static void assertSameLogits(float[] expected, float[] actual) {
         assertThat(actual).hasSize(expected.length);
         for (int i = 0; i < expected.length; i++) {
-            assertThat(actual[i]).as("logit %d", i).isCloseTo(expected[i], org.assertj.core.data.Offset.offset(LOGIT_TOLERANCE));
+            assertThat(actual[i]).as("logit %d", i).isCloseTo(expected[i], Offset.offset(LOGIT_TOLERANCE));
         }
         assertThat(expected).as("logits vary, so the check means something").doesNotContain(0f);
     }
 
     private static Block residual(int filters, int stride, Block shortcut) {
         SequentialBlock main = new SequentialBlock()
-                .add(conv(filters, 3, stride, 1, false)).add(BatchNorm.builder().build()).add(Activation.reluBlock())
-                .add(conv(filters, 3, 1, 1, false)).add(BatchNorm.builder().build());
+                .add(conv(filters, 3, stride, 1, false))
+                .add(BatchNorm.builder().build())
+                .add(Activation.reluBlock())
+                .add(conv(filters, 3, 1, 1, false))
+                .add(BatchNorm.builder().build());
         return new ParallelBlock(
-                list -> new NDList(list.get(0).singletonOrThrow().add(list.get(1).singletonOrThrow())),
+                list -> new NDList(
+                        list.get(0).singletonOrThrow().add(list.get(1).singletonOrThrow())),
                 List.of(main, shortcut));
     }
 
     private static Block conv(int filters, int kernel, int stride, int padding, boolean bias) {
-        return Conv2d.builder().setKernelShape(new Shape(kernel, kernel)).setFilters(filters)
-                .optStride(new Shape(stride, stride)).optPadding(new Shape(padding, padding)).optBias(bias).build();
+        return Conv2d.builder()
+                .setKernelShape(new Shape(kernel, kernel))
+                .setFilters(filters)
+                .optStride(new Shape(stride, stride))
+                .optPadding(new Shape(padding, padding))
+                .optBias(bias)
+                .build();
     }
 
     private static Block linear(int units) {

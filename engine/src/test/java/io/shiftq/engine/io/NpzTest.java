@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.shiftq.engine.model.Models;
 import io.shiftq.engine.model.Network;
 import io.shiftq.engine.model.StateDict;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -20,11 +22,12 @@ class NpzTest {
         StateDict w = StateDict.initialize(net, 1);
         WeightFiles.save(w, dir.resolve("w.npz"));
         StateDict back = WeightFiles.load(dir.resolve("w.npz"));
-        assertThat(back.tensors().keySet()).containsExactlyElementsOf(w.tensors().keySet());
+        assertThat(back.tensors().keySet())
+                .containsExactlyElementsOf(w.tensors().keySet());
         assertThat(back).isEqualTo(w);
         back.checkFits(net);
         // the in-memory archive (what artifact stores get) holds the same bytes as the file
-        assertThat(WeightFiles.toBytes(w)).isEqualTo(java.nio.file.Files.readAllBytes(dir.resolve("w.npz")));
+        assertThat(WeightFiles.toBytes(w)).isEqualTo(Files.readAllBytes(dir.resolve("w.npz")));
     }
 
     @Test
@@ -42,7 +45,7 @@ class NpzTest {
         assertThat((npy.length - 3) % 64).isZero();
         int headerLength = (npy[8] & 0xff) | (npy[9] & 0xff) << 8;
         assertThat(10 + headerLength).isEqualTo(npy.length - 3);
-        assertThat(new String(npy, 10, headerLength, java.nio.charset.StandardCharsets.US_ASCII))
+        assertThat(new String(npy, 10, headerLength, StandardCharsets.US_ASCII))
                 .startsWith("{'descr': '|i1', 'fortran_order': False, 'shape': (3,), }");
     }
 }

@@ -11,6 +11,7 @@ import io.shiftq.engine.quant.QuantPlan;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -29,7 +30,8 @@ class BatchNormFoldingTest {
             StateDict w = randomStatistics(StateDict.initialize(net, 3), new Random(5));
             BatchNormFolding.Folded f = BatchNormFolding.fold(net, w);
             assertThat(f.network().nodes()).noneMatch(n -> n.layer() instanceof Layer.BatchNorm2d);
-            assertThat(f.network().quantizedLayers()).hasSize(net.quantizedLayers().size());
+            assertThat(f.network().quantizedLayers())
+                    .hasSize(net.quantizedLayers().size());
             try (NDManager m = NDManager.newBaseManager();
                     LoadedNetwork a = new LoadedNetwork(net, w, m);
                     LoadedNetwork b = new LoadedNetwork(f.network(), f.weights(), m)) {
@@ -37,7 +39,7 @@ class BatchNormFoldingTest {
                 float[] ya = a.forward(x, QuantPlan.FLOAT, null, false).toFloatArray();
                 float[] yb = b.forward(x, QuantPlan.FLOAT, null, false).toFloatArray();
                 for (int i = 0; i < ya.length; i++) {
-                    assertThat(yb[i]).as(name + " logit " + i).isCloseTo(ya[i], org.assertj.core.data.Offset.offset(1e-5f));
+                    assertThat(yb[i]).as(name + " logit " + i).isCloseTo(ya[i], Offset.offset(1e-5f));
                 }
             }
         }
@@ -57,8 +59,8 @@ class BatchNormFoldingTest {
         t.put("features.1.running_mean", new HeapTensor(new long[] {1}, new float[] {0.5f}));
         t.put("features.1.running_var", new HeapTensor(new long[] {1}, new float[] {4f - 1e-5f}));
         BatchNormFolding.Folded f = BatchNormFolding.fold(net, new StateDict(t));
-        assertThat(f.weights().get("features.0.weight").data()[0]).isCloseTo(3f, org.assertj.core.data.Offset.offset(1e-6f));
-        assertThat(f.weights().get("features.0.bias").data()[0]).isCloseTo(0.25f, org.assertj.core.data.Offset.offset(1e-6f));
+        assertThat(f.weights().get("features.0.weight").data()[0]).isCloseTo(3f, Offset.offset(1e-6f));
+        assertThat(f.weights().get("features.0.bias").data()[0]).isCloseTo(0.25f, Offset.offset(1e-6f));
     }
 
     private static StateDict randomStatistics(StateDict w, Random rnd) {
@@ -68,8 +70,9 @@ class BatchNormFoldingTest {
             if (k.endsWith("running_mean") || k.endsWith("running_var") || (isBn(w, k))) {
                 float[] v = new float[t.size()];
                 for (int i = 0; i < v.length; i++) {
-                    v[i] = k.endsWith("running_var") ? 0.5f + rnd.nextFloat() : (float) rnd.nextGaussian() * 0.5f
-                            + (k.endsWith(".weight") ? 1f : 0f);
+                    v[i] = k.endsWith("running_var")
+                            ? 0.5f + rnd.nextFloat()
+                            : (float) rnd.nextGaussian() * 0.5f + (k.endsWith(".weight") ? 1f : 0f);
                 }
                 out = out.with(k, new HeapTensor(t.shape(), v));
             }

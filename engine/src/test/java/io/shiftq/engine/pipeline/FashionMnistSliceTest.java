@@ -2,10 +2,14 @@ package io.shiftq.engine.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.shiftq.engine.deploy.OnnxRuntimeRun;
 import io.shiftq.engine.train.TrainingListener;
 import io.shiftq.schema.config.QuantizationConfig;
 import io.shiftq.schema.report.QuantizationReport;
+import java.nio.file.Path;
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The VGG-style model on a slice of the real Fashion-MNIST files: FP32 baseline, W8A8 power-of-two
@@ -14,7 +18,7 @@ import org.junit.jupiter.api.Test;
 class FashionMnistSliceTest {
 
     @Test
-    void w8a8StaysCloseToFp32OnRealImages(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    void w8a8StaysCloseToFp32OnRealImages(@TempDir Path dir) throws Exception {
         QuantizationConfig c = QuantizationConfig.parseYaml("""
                 model: {name: VGGSmall}
                 data: {dataset: FashionMNIST, train_limit: 3000, test_limit: 1000}
@@ -24,7 +28,9 @@ class FashionMnistSliceTest {
                 """);
         PipelineRun.Outcome out = new PipelineRun(new QuantizationEngine()).run("slice", c, TrainingListener.NONE, dir);
         QuantizationReport r = out.report();
-        assertThat(r.initialAccuracy()).as("FP32 after one epoch on 3000 images").isGreaterThan(70.0);
+        assertThat(r.initialAccuracy())
+                .as("FP32 after one epoch on 3000 images")
+                .isGreaterThan(70.0);
         assertThat(r.ptqAccuracy()).isGreaterThan(r.initialAccuracy() - 1.5);
         assertThat(r.finalAccuracy()).isGreaterThan(r.initialAccuracy() - 1.5);
         assertThat(r.shiftRecords()).hasSize(6);
@@ -36,9 +42,9 @@ class FashionMnistSliceTest {
         assertThat(r.integerCheck().logitMismatches()).isZero();
         // ONNX Runtime on the QDQ export; it rounds half to even where shiftq rounds half up, so a few
         // predictions may differ: measured, not assumed (the README gives the full-test-set figure).
-        double ort = io.shiftq.engine.deploy.OnnxRuntimeRun.accuracy(out.deployed().files().onnx(),
-                out.workload().data().test());
+        double ort = OnnxRuntimeRun.accuracy(
+                out.deployed().files().onnx(), out.workload().data().test());
         System.out.printf("ONNX Runtime %.2f%% vs fake-quant %.2f%% on %d images%n", ort, r.finalAccuracy(), 1000);
-        assertThat(ort).isCloseTo(r.finalAccuracy(), org.assertj.core.data.Offset.offset(0.5));
+        assertThat(ort).isCloseTo(r.finalAccuracy(), Offset.offset(0.5));
     }
 }

@@ -5,8 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import io.shiftq.engine.EngineSetup;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -40,10 +45,14 @@ class FakeQuantTest {
     void matchesScalarArithmeticAndPerChannel() {
         TensorQuant q = TensorQuant.perChannel(8, true, ExponentRule.MAX, new int[] {7, 4});
         try (NDManager m = NDManager.newBaseManager()) {
-            NDArray w = m.create(new float[] {0.5f, -0.2519f, 4f, 1.03f}, new ai.djl.ndarray.types.Shape(2, 2));
+            NDArray w = m.create(new float[] {0.5f, -0.2519f, 4f, 1.03f}, new Shape(2, 2));
             float[] y = FakeQuant.apply(w, q).toFloatArray();
-            assertThat(y).containsExactly((float) Pow2.fakeQuant(0.5f, 7, 8, true), (float) Pow2.fakeQuant(-0.2519f, 7, 8, true),
-                    (float) Pow2.fakeQuant(4f, 4, 8, true), (float) Pow2.fakeQuant(1.03f, 4, 8, true));
+            assertThat(y)
+                    .containsExactly(
+                            (float) Pow2.fakeQuant(0.5f, 7, 8, true),
+                            (float) Pow2.fakeQuant(-0.2519f, 7, 8, true),
+                            (float) Pow2.fakeQuant(4f, 4, 8, true),
+                            (float) Pow2.fakeQuant(1.03f, 4, 8, true));
             assertThat(y[1]).isEqualTo(-32f / 128);
             assertThat(y[3]).isEqualTo(16f / 16);
         }
@@ -78,9 +87,9 @@ class FakeQuantTest {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        java.util.List<java.nio.ByteBuffer> keep = new java.util.ArrayList<>();
+        List<ByteBuffer> keep = new ArrayList<>();
         for (int i = 0; i < 2000; i++) {
-            java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocateDirect(4).order(java.nio.ByteOrder.nativeOrder());
+            ByteBuffer buf = ByteBuffer.allocateDirect(4).order(ByteOrder.nativeOrder());
             buf.putFloat(0, 1e30f);
             keep.add(buf);
         }

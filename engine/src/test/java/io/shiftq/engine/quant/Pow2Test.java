@@ -2,6 +2,8 @@ package io.shiftq.engine.quant;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.Arrays;
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;
 
 /** Exponent rules and codes checked against values worked out by hand (see each comment). */
@@ -78,11 +80,11 @@ class Pow2Test {
         // n=3: 0.1 -> 1/8 (error 100*0.025^2 = 0.0625), 1.0 -> 7/8 (0.015625): 0.078 <- lowest
         // n=4: 0.1 -> 2/16 (0.0625), 1.0 -> 7/16 (0.316): 0.379
         float[] x = new float[101];
-        java.util.Arrays.fill(x, 0.1f);
+        Arrays.fill(x, 0.1f);
         x[100] = 1.0f;
         assertThat(Pow2.maxRule(0.1f, 1.0f, 4, true)).isEqualTo(2);
         assertThat(Pow2.mseRule(x, 0.1f, 1.0f, 4, true)).isEqualTo(3);
-        assertThat(Pow2.squaredError(x, 3, 4, true)).isCloseTo(0.078125, org.assertj.core.data.Offset.offset(1e-6));
+        assertThat(Pow2.squaredError(x, 3, 4, true)).isCloseTo(0.078125, Offset.offset(1e-6));
     }
 
     @Test
@@ -107,7 +109,7 @@ class Pow2Test {
     void sqnrOfExactValuesIsCapped() {
         assertThat(Pow2.sqnrDb(new float[] {0.5f, 0.25f}, 2, 8, true)).isEqualTo(200.0);
         // 0.3 at n=2: 1.2 -> 1 -> 0.25, noise 0.0025, signal 0.09: 10*log10(36) = 15.56 dB
-        assertThat(Pow2.sqnrDb(new float[] {0.3f}, 2, 8, true)).isCloseTo(15.563, org.assertj.core.data.Offset.offset(1e-3));
+        assertThat(Pow2.sqnrDb(new float[] {0.3f}, 2, 8, true)).isCloseTo(15.563, Offset.offset(1e-3));
     }
 
     @Test
@@ -122,7 +124,7 @@ class Pow2Test {
         // percentile, 4 bits unsigned: 99% of |x| is 0.5 -> 0.5 * 2^4 = 8 fits 15, 2^5 gives 16 -> 4;
         // the max rule on the 3.0 outlier gives 3.0 * 2^2 = 12 fits, 2^3 = 24 does not -> 2.
         float[] x = new float[100];
-        java.util.Arrays.fill(x, 0.5f);
+        Arrays.fill(x, 0.5f);
         x[99] = 3.0f;
         assertThat(Pow2.percentileRule(x, 99.0, 4, false)).isEqualTo(4);
         assertThat(Pow2.maxRule(0f, 3.0f, 4, false)).isEqualTo(2);

@@ -19,13 +19,15 @@ class UserPluginTest {
     void userModelAndDatasetAreFoundByName() {
         assertThat(Models.available()).contains("TinyUserNet", "VGGSmall");
         assertThat(Datasets.available()).contains("UserSet", "FashionMNIST");
-        QuantizationReport r = new PipelineRun(new QuantizationEngine()).run("plugin", QuantizationConfig.parseYaml("""
+        QuantizationReport r = new PipelineRun(new QuantizationEngine())
+                .run("plugin", QuantizationConfig.parseYaml("""
                 model: {name: TinyUserNet}
                 data: {dataset: UserSet}
                 baseline: {epochs: 1, learning_rate: 0.01}
                 training: {epochs: 0}
                 ptq: {calibration_batches: 2}
-                """), TrainingListener.NONE).report();
+                """), TrainingListener.NONE)
+                .report();
         assertThat(r.shiftRecords()).extracting(ShiftRecord::layer).containsExactly("body.0", "head");
         assertThat(r.finalQuantizationDetails()).containsKeys("body.0.weight", "head.output");
     }

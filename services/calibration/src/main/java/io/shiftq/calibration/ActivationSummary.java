@@ -11,8 +11,7 @@ import java.util.Map;
 public record ActivationSummary(Map<String, HeapTensor> tensors) {
 
     /** What calibration saw of one tensor. */
-    public record HeapTensor(float min, float max, long count) {
-    }
+    public record HeapTensor(float min, float max, long count) {}
 
     /** The summary of the engine's statistics, in their order. */
     public static ActivationSummary of(Map<String, ActivationStats> stats) {

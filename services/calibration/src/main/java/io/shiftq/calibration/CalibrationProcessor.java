@@ -1,11 +1,12 @@
 package io.shiftq.calibration;
 
-import io.shiftq.schema.event.Metrics;
-import static io.shiftq.schema.artifact.ArtifactNames.FP32_WEIGHTS;
 import static io.shiftq.schema.artifact.ArtifactNames.ACTIVATION_STATS;
+import static io.shiftq.schema.artifact.ArtifactNames.FP32_WEIGHTS;
+
+import io.shiftq.engine.pipeline.PreparedJob;
 import io.shiftq.engine.pipeline.QuantizationEngine;
 import io.shiftq.engine.pipeline.StepResults;
-import io.shiftq.engine.pipeline.PreparedJob;
+import io.shiftq.schema.event.Metrics;
 import io.shiftq.schema.event.QuantizationRequested;
 import io.shiftq.schema.event.Stage;
 import io.shiftq.schema.event.StageCompleted;
@@ -46,14 +47,17 @@ public class CalibrationProcessor {
     }
 
     StageCompleted calibrate(QuantizationRequested request) {
-        CompletionBuilder completion = CompletionBuilder.start(request.jobId(), request.variant(), request.config(), Stage.CALIBRATION);
+        CompletionBuilder completion =
+                CompletionBuilder.start(request.jobId(), request.variant(), request.config(), Stage.CALIBRATION);
         PreparedJob workload = PreparedJob.load(request.config());
         QuantizationEngine engine = stages.engine();
         StepResults.Baseline fp32 = engine.baseline(workload, stages.events().reporter(request, Stage.CALIBRATION));
         stages.events().step(request, Stage.CALIBRATION, 90, "collecting activation statistics");
         var stats = ActivationSummary.of(engine.activationStats(workload, fp32.weights()));
         JobArtifacts files = stages.artifacts();
-        return completion.accuracy(fp32.accuracy()).epochs(fp32.epochs())
+        return completion
+                .accuracy(fp32.accuracy())
+                .epochs(fp32.epochs())
                 .metric(Metrics.FP32_ACCURACY, fp32.accuracy())
                 .artifact(FP32_WEIGHTS, files.putWeights(request.jobId(), FP32_WEIGHTS, fp32.weights()))
                 .artifact(ACTIVATION_STATS, files.putJson(request.jobId(), ACTIVATION_STATS, stats))

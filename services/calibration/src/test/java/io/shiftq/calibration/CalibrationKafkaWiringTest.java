@@ -30,16 +30,27 @@ class CalibrationKafkaWiringTest {
         String job = StageFixtures.jobId("wiring");
         try (KafkaCompanion companion = new KafkaCompanion(KafkaBroker.bootstrapServers());
                 ConsumerTask<String, String> done = companion.consumeStrings().fromTopics(Topics.CALIBRATION_DONE)) {
-            companion.produceStrings().fromRecords(new ProducerRecord<>(Topics.REQUESTS, job,
-                    StageFixtures.request(job, ShiftqEvent.CUSTOM, StageFixtures.config("baseline: {epochs: 0}")).value()))
+            companion
+                    .produceStrings()
+                    .fromRecords(new ProducerRecord<>(
+                            Topics.REQUESTS,
+                            job,
+                            StageFixtures.request(
+                                            job, ShiftqEvent.CUSTOM, StageFixtures.config("baseline: {epochs: 0}"))
+                                    .value()))
                     .awaitCompletion();
 
             ConsumerRecord<String, String> record = await().atMost(Duration.ofSeconds(90))
-                    .until(() -> done.getRecords().stream().filter(r -> job.equals(r.key())).findFirst().orElse(null),
+                    .until(
+                            () -> done.getRecords().stream()
+                                    .filter(r -> job.equals(r.key()))
+                                    .findFirst()
+                                    .orElse(null),
                             r -> r != null);
             assertThat(KafkaCompanion.getHeader(record.headers(), EventTypes.HEADER_TYPE))
                     .isEqualTo(EventTypes.CALIBRATION_COMPLETED);
-            assertThat(KafkaCompanion.getHeader(record.headers(), EventTypes.HEADER_SUBJECT)).isEqualTo(job);
+            assertThat(KafkaCompanion.getHeader(record.headers(), EventTypes.HEADER_SUBJECT))
+                    .isEqualTo(job);
             StageCompleted completed = Json.read(record.value(), StageCompleted.class);
             assertThat(completed.stage()).isEqualTo(Stage.CALIBRATION);
             assertThat(completed.artifacts()).containsKeys("fp32_weights", "activation_stats");

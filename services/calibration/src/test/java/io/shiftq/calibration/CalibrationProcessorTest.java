@@ -28,21 +28,29 @@ import io.smallrye.reactive.messaging.memory.InMemorySource;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import org.eclipse.microprofile.reactive.messaging.Message;
+import org.eclipse.microprofile.reactive.messaging.spi.Connector;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Calibration's logic on the in-memory connector: a LeNet5 job on synthetic data, bad input, other variants. */
 @QuarkusTest
-@QuarkusTestResource(value = InMemoryChannels.class, restrictToAnnotatedClass = true, initArgs = {
-        @ResourceArg(name = "incoming", value = CalibrationProcessor.REQUESTS),
-        @ResourceArg(name = "outgoing", value = CalibrationProcessor.DONE + "," + Channels.PROGRESS + "," + Channels.FAILURES)})
+@QuarkusTestResource(
+        value = InMemoryChannels.class,
+        restrictToAnnotatedClass = true,
+        initArgs = {
+            @ResourceArg(name = "incoming", value = CalibrationProcessor.REQUESTS),
+            @ResourceArg(
+                    name = "outgoing",
+                    value = CalibrationProcessor.DONE + "," + Channels.PROGRESS + "," + Channels.FAILURES)
+        })
 class CalibrationProcessorTest {
 
     private static final Duration JOB = Duration.ofSeconds(60);
 
     @Inject
-    @org.eclipse.microprofile.reactive.messaging.spi.Connector("smallrye-in-memory")
+    @Connector("smallrye-in-memory")
     InMemoryConnector connector;
+
     @Inject
     ArtifactStore store;
 
@@ -77,25 +85,34 @@ class CalibrationProcessorTest {
             assertThat(t.max()).isGreaterThanOrEqualTo(t.min());
         });
         assertThat(store.read(c.artifacts().get("fp32_weights"))).isNotEmpty();
-        assertThat(progress(progress, job)).isNotEmpty().anySatisfy(p -> assertThat(p.epoch()).isEqualTo(1));
+        assertThat(progress(progress, job))
+                .isNotEmpty()
+                .anySatisfy(p -> assertThat(p.epoch()).isEqualTo(1));
 
-        Message<String> record = done.received().stream().filter(m -> m.getPayload().contains(job)).findFirst().orElseThrow();
-        OutgoingKafkaRecordMetadata<?> meta = record.getMetadata(OutgoingKafkaRecordMetadata.class).orElseThrow();
+        Message<String> record = done.received().stream()
+                .filter(m -> m.getPayload().contains(job))
+                .findFirst()
+                .orElseThrow();
+        OutgoingKafkaRecordMetadata<?> meta =
+                record.getMetadata(OutgoingKafkaRecordMetadata.class).orElseThrow();
         assertThat(meta.getKey()).isEqualTo(job);
-        assertThat(EventRecords.header(meta.getHeaders(), EventTypes.HEADER_TYPE)).isEqualTo(EventTypes.CALIBRATION_COMPLETED);
+        assertThat(EventRecords.header(meta.getHeaders(), EventTypes.HEADER_TYPE))
+                .isEqualTo(EventTypes.CALIBRATION_COMPLETED);
     }
 
     @Test
     void badBitwidthFailsNamingTheFieldAndTheNextRequestStillRuns() {
         String bad = StageFixtures.jobId("bad");
-        String json = StageFixtures.request(bad, ShiftqEvent.CUSTOM, StageFixtures.config("")).value()
+        String json = StageFixtures.request(bad, ShiftqEvent.CUSTOM, StageFixtures.config(""))
+                .value()
                 .replace("\"weight\":{\"bitwidth\":8", "\"weight\":{\"bitwidth\":40");
         assertThat(json).contains("\"bitwidth\":40");
         requests.send(Record.of(bad, json));
         String good = StageFixtures.jobId("good");
         requests.send(StageFixtures.request(good, ShiftqEvent.CUSTOM, StageFixtures.config("baseline: {epochs: 0}")));
 
-        await().atMost(Duration.ofSeconds(10)).until(() -> !failed(failures, bad).isEmpty());
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> !failed(failures, bad).isEmpty());
         StageFailed f = failed(failures, bad).get(0);
         assertThat(f.reason()).contains("quantization.weight.bitwidth").contains("40");
         assertThat(f.problems()).anySatisfy(p -> assertThat(p).contains("quantization.weight.bitwidth"));
@@ -110,7 +127,8 @@ class CalibrationProcessorTest {
         String aimet = StageFixtures.jobId("aimet");
         requests.send(StageFixtures.request(aimet, ShiftqEvent.AIMET, StageFixtures.config("")));
 
-        await().atMost(Duration.ofSeconds(10)).until(() -> !failed(failures, "broken-1").isEmpty());
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> !failed(failures, "broken-1").isEmpty());
         StageFailed f = failed(failures, "broken-1").get(0);
         assertThat(f.reason()).startsWith("unreadable input on shiftq.requests: not JSON");
         assertThat(f.payloadExcerpt()).isEqualTo("{not json");

@@ -4,6 +4,7 @@ import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import io.shiftq.schema.event.Topics;
 import io.shiftq.testsupport.KafkaBroker;
 import io.smallrye.reactive.messaging.kafka.companion.KafkaCompanion;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
@@ -27,11 +28,19 @@ public class RealKafka implements QuarkusTestResourceLifecycleManager {
         KafkaBroker.createTopics(bootstrap, Topics.ALL, 1);
         try (KafkaCompanion companion = new KafkaCompanion(bootstrap)) {
             var admin = companion.getOrCreateAdminClient();
-            Map<TopicPartition, OffsetSpec> ends = admin.describeTopics(java.util.List.of(Topics.REQUESTS))
-                    .allTopicNames().get().get(Topics.REQUESTS).partitions().stream()
-                    .collect(Collectors.toMap(p -> new TopicPartition(Topics.REQUESTS, p.partition()), p -> OffsetSpec.latest()));
+            Map<TopicPartition, OffsetSpec> ends = admin
+                    .describeTopics(List.of(Topics.REQUESTS))
+                    .allTopicNames()
+                    .get()
+                    .get(Topics.REQUESTS)
+                    .partitions()
+                    .stream()
+                    .collect(Collectors.toMap(
+                            p -> new TopicPartition(Topics.REQUESTS, p.partition()), p -> OffsetSpec.latest()));
             Map<TopicPartition, OffsetAndMetadata> start = admin.listOffsets(ends).all().get().entrySet().stream()
-                    .collect(Collectors.toMap(Map.Entry::getKey, e -> new OffsetAndMetadata(e.getValue().offset())));
+                    .collect(Collectors.toMap(
+                            Map.Entry::getKey,
+                            e -> new OffsetAndMetadata(e.getValue().offset())));
             admin.alterConsumerGroupOffsets(GROUP, start).all().get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -39,8 +48,11 @@ public class RealKafka implements QuarkusTestResourceLifecycleManager {
         } catch (ExecutionException e) {
             throw new IllegalStateException("could not set the test group's offsets on " + bootstrap, e.getCause());
         }
-        return Map.of("kafka.bootstrap.servers", bootstrap,
-                "mp.messaging.incoming." + CalibrationProcessor.REQUESTS + ".group.id", GROUP);
+        return Map.of(
+                "kafka.bootstrap.servers",
+                bootstrap,
+                "mp.messaging.incoming." + CalibrationProcessor.REQUESTS + ".group.id",
+                GROUP);
     }
 
     @Override

@@ -10,6 +10,5 @@ public final class Channels {
     /** The worker pool stage jobs run on ({@code smallrye.messaging.worker.shiftq-stage.max-concurrency}). */
     public static final String WORKER_POOL = "shiftq-stage";
 
-    private Channels() {
-    }
+    private Channels() {}
 }

@@ -89,7 +89,19 @@ public final class CompletionBuilder {
 
     /** The event, finished now. */
     public StageCompleted build() {
-        return new StageCompleted(EventTypes.SCHEMA_VERSION, jobId, variant, stage, status, startedAt, Instant.now(),
-                config, accuracy, metrics, shiftRecords, epochs, artifacts);
+        return new StageCompleted(
+                EventTypes.SCHEMA_VERSION,
+                jobId,
+                variant,
+                stage,
+                status,
+                startedAt,
+                Instant.now(),
+                config,
+                accuracy,
+                metrics,
+                shiftRecords,
+                epochs,
+                artifacts);
     }
 }

@@ -18,15 +18,15 @@ import org.eclipse.microprofile.reactive.messaging.Message;
 /** Outgoing events as Kafka records: JSON body, keyed by job id, CloudEvents binary-mode {@code ce_*} headers. */
 public final class EventRecords {
 
-    private EventRecords() {
-    }
+    private EventRecords() {}
 
     /** The record for an event produced by a stage's service. */
     public static Message<String> of(ShiftqEvent event, Stage source) {
-        return Message.of(Json.write(event)).addMetadata(OutgoingKafkaRecordMetadata.<String>builder()
-                .withKey(event.jobId())
-                .withHeaders(headers(event, source))
-                .build());
+        return Message.of(Json.write(event))
+                .addMetadata(OutgoingKafkaRecordMetadata.<String>builder()
+                        .withKey(event.jobId())
+                        .withHeaders(headers(event, source))
+                        .build());
     }
 
     /** The CloudEvents headers of an event: spec version, versioned type, id, source, time, subject, content type. */

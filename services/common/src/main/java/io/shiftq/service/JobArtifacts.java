@@ -8,6 +8,11 @@ import io.shiftq.schema.event.ArtifactRef;
 import io.shiftq.schema.event.StageCompleted;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
 
 /** Weights and JSON files of a job in the artifact store; names are fixed per job, so a re-run overwrites. */
 @ApplicationScoped
@@ -28,13 +33,14 @@ public class JobArtifacts {
 
     /** Stores a value as indented JSON in {@code <name>.json}. */
     public ArtifactRef putJson(String jobId, String name, Object value) {
-        return timed(() -> store.put(jobId, name + ".json", Json.writePretty(value).getBytes(StandardCharsets.UTF_8)));
+        return timed(
+                () -> store.put(jobId, name + ".json", Json.writePretty(value).getBytes(StandardCharsets.UTF_8)));
     }
 
     /** Stores files under {@code folder/<file name>} and returns their references by file name, in order. */
-    public java.util.Map<String, ArtifactRef> putFiles(String jobId, String folder, java.util.List<java.nio.file.Path> files) {
-        java.util.Map<String, ArtifactRef> refs = new java.util.LinkedHashMap<>();
-        for (java.nio.file.Path f : files) {
+    public Map<String, ArtifactRef> putFiles(String jobId, String folder, List<Path> files) {
+        Map<String, ArtifactRef> refs = new LinkedHashMap<>();
+        for (Path f : files) {
             String name = f.getFileName().toString();
             refs.put(name, timed(() -> store.putFile(jobId, folder + "/" + name, f)));
         }
@@ -45,8 +51,9 @@ public class JobArtifacts {
     public StateDict weights(StageCompleted upstream, String name) {
         ArtifactRef ref = upstream.artifacts().get(name);
         if (ref == null) {
-            throw new IllegalArgumentException("the " + upstream.stage().id() + " event of job " + upstream.jobId()
-                    + " has no artifact '" + name + "' (it has " + upstream.artifacts().keySet() + ")");
+            throw new IllegalArgumentException(
+                    "the " + upstream.stage().id() + " event of job " + upstream.jobId() + " has no artifact '" + name
+                            + "' (it has " + upstream.artifacts().keySet() + ")");
         }
         return timed(() -> WeightFiles.load(store.resolve(ref)));
     }
@@ -62,7 +69,7 @@ public class JobArtifacts {
         return ms;
     }
 
-    private <T> T timed(java.util.function.Supplier<T> io) {
+    private <T> T timed(Supplier<T> io) {
         long t0 = System.nanoTime();
         try {
             return io.get();

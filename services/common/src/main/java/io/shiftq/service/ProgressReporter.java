@@ -26,7 +26,7 @@ public final class ProgressReporter implements TrainingListener {
     private final Consumer<StageProgress> sink;
     private final long intervalNanos;
     private final LongSupplier clock;
-    private BiConsumer<Integer, StateDict> checkpoints = (epoch, weights) -> { };
+    private BiConsumer<Integer, StateDict> checkpoints = (epoch, weights) -> {};
     private long lastSent = Long.MIN_VALUE;
     private BatchProgress last;
 
@@ -37,7 +37,12 @@ public final class ProgressReporter implements TrainingListener {
      * @param interval least time between two per-batch events
      * @param clock nanosecond clock, {@code System::nanoTime} outside tests
      */
-    public ProgressReporter(String jobId, String variant, Stage stage, Consumer<StageProgress> sink, Duration interval,
+    public ProgressReporter(
+            String jobId,
+            String variant,
+            Stage stage,
+            Consumer<StageProgress> sink,
+            Duration interval,
             LongSupplier clock) {
         this.jobId = jobId;
         this.variant = variant;
@@ -61,9 +66,26 @@ public final class ProgressReporter implements TrainingListener {
             return;
         }
         lastSent = now;
-        sink.accept(new StageProgress(EventTypes.SCHEMA_VERSION, jobId, variant, stage, p.percent(), p.epoch(),
-                p.epochs(), p.batch(), p.batches(), p.loss(), p.accuracy(), p.etaSeconds(),
-                String.format(Locale.ROOT, "%s epoch %d/%d batch %d/%d", stage.id(), p.epoch(), p.epochs(), p.batch(),
+        sink.accept(new StageProgress(
+                EventTypes.SCHEMA_VERSION,
+                jobId,
+                variant,
+                stage,
+                p.percent(),
+                p.epoch(),
+                p.epochs(),
+                p.batch(),
+                p.batches(),
+                p.loss(),
+                p.accuracy(),
+                p.etaSeconds(),
+                String.format(
+                        Locale.ROOT,
+                        "%s epoch %d/%d batch %d/%d",
+                        stage.id(),
+                        p.epoch(),
+                        p.epochs(),
+                        p.batch(),
                         p.batches()),
                 Instant.now()));
     }
@@ -73,11 +95,27 @@ public final class ProgressReporter implements TrainingListener {
         Integer epochs = last == null ? null : last.epochs();
         double percent = epochs == null ? 0 : 100.0 * r.epoch() / epochs;
         Double eta = last == null ? null : last.etaSeconds();
-        sink.accept(new StageProgress(EventTypes.SCHEMA_VERSION, jobId, variant, stage, percent, r.epoch(), epochs,
-                last == null ? null : last.batches(), last == null ? null : last.batches(), r.trainLoss(),
-                r.testAccuracy(), eta,
-                String.format(Locale.ROOT, "%s epoch %d/%s done: loss %.4f, test accuracy %.2f%%", stage.id(), r.epoch(),
-                        epochs == null ? "?" : epochs.toString(), r.trainLoss(), r.testAccuracy()),
+        sink.accept(new StageProgress(
+                EventTypes.SCHEMA_VERSION,
+                jobId,
+                variant,
+                stage,
+                percent,
+                r.epoch(),
+                epochs,
+                last == null ? null : last.batches(),
+                last == null ? null : last.batches(),
+                r.trainLoss(),
+                r.testAccuracy(),
+                eta,
+                String.format(
+                        Locale.ROOT,
+                        "%s epoch %d/%s done: loss %.4f, test accuracy %.2f%%",
+                        stage.id(),
+                        r.epoch(),
+                        epochs == null ? "?" : epochs.toString(),
+                        r.trainLoss(),
+                        r.testAccuracy()),
                 Instant.now()));
     }
 

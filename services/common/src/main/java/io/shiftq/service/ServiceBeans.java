@@ -1,10 +1,9 @@
 package io.shiftq.service;
 
-import io.shiftq.engine.pipeline.QuantizationEngine;
-import io.shiftq.schema.artifact.ArtifactStore;
-import jakarta.enterprise.context.ApplicationScoped;
 import io.quarkus.runtime.StartupEvent;
+import io.shiftq.engine.pipeline.QuantizationEngine;
 import io.shiftq.schema.Json;
+import io.shiftq.schema.artifact.ArtifactStore;
 import io.shiftq.schema.config.QuantizationConfig;
 import io.shiftq.schema.event.EventTypes;
 import io.shiftq.schema.event.QuantizationRequested;
@@ -12,12 +11,13 @@ import io.shiftq.schema.event.ShiftqEvent;
 import io.shiftq.schema.event.Stage;
 import io.shiftq.schema.event.StageCompleted;
 import io.shiftq.schema.event.StageStatus;
-import java.time.Instant;
-import java.util.List;
-import java.util.Map;
+import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
 
 /** Produces the shared artifact store and the quantization engine from {@link ShiftqConfig}. */
 @ApplicationScoped
@@ -35,8 +35,11 @@ public class ServiceBeans {
     @Singleton
     QuantizationEngine engine(ShiftqConfig config) {
         // EngineSetup reads these once, before DJL loads libtorch.
-        config.torch().intraOpThreads().ifPresent(n -> System.setProperty("SHIFTQ_INTRA_OP_THREADS", String.valueOf(n)));
-        System.setProperty("SHIFTQ_INTER_OP_THREADS", String.valueOf(config.torch().interOpThreads()));
+        config.torch()
+                .intraOpThreads()
+                .ifPresent(n -> System.setProperty("SHIFTQ_INTRA_OP_THREADS", String.valueOf(n)));
+        System.setProperty(
+                "SHIFTQ_INTER_OP_THREADS", String.valueOf(config.torch().interOpThreads()));
         return new QuantizationEngine();
     }
 
@@ -47,9 +50,23 @@ public class ServiceBeans {
      */
     void warmUp(@Observes StartupEvent started, QuantizationEngine engine) {
         QuantizationConfig config = QuantizationConfig.defaults();
-        Json.read(Json.write(QuantizationRequested.of("warm-up", ShiftqEvent.CUSTOM, config)), QuantizationRequested.class);
-        StageCompleted sample = new StageCompleted(EventTypes.SCHEMA_VERSION, "warm-up", ShiftqEvent.CUSTOM, Stage.PTQ,
-                StageStatus.COMPLETED, Instant.now(), Instant.now(), config, 0.0, Map.of(), List.of(), List.of(), Map.of());
+        Json.read(
+                Json.write(QuantizationRequested.of("warm-up", ShiftqEvent.CUSTOM, config)),
+                QuantizationRequested.class);
+        StageCompleted sample = new StageCompleted(
+                EventTypes.SCHEMA_VERSION,
+                "warm-up",
+                ShiftqEvent.CUSTOM,
+                Stage.PTQ,
+                StageStatus.COMPLETED,
+                Instant.now(),
+                Instant.now(),
+                config,
+                0.0,
+                Map.of(),
+                List.of(),
+                List.of(),
+                Map.of());
         Json.read(Json.write(sample), StageCompleted.class);
     }
 }

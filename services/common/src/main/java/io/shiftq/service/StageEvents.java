@@ -17,13 +17,16 @@ public class StageEvents {
 
     /** How long a failure event may take to reach the broker before the input record is nacked instead. */
     static final Duration SEND_TIMEOUT = Duration.ofSeconds(60);
+
     private static final Logger LOG = Logger.getLogger(StageEvents.class);
 
     private final Emitter<String> progress;
     private final Emitter<String> failures;
     private final ShiftqConfig config;
 
-    StageEvents(@Channel(Channels.PROGRESS) Emitter<String> progress, @Channel(Channels.FAILURES) Emitter<String> failures,
+    StageEvents(
+            @Channel(Channels.PROGRESS) Emitter<String> progress,
+            @Channel(Channels.FAILURES) Emitter<String> failures,
             ShiftqConfig config) {
         this.progress = progress;
         this.failures = failures;
@@ -32,7 +35,12 @@ public class StageEvents {
 
     /** A throttled progress listener for one job's training. */
     public ProgressReporter reporter(ShiftqEvent job, Stage stage) {
-        return new ProgressReporter(job.jobId(), job.variant(), stage, this::progress, config.progress().interval(),
+        return new ProgressReporter(
+                job.jobId(),
+                job.variant(),
+                stage,
+                this::progress,
+                config.progress().interval(),
                 System::nanoTime);
     }
 
@@ -54,7 +62,8 @@ public class StageEvents {
     public void failed(StageFailed event) {
         LOG.warnf("job %s: %s", event.jobId(), event.reason());
         try {
-            EventRecords.send(failures, event, event.stage()).toCompletableFuture()
+            EventRecords.send(failures, event, event.stage())
+                    .toCompletableFuture()
                     .get(SEND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (Exception e) {
             throw new IllegalStateException("job " + event.jobId() + ": the failure event could not be published", e);

@@ -20,8 +20,7 @@ import java.util.List;
  */
 public final class StageFailures {
 
-    private StageFailures() {
-    }
+    private StageFailures() {}
 
     /**
      * The failure event for an input record.
@@ -34,22 +33,41 @@ public final class StageFailures {
         Envelope envelope = Envelope.of(recordKey, payload);
         ConfigException config = find(error, ConfigException.class);
         if (config != null) {
-            return failed(envelope, stage, "invalid config on " + sourceTopic + ": " + String.join("; ", config.problems())
-                    + " (fix these keys and submit the request again)", config.problems(), sourceTopic, payload);
+            return failed(
+                    envelope,
+                    stage,
+                    "invalid config on " + sourceTopic + ": " + String.join("; ", config.problems())
+                            + " (fix these keys and submit the request again)",
+                    config.problems(),
+                    sourceTopic,
+                    payload);
         }
         EventReadException unreadable = find(error, EventReadException.class);
         if (unreadable != null) {
-            return failed(envelope, stage, "unreadable input on " + sourceTopic + ": " + unreadable.getMessage(),
-                    List.of(unreadable.getMessage()), sourceTopic, payload);
+            return failed(
+                    envelope,
+                    stage,
+                    "unreadable input on " + sourceTopic + ": " + unreadable.getMessage(),
+                    List.of(unreadable.getMessage()),
+                    sourceTopic,
+                    payload);
         }
         List<String> causes = causes(error);
         return failed(envelope, stage, stage.id() + " failed: " + causes.get(0), causes, sourceTopic, payload);
     }
 
-    private static StageFailed failed(Envelope e, Stage stage, String reason, List<String> problems, String topic,
-            String payload) {
-        return new StageFailed(EventTypes.SCHEMA_VERSION, e.jobId(), e.variant(), stage, reason, problems, topic,
-                Json.excerpt(payload), Instant.now());
+    private static StageFailed failed(
+            Envelope e, Stage stage, String reason, List<String> problems, String topic, String payload) {
+        return new StageFailed(
+                EventTypes.SCHEMA_VERSION,
+                e.jobId(),
+                e.variant(),
+                stage,
+                reason,
+                problems,
+                topic,
+                Json.excerpt(payload),
+                Instant.now());
     }
 
     /** Each cause's message, outermost first, without repeats. */
@@ -59,7 +77,10 @@ public final class StageFailures {
             String message = t.getMessage();
             // A wrapper often repeats its cause's message; keep each message once.
             if (message == null || out.stream().noneMatch(line -> line.contains(message))) {
-                out.add(message == null ? t.getClass().getSimpleName() : t.getClass().getSimpleName() + ": " + message);
+                out.add(
+                        message == null
+                                ? t.getClass().getSimpleName()
+                                : t.getClass().getSimpleName() + ": " + message);
             }
         }
         return out;
@@ -91,7 +112,8 @@ public final class StageFailures {
             if (!JobIds.isValid(jobId)) {
                 jobId = JobIds.isValid(recordKey) ? recordKey : StageFailed.UNKNOWN_JOB;
             }
-            return new Envelope(jobId, variant != null && ShiftqEvent.VARIANTS.contains(variant) ? variant : ShiftqEvent.CUSTOM);
+            return new Envelope(
+                    jobId, variant != null && ShiftqEvent.VARIANTS.contains(variant) ? variant : ShiftqEvent.CUSTOM);
         }
     }
 }

@@ -1,8 +1,8 @@
 package io.shiftq.service;
 
-import io.shiftq.schema.event.Metrics;
 import io.shiftq.engine.pipeline.QuantizationEngine;
 import io.shiftq.schema.Json;
+import io.shiftq.schema.event.Metrics;
 import io.shiftq.schema.event.ShiftqEvent;
 import io.shiftq.schema.event.Stage;
 import io.shiftq.schema.event.StageCompleted;
@@ -57,8 +57,13 @@ public class StageRunner {
      * @param work the stage itself: input event to completion event
      * @param done the emitter of the stage's done topic
      */
-    public <T extends ShiftqEvent> void run(Stage stage, String sourceTopic, Record<String, String> in, Class<T> type,
-            Function<T, StageCompleted> work, Emitter<String> done) {
+    public <T extends ShiftqEvent> void run(
+            Stage stage,
+            String sourceTopic,
+            Record<String, String> in,
+            Class<T> type,
+            Function<T, StageCompleted> work,
+            Emitter<String> done) {
         T event;
         try {
             event = Json.read(in.value(), type);
@@ -77,10 +82,12 @@ public class StageRunner {
             // Tenths of a millisecond: finer digits would only be timer noise.
             double ioMillis = Math.round(artifacts.takeIoMillis() * 10) / 10.0;
             StageCompleted completed = result.withMetric(Metrics.ARTIFACT_IO_MS, ioMillis);
-            EventRecords.send(done, completed, stage).toCompletableFuture()
+            EventRecords.send(done, completed, stage)
+                    .toCompletableFuture()
                     .get(StageEvents.SEND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-            LOG.infof("job %s: %s %s in %d ms, accuracy %s", event.jobId(), stage.id(), completed.status().id(),
-                    completed.millis(), completed.accuracy());
+            LOG.infof(
+                    "job %s: %s %s in %d ms, accuracy %s",
+                    event.jobId(), stage.id(), completed.status().id(), completed.millis(), completed.accuracy());
         } catch (Exception e) {
             LOG.errorf(e, "job %s: %s failed", event.jobId(), stage.id());
             events.failed(StageFailures.of(stage, e, event.jobId(), sourceTopic, in.value()));

@@ -17,8 +17,8 @@ class ProgressReporterTest {
 
     private final List<StageProgress> sent = new ArrayList<>();
     private final AtomicLong nanos = new AtomicLong();
-    private final ProgressReporter reporter = new ProgressReporter("job-1", "custom", Stage.QAT, sent::add,
-            Duration.ofMillis(500), nanos::get);
+    private final ProgressReporter reporter =
+            new ProgressReporter("job-1", "custom", Stage.QAT, sent::add, Duration.ofMillis(500), nanos::get);
 
     @Test
     void batchesWithinTheIntervalAreDropped() {

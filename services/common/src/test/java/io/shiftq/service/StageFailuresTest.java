@@ -8,6 +8,8 @@ import io.shiftq.schema.event.EventReadException;
 import io.shiftq.schema.event.QuantizationRequested;
 import io.shiftq.schema.event.Stage;
 import io.shiftq.schema.event.StageFailed;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import org.junit.jupiter.api.Test;
 
 /** Failures name what to fix: config fields, unreadable input, or the chain of causes. */
@@ -23,7 +25,11 @@ class StageFailuresTest {
         assertThat(f.jobId()).isEqualTo("job-7");
         assertThat(f.variant()).isEqualTo("custom");
         assertThat(f.reason()).startsWith("invalid config on shiftq.requests: quantization.weight.bitwidth");
-        assertThat(f.problems()).singleElement().asString().contains("quantization.weight.bitwidth").contains("40");
+        assertThat(f.problems())
+                .singleElement()
+                .asString()
+                .contains("quantization.weight.bitwidth")
+                .contains("40");
         assertThat(f.payloadExcerpt()).hasSizeLessThanOrEqualTo(203);
     }
 
@@ -37,8 +43,8 @@ class StageFailuresTest {
 
     @Test
     void otherErrorsNameTheStageAndTheCauses() {
-        var error = new IllegalStateException("evaluation failed", new java.io.UncheckedIOException(
-                new java.io.IOException("disk full")));
+        var error =
+                new IllegalStateException("evaluation failed", new UncheckedIOException(new IOException("disk full")));
         StageFailed f = StageFailures.of(Stage.QAT, error, "job-3", "shiftq.ptq.done", "{}");
         assertThat(f.reason()).isEqualTo("qat failed: IllegalStateException: evaluation failed");
         assertThat(f.problems()).hasSize(2).last().asString().contains("disk full");

@@ -1,10 +1,10 @@
 package io.shiftq.finalptq;
 
-import io.shiftq.schema.event.Metrics;
-import io.shiftq.schema.artifact.ArtifactNames;
 import io.shiftq.engine.model.StateDict;
-import io.shiftq.engine.pipeline.StepResults;
 import io.shiftq.engine.pipeline.PreparedJob;
+import io.shiftq.engine.pipeline.StepResults;
+import io.shiftq.schema.artifact.ArtifactNames;
+import io.shiftq.schema.event.Metrics;
 import io.shiftq.schema.event.Stage;
 import io.shiftq.schema.event.StageCompleted;
 import io.shiftq.schema.event.Topics;
@@ -18,6 +18,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
@@ -51,7 +52,10 @@ public class FinalPtqProcessor {
         PreparedJob workload = PreparedJob.load(qat.config());
         StateDict weights = stages.artifacts().weights(qat, ArtifactNames.QAT_WEIGHTS);
         StepResults.FinalPtq result = stages.engine().finalPtq(workload, workload.foldedNetwork(), weights);
-        completion.skipped(result.skipped()).accuracy(result.accuracy()).shiftRecords(result.records())
+        completion
+                .skipped(result.skipped())
+                .accuracy(result.accuracy())
+                .shiftRecords(result.records())
                 .metric(Metrics.FLOAT32_BYTES, result.size().float32Bytes())
                 .metric(Metrics.QUANTIZED_BYTES, result.size().quantizedBytes())
                 .metric(Metrics.COMPRESSION, result.size().compression());
@@ -62,13 +66,19 @@ public class FinalPtqProcessor {
     }
 
     /** Exports the hardware files and checks the integer executor against fake-quant on the test set. */
-    private void deploy(String jobId, PreparedJob workload, StateDict weights, StepResults.FinalPtq result,
+    private void deploy(
+            String jobId,
+            PreparedJob workload,
+            StateDict weights,
+            StepResults.FinalPtq result,
             CompletionBuilder completion) {
         Path dir = null;
         try {
             dir = Files.createTempDirectory("shiftq-deploy-");
-            StepResults.Deployed d = stages.engine().deploy(workload, workload.foldedNetwork(), weights, result.plan(), dir);
-            completion.artifacts(stages.artifacts().putFiles(jobId, ArtifactNames.DEPLOY, d.files().all()));
+            StepResults.Deployed d =
+                    stages.engine().deploy(workload, workload.foldedNetwork(), weights, result.plan(), dir);
+            completion.artifacts(stages.artifacts()
+                    .putFiles(jobId, ArtifactNames.DEPLOY, d.files().all()));
             d.check().toMetrics().forEach(completion::metric);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create a directory for the deployment files", e);
@@ -82,7 +92,7 @@ public class FinalPtqProcessor {
             return;
         }
         try (var files = Files.walk(dir)) {
-            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException e) {
             // a leftover temporary directory is harmless; the artifacts are already stored
         }

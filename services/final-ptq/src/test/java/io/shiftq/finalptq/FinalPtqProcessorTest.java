@@ -7,7 +7,10 @@ import static org.awaitility.Awaitility.await;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
+import io.shiftq.engine.pipeline.PreparedJob;
 import io.shiftq.engine.pipeline.QuantizationEngine;
+import io.shiftq.engine.pipeline.StepResults;
+import io.shiftq.schema.artifact.ArtifactNames;
 import io.shiftq.schema.config.QuantizationConfig;
 import io.shiftq.schema.event.Stage;
 import io.shiftq.schema.event.StageCompleted;
@@ -27,18 +30,28 @@ import org.junit.jupiter.api.Test;
 
 /** Step 3 on the in-memory connector: full shift records and model size, or SKIPPED when final_ptq is off. */
 @QuarkusTest
-@QuarkusTestResource(value = InMemoryChannels.class, restrictToAnnotatedClass = true, initArgs = {
-        @ResourceArg(name = "incoming", value = FinalPtqProcessor.QAT_DONE),
-        @ResourceArg(name = "outgoing", value = FinalPtqProcessor.DONE + "," + Channels.PROGRESS + "," + Channels.FAILURES)})
+@QuarkusTestResource(
+        value = InMemoryChannels.class,
+        restrictToAnnotatedClass = true,
+        initArgs = {
+            @ResourceArg(name = "incoming", value = FinalPtqProcessor.QAT_DONE),
+            @ResourceArg(
+                    name = "outgoing",
+                    value = FinalPtqProcessor.DONE + "," + Channels.PROGRESS + "," + Channels.FAILURES)
+        })
 class FinalPtqProcessorTest {
 
     @Inject
     @Connector("smallrye-in-memory")
     InMemoryConnector connector;
+
     @Inject
     QuantizationEngine engine;
+
     @Inject
     JobArtifacts artifacts;
+    /** The QAT completion the last {@link #run} handed to the stage. */
+    private StageCompleted lastQat;
 
     @Test
     void everyLayerGetsInputOutputShiftsAndTheModelShrinks() {
@@ -47,16 +60,30 @@ class FinalPtqProcessorTest {
 
         assertThat(done.stage()).isEqualTo(Stage.FINAL_PTQ);
         assertThat(done.status()).isEqualTo(StageStatus.COMPLETED);
-        assertThat(done.accuracy()).isBetween(0.0, 100.0);
+        PreparedJob prepared = PreparedJob.load(lastQat.config());
+        StepResults.FinalPtq direct = engine.finalPtq(
+                prepared, prepared.foldedNetwork(), artifacts.weights(lastQat, ArtifactNames.QAT_WEIGHTS));
+        assertThat(done.accuracy())
+                .as("the service reports what the engine computes on the same weights")
+                .isEqualTo(direct.accuracy());
         assertThat(done.shiftRecords()).hasSize(5).allSatisfy(r -> {
-            assertThat(r.shiftCut()).isEqualTo(r.weight().exponent() + r.input().exponent() - r.output().exponent());
+            assertThat(r.shiftCut())
+                    .isEqualTo(r.weight().exponent()
+                            + r.input().exponent()
+                            - r.output().exponent());
             assertThat(r.bias().provisional()).isFalse();
         });
         assertThat(done.metrics()).containsKeys("float32_bytes", "quantized_bytes", "compression");
         assertThat(done.metrics().get("compression")).isGreaterThan(3.0);
         // the hardware files are stored, and the integer executor agreed with fake-quant on every image
-        assertThat(done.artifacts()).containsKeys("weights.npz", "model.json", "shiftq_model.h",
-                "aimet_encodings_0.6.1.json", "aimet_encodings_1.0.0.json", "model_qdq.onnx");
+        assertThat(done.artifacts())
+                .containsKeys(
+                        "weights.npz",
+                        "model.json",
+                        "shiftq_model.h",
+                        "aimet_encodings_0.6.1.json",
+                        "aimet_encodings_1.0.0.json",
+                        "model_qdq.onnx");
         assertThat(done.metrics().get("integer_prediction_mismatches")).isZero();
         assertThat(done.metrics().get("integer_logit_mismatches")).isZero();
         assertThat(done.metrics().get("integer_accuracy")).isEqualTo(done.accuracy());
@@ -69,12 +96,17 @@ class FinalPtqProcessorTest {
 
         assertThat(done.status()).isEqualTo(StageStatus.SKIPPED);
         assertThat(done.accuracy()).isNotNull();
-        assertThat(done.shiftRecords()).hasSize(5).extracting(ShiftRecord::layer).startsWith("features.0");
+        assertThat(done.shiftRecords())
+                .hasSize(5)
+                .extracting(ShiftRecord::layer)
+                .startsWith("features.0");
     }
 
     private StageCompleted run(String job, QuantizationConfig config) {
-        StageCompleted ptq = StageFixtures.ptqDone(engine, artifacts, StageFixtures.calibrated(engine, artifacts, job, config));
+        StageCompleted ptq =
+                StageFixtures.ptqDone(engine, artifacts, StageFixtures.calibrated(engine, artifacts, job, config));
         StageCompleted qat = StageFixtures.qatSkipped(engine, artifacts, ptq);
+        lastQat = qat;
         InMemorySink<String> done = connector.sink(FinalPtqProcessor.DONE);
         connector.<Record<String, String>>source(FinalPtqProcessor.QAT_DONE).send(StageFixtures.record(qat));
         await().atMost(Duration.ofSeconds(60)).until(() -> !completed(done, job).isEmpty());

@@ -1,9 +1,10 @@
 package io.shiftq.ptq;
 
-import static io.shiftq.schema.artifact.ArtifactNames.FP32_WEIGHTS;
 import static io.shiftq.schema.artifact.ArtifactNames.FOLDED_WEIGHTS;
-import io.shiftq.engine.pipeline.StepResults;
+import static io.shiftq.schema.artifact.ArtifactNames.FP32_WEIGHTS;
+
 import io.shiftq.engine.pipeline.PreparedJob;
+import io.shiftq.engine.pipeline.StepResults;
 import io.shiftq.schema.event.Stage;
 import io.shiftq.schema.event.StageCompleted;
 import io.shiftq.schema.event.Topics;
@@ -45,8 +46,11 @@ public class PtqProcessor {
     StageCompleted ptq(StageCompleted calibrated) {
         CompletionBuilder completion = CompletionBuilder.after(calibrated, Stage.PTQ);
         JobArtifacts files = stages.artifacts();
-        StepResults.Ptq ptq = stages.engine().ptq(PreparedJob.load(calibrated.config()), files.weights(calibrated, FP32_WEIGHTS));
-        return completion.accuracy(ptq.accuracy()).shiftRecords(ptq.records())
+        StepResults.Ptq ptq =
+                stages.engine().ptq(PreparedJob.load(calibrated.config()), files.weights(calibrated, FP32_WEIGHTS));
+        return completion
+                .accuracy(ptq.accuracy())
+                .shiftRecords(ptq.records())
                 .artifact(FOLDED_WEIGHTS, files.putWeights(calibrated.jobId(), FOLDED_WEIGHTS, ptq.weights()))
                 .build();
     }

@@ -29,23 +29,32 @@ import org.junit.jupiter.api.Test;
 
 /** Step 1 on the in-memory connector: a calibrated LeNet5 job gets weight shifts, PTQ accuracy and folded weights. */
 @QuarkusTest
-@QuarkusTestResource(value = InMemoryChannels.class, restrictToAnnotatedClass = true, initArgs = {
-        @ResourceArg(name = "incoming", value = PtqProcessor.CALIBRATED),
-        @ResourceArg(name = "outgoing", value = PtqProcessor.DONE + "," + Channels.PROGRESS + "," + Channels.FAILURES)})
+@QuarkusTestResource(
+        value = InMemoryChannels.class,
+        restrictToAnnotatedClass = true,
+        initArgs = {
+            @ResourceArg(name = "incoming", value = PtqProcessor.CALIBRATED),
+            @ResourceArg(
+                    name = "outgoing",
+                    value = PtqProcessor.DONE + "," + Channels.PROGRESS + "," + Channels.FAILURES)
+        })
 class PtqProcessorTest {
 
     @Inject
     @Connector("smallrye-in-memory")
     InMemoryConnector connector;
+
     @Inject
     QuantizationEngine engine;
+
     @Inject
     JobArtifacts artifacts;
 
     @Test
     void calibratedJobGetsWeightShiftsAndFoldedWeights() {
         String job = StageFixtures.jobId("ptq");
-        StageCompleted calibrated = StageFixtures.calibrated(engine, artifacts, job, StageFixtures.config("baseline: {epochs: 0}"));
+        StageCompleted calibrated =
+                StageFixtures.calibrated(engine, artifacts, job, StageFixtures.config("baseline: {epochs: 0}"));
         InMemorySource<Record<String, String>> in = connector.source(PtqProcessor.CALIBRATED);
         InMemorySink<String> done = connector.sink(PtqProcessor.DONE);
         in.send(StageFixtures.record(calibrated));
@@ -55,7 +64,8 @@ class PtqProcessorTest {
         assertThat(ptq.stage()).isEqualTo(Stage.PTQ);
         assertThat(ptq.accuracy()).isBetween(0.0, 100.0);
         assertThat(ptq.config()).isEqualTo(calibrated.config());
-        assertThat(ptq.shiftRecords()).extracting(ShiftRecord::layer)
+        assertThat(ptq.shiftRecords())
+                .extracting(ShiftRecord::layer)
                 .containsExactly("features.0", "features.3", "classifier.0", "classifier.2", "classifier.4");
         assertThat(ptq.artifacts()).containsOnlyKeys("folded_weights");
         assertThat(artifacts.weights(ptq, "folded_weights").tensors()).isNotEmpty();
@@ -64,13 +74,27 @@ class PtqProcessorTest {
     @Test
     void missingWeightsArtifactFailsWithTheNamesThereAre() {
         String job = StageFixtures.jobId("noweights");
-        StageCompleted calibrated = StageFixtures.calibrated(engine, artifacts, job, StageFixtures.config("baseline: {epochs: 0}"));
-        StageCompleted broken = new StageCompleted(calibrated.schemaVersion(), job, calibrated.variant(), calibrated.stage(),
-                calibrated.status(), null, null, calibrated.config(), null, null, null, null, Map.of());
+        StageCompleted calibrated =
+                StageFixtures.calibrated(engine, artifacts, job, StageFixtures.config("baseline: {epochs: 0}"));
+        StageCompleted broken = new StageCompleted(
+                calibrated.schemaVersion(),
+                job,
+                calibrated.variant(),
+                calibrated.stage(),
+                calibrated.status(),
+                null,
+                null,
+                calibrated.config(),
+                null,
+                null,
+                null,
+                null,
+                Map.of());
         connector.<Record<String, String>>source(PtqProcessor.CALIBRATED).send(StageFixtures.record(broken));
 
         InMemorySink<String> failures = connector.sink(Channels.FAILURES);
-        await().atMost(Duration.ofSeconds(30)).until(() -> !failed(failures, job).isEmpty());
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> !failed(failures, job).isEmpty());
         StageFailed f = failed(failures, job).get(0);
         assertThat(f.stage()).isEqualTo(Stage.PTQ);
         assertThat(f.reason()).contains("no artifact 'fp32_weights'");

@@ -1,12 +1,13 @@
 package io.shiftq.qat;
 
-import io.shiftq.schema.event.Metrics;
-import static io.shiftq.schema.artifact.ArtifactNames.qatEpoch;
-import static io.shiftq.schema.artifact.ArtifactNames.QAT_WEIGHTS;
 import static io.shiftq.schema.artifact.ArtifactNames.FOLDED_WEIGHTS;
-import io.shiftq.engine.pipeline.StepResults;
+import static io.shiftq.schema.artifact.ArtifactNames.QAT_WEIGHTS;
+import static io.shiftq.schema.artifact.ArtifactNames.qatEpoch;
+
 import io.shiftq.engine.pipeline.PreparedJob;
+import io.shiftq.engine.pipeline.StepResults;
 import io.shiftq.schema.event.ArtifactRef;
+import io.shiftq.schema.event.Metrics;
 import io.shiftq.schema.event.Stage;
 import io.shiftq.schema.event.StageCompleted;
 import io.shiftq.schema.event.Topics;
@@ -52,12 +53,18 @@ public class QatProcessor {
         PreparedJob workload = PreparedJob.load(ptq.config());
         JobArtifacts files = stages.artifacts();
         Map<String, ArtifactRef> checkpoints = new LinkedHashMap<>();
-        var listener = stages.events().reporter(ptq, Stage.QAT).withCheckpoints((epoch, weights) ->
-                checkpoints.put(qatEpoch(epoch), files.putWeights(ptq.jobId(), qatEpoch(epoch), weights)));
-        StepResults.Qat qat = stages.engine().qat(workload, workload.foldedNetwork(), files.weights(ptq, FOLDED_WEIGHTS),
-                listener);
-        return completion.skipped(qat.skipped()).accuracy(qat.bestAccuracy()).epochs(qat.epochs())
-                .shiftRecords(qat.records()).metric(Metrics.BEST_EPOCH, qat.bestEpoch())
+        var listener = stages.events()
+                .reporter(ptq, Stage.QAT)
+                .withCheckpoints((epoch, weights) ->
+                        checkpoints.put(qatEpoch(epoch), files.putWeights(ptq.jobId(), qatEpoch(epoch), weights)));
+        StepResults.Qat qat =
+                stages.engine().qat(workload, workload.foldedNetwork(), files.weights(ptq, FOLDED_WEIGHTS), listener);
+        return completion
+                .skipped(qat.skipped())
+                .accuracy(qat.bestAccuracy())
+                .epochs(qat.epochs())
+                .shiftRecords(qat.records())
+                .metric(Metrics.BEST_EPOCH, qat.bestEpoch())
                 .artifact(QAT_WEIGHTS, files.putWeights(ptq.jobId(), QAT_WEIGHTS, qat.weights()))
                 .artifacts(checkpoints)
                 .build();

@@ -28,16 +28,24 @@ import org.junit.jupiter.api.Test;
 
 /** Step 2 on the in-memory connector: per-batch and per-epoch progress, checkpoints, SKIPPED with 0 epochs. */
 @QuarkusTest
-@QuarkusTestResource(value = InMemoryChannels.class, restrictToAnnotatedClass = true, initArgs = {
-        @ResourceArg(name = "incoming", value = QatProcessor.PTQ_DONE),
-        @ResourceArg(name = "outgoing", value = QatProcessor.DONE + "," + Channels.PROGRESS + "," + Channels.FAILURES)})
+@QuarkusTestResource(
+        value = InMemoryChannels.class,
+        restrictToAnnotatedClass = true,
+        initArgs = {
+            @ResourceArg(name = "incoming", value = QatProcessor.PTQ_DONE),
+            @ResourceArg(
+                    name = "outgoing",
+                    value = QatProcessor.DONE + "," + Channels.PROGRESS + "," + Channels.FAILURES)
+        })
 class QatProcessorTest {
 
     @Inject
     @Connector("smallrye-in-memory")
     InMemoryConnector connector;
+
     @Inject
     QuantizationEngine engine;
+
     @Inject
     JobArtifacts artifacts;
 
@@ -49,12 +57,21 @@ class QatProcessorTest {
         assertThat(done.stage()).isEqualTo(Stage.QAT);
         assertThat(done.status()).isEqualTo(StageStatus.COMPLETED);
         assertThat(done.epochs()).hasSize(2);
-        assertThat(done.accuracy()).isEqualTo(done.epochs().stream().mapToDouble(e -> e.testAccuracy()).max().orElseThrow());
+        assertThat(done.accuracy())
+                .isEqualTo(done.epochs().stream()
+                        .mapToDouble(e -> e.testAccuracy())
+                        .max()
+                        .orElseThrow());
         assertThat(done.artifacts()).containsOnlyKeys("qat_weights", "qat_epoch_1", "qat_epoch_2");
         assertThat(done.shiftRecords()).hasSize(5);
         var events = progress(connector.sink(Channels.PROGRESS), job);
-        assertThat(events).filteredOn(p -> p.batch() != null && p.loss() != null).isNotEmpty();
-        assertThat(events).filteredOn(p -> p.message().contains("done")).extracting(StageProgress::epoch).containsExactly(1, 2);
+        assertThat(events)
+                .filteredOn(p -> p.batch() != null && p.loss() != null)
+                .isNotEmpty();
+        assertThat(events)
+                .filteredOn(p -> p.message().contains("done"))
+                .extracting(StageProgress::epoch)
+                .containsExactly(1, 2);
         assertThat(events).allSatisfy(p -> assertThat(p.etaSeconds()).isNotNull());
     }
 
@@ -70,7 +87,8 @@ class QatProcessorTest {
     }
 
     private StageCompleted run(String job, QuantizationConfig config) {
-        StageCompleted ptq = StageFixtures.ptqDone(engine, artifacts, StageFixtures.calibrated(engine, artifacts, job, config));
+        StageCompleted ptq =
+                StageFixtures.ptqDone(engine, artifacts, StageFixtures.calibrated(engine, artifacts, job, config));
         InMemorySink<String> done = connector.sink(QatProcessor.DONE);
         connector.<Record<String, String>>source(QatProcessor.PTQ_DONE).send(StageFixtures.record(ptq));
         await().atMost(Duration.ofSeconds(90)).until(() -> !completed(done, job).isEmpty());

@@ -16,6 +16,5 @@ public final class Channels {
     /** ReportPublished written to {@code shiftq.reports}. */
     public static final String REPORTS_OUT = "reports-out";
 
-    private Channels() {
-    }
+    private Channels() {}
 }

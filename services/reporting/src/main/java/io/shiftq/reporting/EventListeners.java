@@ -30,7 +30,8 @@ public class EventListeners {
         this.board = board;
         this.publisher = publisher;
         this.unreadable = Counter.builder("shiftq.reporting.unreadable")
-                .description("events the reporting service could not read").register(registry);
+                .description("events the reporting service could not read")
+                .register(registry);
     }
 
     /** shiftq.requests */
@@ -43,7 +44,10 @@ public class EventListeners {
     @Incoming(Channels.STAGE_DONE)
     @Blocking
     public void stageDone(String payload) {
-        read(payload, StageCompleted.class, Channels.STAGE_DONE,
+        read(
+                payload,
+                StageCompleted.class,
+                Channels.STAGE_DONE,
                 done -> board.onStageCompleted(done).ifPresent(publisher::publish));
     }
 
@@ -71,8 +75,9 @@ public class EventListeners {
             event = Json.read(payload, type);
         } catch (EventReadException e) {
             unreadable.increment();
-            Log.warnf("skipped an unreadable %s on channel %s: %s; payload starts %s", type.getSimpleName(),
-                    channel, e.getMessage(), Json.excerpt(payload));
+            Log.warnf(
+                    "skipped an unreadable %s on channel %s: %s; payload starts %s",
+                    type.getSimpleName(), channel, e.getMessage(), Json.excerpt(payload));
             return;
         }
         action.accept(event);

@@ -23,9 +23,8 @@ import java.util.Optional;
 public final class JobBoard {
 
     /** What a report is assembled from: the request (null when not seen) and each stage's completion. */
-    public record ReportInput(String jobId, String variant, QuantizationRequested request,
-            Map<Stage, StageCompleted> stages) {
-    }
+    public record ReportInput(
+            String jobId, String variant, QuantizationRequested request, Map<Stage, StageCompleted> stages) {}
 
     private final Map<String, Job> jobs = new LinkedHashMap<>();
 
@@ -126,13 +125,23 @@ public final class JobBoard {
 
         JobView view() {
             List<StageView> done = stages.values().stream()
-                    .map(c -> new StageView(c.stage(), c.status(), c.accuracy(), c.startedAt(), c.finishedAt(),
-                            c.millis()))
+                    .map(c -> new StageView(
+                            c.stage(), c.status(), c.accuracy(), c.startedAt(), c.finishedAt(), c.millis()))
                     .toList();
             JobState state = state();
-            String reason = state == JobState.FAILED ? failures.get(failures.size() - 1).reason() : null;
-            return new JobView(jobId, variant, state, request == null ? null : request.requestedAt(), done,
-                    progress, reason, failures, report, summary);
+            String reason =
+                    state == JobState.FAILED ? failures.get(failures.size() - 1).reason() : null;
+            return new JobView(
+                    jobId,
+                    variant,
+                    state,
+                    request == null ? null : request.requestedAt(),
+                    done,
+                    progress,
+                    reason,
+                    failures,
+                    report,
+                    summary);
         }
     }
 }

@@ -53,7 +53,9 @@ public class JobResource {
             String why = switch (job.state()) {
                 case FAILED -> "the job failed: " + job.reason();
                 case REQUESTED -> "no stage has finished yet";
-                default -> "stages finished so far: " + job.stages().stream().map(s -> s.stage().id()).toList();
+                default ->
+                    "stages finished so far: "
+                            + job.stages().stream().map(s -> s.stage().id()).toList();
             };
             throw notFound("report of job '" + id + "' is not ready (" + job.state() + "): " + why);
         }
@@ -62,6 +64,8 @@ public class JobResource {
 
     private static NotFoundException notFound(String message) {
         return new NotFoundException(Response.status(Response.Status.NOT_FOUND)
-                .type(MediaType.APPLICATION_JSON).entity(Map.of("error", message)).build());
+                .type(MediaType.APPLICATION_JSON)
+                .entity(Map.of("error", message))
+                .build());
     }
 }

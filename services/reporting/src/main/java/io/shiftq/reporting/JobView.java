@@ -17,13 +17,21 @@ import java.util.List;
  * @param failures every StageFailed of the job, oldest first
  * @param report the report file once published
  */
-public record JobView(String jobId, String variant, JobState state, Instant requestedAt, List<StageView> stages,
-        StageProgress progress, String reason, List<StageFailed> failures, ArtifactRef report, ReportSummary summary) {
+public record JobView(
+        String jobId,
+        String variant,
+        JobState state,
+        Instant requestedAt,
+        List<StageView> stages,
+        StageProgress progress,
+        String reason,
+        List<StageFailed> failures,
+        ArtifactRef report,
+        ReportSummary summary) {
 
     /** Copies the lists so a snapshot does not change with the board. */
     public JobView {
         stages = List.copyOf(stages);
         failures = List.copyOf(failures);
     }
-
 }

@@ -23,8 +23,7 @@ import java.util.Map;
  */
 public final class ReportFromStages {
 
-    private ReportFromStages() {
-    }
+    private ReportFromStages() {}
 
     /**
      * The report of a job whose four stages are in.
@@ -98,11 +97,17 @@ public final class ReportFromStages {
     /** The headline numbers; total time runs from the request (or the first stage's start) to the last finish. */
     public static ReportSummary summary(JobBoard.ReportInput input, QuantizationReport report) {
         Instant start = input.request() != null && input.request().requestedAt() != null
-                ? input.request().requestedAt() : input.stages().get(Stage.CALIBRATION).startedAt();
+                ? input.request().requestedAt()
+                : input.stages().get(Stage.CALIBRATION).startedAt();
         Instant end = input.stages().get(Stage.FINAL_PTQ).finishedAt();
         long total = start == null || end == null ? 0 : Math.max(0, end.toEpochMilli() - start.toEpochMilli());
-        return new ReportSummary(report.initialAccuracy(), report.ptqAccuracy(), report.qatBestAccuracy(),
-                report.finalAccuracy(), report.shiftRecords().size(), total);
+        return new ReportSummary(
+                report.initialAccuracy(),
+                report.ptqAccuracy(),
+                report.qatBestAccuracy(),
+                report.finalAccuracy(),
+                report.shiftRecords().size(),
+                total);
     }
 
     private static StageCompleted require(JobBoard.ReportInput input, Stage stage) {

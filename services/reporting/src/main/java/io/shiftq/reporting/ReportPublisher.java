@@ -9,10 +9,11 @@ import io.shiftq.schema.event.ReportPublished;
 import io.shiftq.schema.event.ReportSummary;
 import io.shiftq.schema.event.Stage;
 import io.shiftq.schema.report.QuantizationReport;
+import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.ce.OutgoingCloudEventMetadata;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
-import io.smallrye.reactive.messaging.MutinyEmitter;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -53,15 +54,16 @@ public class ReportPublisher {
             byte[] bytes = Json.writePretty(report).getBytes(StandardCharsets.UTF_8);
             boolean seenBefore = sameFile(input.jobId(), bytes);
             ArtifactRef ref = store.put(input.jobId(), REPORT_FILE, bytes);
-            ReportPublished event = new ReportPublished(EventTypes.SCHEMA_VERSION, input.jobId(), input.variant(),
-                    ref, summary, Instant.now());
+            ReportPublished event = new ReportPublished(
+                    EventTypes.SCHEMA_VERSION, input.jobId(), input.variant(), ref, summary, Instant.now());
             if (!board.onReport(event) || seenBefore) {
                 Log.infof("job %s: report %s was published before", input.jobId(), ref.uri());
                 return;
             }
             reports.sendMessageAndAwait(message(event));
-            Log.infof("job %s: report %s (%d layers, final accuracy %.2f%%)", input.jobId(), ref.uri(),
-                    summary.layers(), summary.finalAccuracy());
+            Log.infof(
+                    "job %s: report %s (%d layers, final accuracy %.2f%%)",
+                    input.jobId(), ref.uri(), summary.layers(), summary.finalAccuracy());
         } catch (RuntimeException e) {
             board.reportAbandoned(input.jobId());
             Log.errorf(e, "job %s: report could not be made: %s", input.jobId(), e.getMessage());
@@ -72,7 +74,7 @@ public class ReportPublisher {
         Path existing = store.jobDir(jobId).resolve(REPORT_FILE);
         try {
             return Files.isRegularFile(existing) && Arrays.equals(Files.readAllBytes(existing), bytes);
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             return false;
         }
     }
@@ -87,7 +89,9 @@ public class ReportPublisher {
                 .withTimestamp(event.at().atZone(ZoneOffset.UTC))
                 .build();
         return Message.of(Json.write(event))
-                .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(event.jobId()).build())
+                .addMetadata(OutgoingKafkaRecordMetadata.<String>builder()
+                        .withKey(event.jobId())
+                        .build())
                 .addMetadata(ce);
     }
 }

@@ -10,6 +10,5 @@ import java.time.Instant;
  * @param accuracy top-1 percent after the stage, when it measured one
  * @param millis wall time of the stage, when both timestamps are known
  */
-public record StageView(Stage stage, StageStatus status, Double accuracy, Instant startedAt, Instant finishedAt,
-        Long millis) {
-}
+public record StageView(
+        Stage stage, StageStatus status, Double accuracy, Instant startedAt, Instant finishedAt, Long millis) {}

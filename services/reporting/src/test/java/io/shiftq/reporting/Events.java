@@ -1,9 +1,9 @@
 package io.shiftq.reporting;
 
-import io.shiftq.schema.event.Metrics;
 import io.shiftq.schema.config.QuantizationConfig;
 import io.shiftq.schema.event.ArtifactRef;
 import io.shiftq.schema.event.EventTypes;
+import io.shiftq.schema.event.Metrics;
 import io.shiftq.schema.event.QuantizationRequested;
 import io.shiftq.schema.event.ShiftqEvent;
 import io.shiftq.schema.event.Stage;
@@ -25,8 +25,7 @@ final class Events {
     static final QuantizationConfig CONFIG = QuantizationConfig.defaults();
     static final ArtifactRef MODEL = new ArtifactRef("file:///tmp/none/model.params", "00", 1);
 
-    private Events() {
-    }
+    private Events() {}
 
     static QuantizationRequested request(String jobId) {
         return new QuantizationRequested(EventTypes.SCHEMA_VERSION, jobId, ShiftqEvent.CUSTOM, T0, CONFIG);
@@ -41,7 +40,14 @@ final class Events {
     }
 
     static StageCompleted qat(String jobId) {
-        return done(jobId, Stage.QAT, StageStatus.COMPLETED, 3, 89.25, Map.of(), records(false),
+        return done(
+                jobId,
+                Stage.QAT,
+                StageStatus.COMPLETED,
+                3,
+                89.25,
+                Map.of(),
+                records(false),
                 List.of(new EpochResult(1, 0.4, 86.0, 89.25, 0.0005, 1000)));
     }
 
@@ -50,8 +56,14 @@ final class Events {
     }
 
     static StageCompleted finalPtq(String jobId) {
-        return done(jobId, Stage.FINAL_PTQ, StageStatus.COMPLETED, 4, 89.0,
-                Map.of(Metrics.FLOAT32_BYTES, 4000.0, Metrics.QUANTIZED_BYTES, 1000.0), records(true),
+        return done(
+                jobId,
+                Stage.FINAL_PTQ,
+                StageStatus.COMPLETED,
+                4,
+                89.0,
+                Map.of(Metrics.FLOAT32_BYTES, 4000.0, Metrics.QUANTIZED_BYTES, 1000.0),
+                records(true),
                 List.of());
     }
 
@@ -60,28 +72,55 @@ final class Events {
     }
 
     static StageFailed failure(String jobId) {
-        return StageFailed.of(jobId, ShiftqEvent.CUSTOM, Stage.PTQ, "model weights missing: set model.weights",
+        return StageFailed.of(
+                jobId,
+                ShiftqEvent.CUSTOM,
+                Stage.PTQ,
+                "model weights missing: set model.weights",
                 List.of("model.weights: no such file"));
     }
 
     /** Two layers; the final records carry input and output exponents too. */
     static List<ShiftRecord> records(boolean full) {
-        return List.of(record("features.0", "Conv2d", 7, full ? 4 : null, full ? 3 : null, null),
+        return List.of(
+                record("features.0", "Conv2d", 7, full ? 4 : null, full ? 3 : null, null),
                 record("classifier.0", "Linear", 8, full ? 4 : null, full ? 2 : null, full ? 3 : null));
     }
 
     private static ShiftRecord record(String layer, String op, int w, Integer in, Integer out, Integer previous) {
-        return ShiftRecord.derive(layer, op, TensorShift.perTensor(layer + ".weight", 8, true, "max", w, 40.0),
+        return ShiftRecord.derive(
+                layer,
+                op,
+                TensorShift.perTensor(layer + ".weight", 8, true, "max", w, 40.0),
                 TensorShift.perTensor(layer + ".bias", 32, true, "max", w + (in == null ? 0 : in), null),
                 in == null ? null : TensorShift.perTensor(layer + ".input", 8, false, "percentile", in, null),
                 out == null ? null : TensorShift.perTensor(layer + ".output", 8, true, "percentile", out, null),
-                previous, ShiftRecord.HALF_UP);
+                previous,
+                ShiftRecord.HALF_UP);
     }
 
-    private static StageCompleted done(String jobId, Stage stage, StageStatus status, int minute, Double accuracy,
-            Map<String, Double> metrics, List<ShiftRecord> records, List<EpochResult> epochs) {
-        return new StageCompleted(EventTypes.SCHEMA_VERSION, jobId, ShiftqEvent.CUSTOM, stage, status,
-                T0.plusSeconds(60L * minute - 50), T0.plusSeconds(60L * minute), CONFIG, accuracy, metrics, records,
-                epochs, Map.of("model", MODEL));
+    private static StageCompleted done(
+            String jobId,
+            Stage stage,
+            StageStatus status,
+            int minute,
+            Double accuracy,
+            Map<String, Double> metrics,
+            List<ShiftRecord> records,
+            List<EpochResult> epochs) {
+        return new StageCompleted(
+                EventTypes.SCHEMA_VERSION,
+                jobId,
+                ShiftqEvent.CUSTOM,
+                stage,
+                status,
+                T0.plusSeconds(60L * minute - 50),
+                T0.plusSeconds(60L * minute),
+                CONFIG,
+                accuracy,
+                metrics,
+                records,
+                epochs,
+                Map.of("model", MODEL));
     }
 }

@@ -11,8 +11,8 @@ public class InMemoryChannels implements QuarkusTestResourceLifecycleManager {
     @Override
     public Map<String, String> start() {
         Map<String, String> props = new HashMap<>();
-        props.putAll(InMemoryConnector.switchIncomingChannelsToInMemory(Channels.REQUESTS, Channels.STAGE_DONE,
-                Channels.PROGRESS, Channels.FAILURES, Channels.REPORTS_IN));
+        props.putAll(InMemoryConnector.switchIncomingChannelsToInMemory(
+                Channels.REQUESTS, Channels.STAGE_DONE, Channels.PROGRESS, Channels.FAILURES, Channels.REPORTS_IN));
         props.putAll(InMemoryConnector.switchOutgoingChannelsToInMemory(Channels.REPORTS_OUT));
         return props;
     }

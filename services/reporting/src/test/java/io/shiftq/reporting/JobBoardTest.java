@@ -109,15 +109,18 @@ class JobBoardTest {
         assertThat(report.finalAccuracy()).isEqualTo(89.0);
         assertThat(report.totalImprovement()).isEqualTo(-1.0);
         assertThat(report.shiftRecords()).extracting(r -> r.layer()).containsExactly("features.0", "classifier.0");
-        assertThat(report.finalQuantizationDetails()).containsKeys("features.0.weight", "features.0.input",
-                "features.0.output", "classifier.0.bias");
+        assertThat(report.finalQuantizationDetails())
+                .containsKeys("features.0.weight", "features.0.input", "features.0.output", "classifier.0.bias");
         assertThat(report.modelSize().compression()).isEqualTo(4.0);
         assertThat(report.qatEpochs()).hasSize(1);
-        assertThat(report.stageTimingsMs()).containsOnlyKeys("calibration", "ptq", "qat", "final_ptq",
-                "request_handoff", "kafka_handoffs", "artifact_io");
+        assertThat(report.stageTimingsMs())
+                .containsOnlyKeys(
+                        "calibration", "ptq", "qat", "final_ptq", "request_handoff", "kafka_handoffs", "artifact_io");
         // each stage starts 10 s after the request or the previous stage's finish: 1 + 3 hand-offs of 10 s
-        assertThat(report.stageTimingsMs()).containsEntry("request_handoff", 10_000L)
-                .containsEntry("kafka_handoffs", 30_000L).containsEntry("artifact_io", 0L);
+        assertThat(report.stageTimingsMs())
+                .containsEntry("request_handoff", 10_000L)
+                .containsEntry("kafka_handoffs", 30_000L)
+                .containsEntry("artifact_io", 0L);
         assertThat(report.artifacts()).containsKeys("calibration.model", "final_ptq.model");
 
         ReportSummary summary = ReportFromStages.summary(input, report);
@@ -130,7 +133,8 @@ class JobBoardTest {
         board.onStageCompleted(Events.calibration("j1"));
         board.onStageCompleted(Events.ptq("j1"));
         board.onStageCompleted(Events.finalPtq("j1"));
-        JobBoard.ReportInput input = board.onStageCompleted(Events.qatSkipped("j1")).orElseThrow();
+        JobBoard.ReportInput input =
+                board.onStageCompleted(Events.qatSkipped("j1")).orElseThrow();
 
         QuantizationReport report = ReportFromStages.build(input);
         assertThat(input.stages().get(Stage.QAT).status()).isEqualTo(StageStatus.SKIPPED);
@@ -147,7 +151,12 @@ class JobBoardTest {
     }
 
     private static ReportPublished published(String jobId) {
-        return new ReportPublished(EventTypes.SCHEMA_VERSION, jobId, "custom", Events.MODEL,
-                new ReportSummary(90.0, 88.5, 89.25, 89.0, 2, 1000), Instant.now());
+        return new ReportPublished(
+                EventTypes.SCHEMA_VERSION,
+                jobId,
+                "custom",
+                Events.MODEL,
+                new ReportSummary(90.0, 88.5, 89.25, 89.0, 2, 1000),
+                Instant.now());
     }
 }

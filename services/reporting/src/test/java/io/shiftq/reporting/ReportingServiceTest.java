@@ -17,6 +17,7 @@ import io.smallrye.reactive.messaging.memory.InMemorySource;
 import jakarta.enterprise.inject.Any;
 import jakarta.inject.Inject;
 import java.time.Duration;
+import org.hamcrest.Matchers;
 import org.junit.jupiter.api.Test;
 
 /** The service with its channels in memory: a synthetic job's events in, the report out over REST and Kafka. */
@@ -39,18 +40,27 @@ class ReportingServiceTest {
         send(Channels.STAGE_DONE, Json.write(Events.ptq(job)));
         send(Channels.STAGE_DONE, Json.write(Events.qat(job)));
 
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> given().get("/jobs/{id}/report", job).then()
-                .statusCode(404).body("error", containsString("not ready (RUNNING)")));
+        await().atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> given().get("/jobs/{id}/report", job)
+                        .then()
+                        .statusCode(404)
+                        .body("error", containsString("not ready (RUNNING)")));
 
         send(Channels.STAGE_DONE, Json.write(Events.finalPtq(job)));
         await().atMost(Duration.ofSeconds(10)).until(() -> reportsOf(reports, job) == 1);
 
-        given().get("/jobs/{id}", job).then().statusCode(200)
+        given().get("/jobs/{id}", job)
+                .then()
+                .statusCode(200)
                 .body("state", equalTo("REPORTED"))
-                .body("stages.stage", org.hamcrest.Matchers.contains("calibration", "ptq", "qat", "final_ptq"))
+                .body("stages.stage", Matchers.contains("calibration", "ptq", "qat", "final_ptq"))
                 .body("progress.percent", equalTo(50.0f))
                 .body("summary.layers", equalTo(2));
-        String body = given().get("/jobs/{id}/report", job).then().statusCode(200).extract().asString();
+        String body = given().get("/jobs/{id}/report", job)
+                .then()
+                .statusCode(200)
+                .extract()
+                .asString();
         QuantizationReport report = Json.read(body, QuantizationReport.class);
         assertThat(report.jobId()).isEqualTo(job);
         assertThat(report.finalAccuracy()).isEqualTo(89.0);
@@ -59,7 +69,7 @@ class ReportingServiceTest {
 
         // A redelivered final stage publishes nothing more.
         send(Channels.STAGE_DONE, Json.write(Events.finalPtq(job)));
-        given().get("/jobs").then().statusCode(200).body("job_id", org.hamcrest.Matchers.hasItem(job));
+        given().get("/jobs").then().statusCode(200).body("job_id", Matchers.hasItem(job));
         assertThat(reportsOf(reports, job)).isEqualTo(1);
     }
 
@@ -74,16 +84,19 @@ class ReportingServiceTest {
         send(Channels.REQUESTS, Json.write(Events.request(job)));
         send(Channels.FAILURES, Json.write(Events.failure(job)));
 
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> given().get("/jobs/{id}", job).then()
-                .statusCode(200).body("state", equalTo("FAILED")));
-        given().get("/jobs/{id}", job).then().statusCode(200)
-                .body("reason", containsString("model weights missing"));
-        given().get("/jobs/{id}/report", job).then().statusCode(404)
+        await().atMost(Duration.ofSeconds(10))
+                .untilAsserted(() ->
+                        given().get("/jobs/{id}", job).then().statusCode(200).body("state", equalTo("FAILED")));
+        given().get("/jobs/{id}", job).then().statusCode(200).body("reason", containsString("model weights missing"));
+        given().get("/jobs/{id}/report", job)
+                .then()
+                .statusCode(404)
                 .body("error", containsString("the job failed: model weights missing"));
-        given().get("/jobs/{id}", "never-seen").then().statusCode(404)
+        given().get("/jobs/{id}", "never-seen")
+                .then()
+                .statusCode(404)
                 .body("error", containsString("no job 'never-seen'"));
-        given().get("/q/metrics").then().statusCode(200)
-                .body(containsString("shiftq_reporting_unreadable_total 5.0"));
+        given().get("/q/metrics").then().statusCode(200).body(containsString("shiftq_reporting_unreadable_total 5.0"));
     }
 
     @Test
@@ -99,6 +112,7 @@ class ReportingServiceTest {
     private static long reportsOf(InMemorySink<String> sink, String job) {
         return sink.received().stream()
                 .map(m -> Json.read(m.getPayload(), ReportPublished.class))
-                .filter(r -> r.jobId().equals(job)).count();
+                .filter(r -> r.jobId().equals(job))
+                .count();
     }
 }

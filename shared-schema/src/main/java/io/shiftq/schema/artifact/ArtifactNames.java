@@ -16,8 +16,7 @@ public final class ArtifactNames {
     /** Folder of the deployment files, from step 3. */
     public static final String DEPLOY = "deploy";
 
-    private ArtifactNames() {
-    }
+    private ArtifactNames() {}
 
     /** The checkpoint after QAT epoch {@code epoch} (1-based). */
     public static String qatEpoch(int epoch) {

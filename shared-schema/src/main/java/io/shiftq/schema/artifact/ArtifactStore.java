@@ -126,8 +126,8 @@ public final class ArtifactStore {
 
     private static String checkName(String name) {
         if (name == null || !NAME.matcher(name).matches()) {
-            throw new ArtifactException("artifact name '" + name + "' must match " + NAME
-                    + " (no leading dot, no empty or '..' segments)");
+            throw new ArtifactException(
+                    "artifact name '" + name + "' must match " + NAME + " (no leading dot, no empty or '..' segments)");
         }
         return name;
     }
@@ -157,18 +157,20 @@ public final class ArtifactStore {
         try {
             URI parsed = new URI(uri);
             if (!"file".equalsIgnoreCase(parsed.getScheme())) {
-                throw new ArtifactException("artifact uri '" + uri + "' is not a file: URI under the store root " + root);
+                throw new ArtifactException(
+                        "artifact uri '" + uri + "' is not a file: URI under the store root " + root);
             }
             return Path.of(parsed);
         } catch (URISyntaxException | IllegalArgumentException | FileSystemNotFoundException e) {
-            throw new ArtifactException("artifact uri '" + uri + "' is not a valid absolute file: URI: " + e.getMessage(), e);
+            throw new ArtifactException(
+                    "artifact uri '" + uri + "' is not a valid absolute file: URI: " + e.getMessage(), e);
         }
     }
 
     private void requireInside(Path realPath, String what) {
         if (!realPath.startsWith(root)) {
-            throw new ArtifactException("artifact " + what + " resolves to " + realPath
-                    + ", outside the store root " + root + " (through a symbolic link)");
+            throw new ArtifactException("artifact " + what + " resolves to " + realPath + ", outside the store root "
+                    + root + " (through a symbolic link)");
         }
     }
 

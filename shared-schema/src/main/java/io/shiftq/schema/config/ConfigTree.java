@@ -18,14 +18,14 @@ final class ConfigTree {
 
     // Nulls kept so that keys whose default is null (model.weights) still count as known keys;
     // strict number and null handling so that a typo in a value is an error, not a silent 0.
-    private static final ObjectMapper STRICT = Json.mapper().copy()
+    private static final ObjectMapper STRICT = Json.mapper()
+            .copy()
             .setDefaultPropertyInclusion(JsonInclude.Include.ALWAYS)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
             .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
-    private ConfigTree() {
-    }
+    private ConfigTree() {}
 
     /** The defaults with every key the user may set, nulls included. */
     static ObjectNode defaultsTree() {

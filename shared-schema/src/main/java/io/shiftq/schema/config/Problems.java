@@ -64,8 +64,10 @@ final class Problems {
         boolean aboveMin = minIncluded ? value >= min : value > min;
         boolean belowMax = maxIncluded ? value <= max : value < max;
         if (!(aboveMin && belowMax)) {
-            add(path, value + " is outside the allowed range " + (minIncluded ? "[" : "(") + number(min) + ", "
-                    + (max == Double.POSITIVE_INFINITY ? "inf" : number(max)) + (maxIncluded ? "]" : ")"));
+            add(
+                    path,
+                    value + " is outside the allowed range " + (minIncluded ? "[" : "(") + number(min) + ", "
+                            + (max == Double.POSITIVE_INFINITY ? "inf" : number(max)) + (maxIncluded ? "]" : ")"));
         }
     }
 

@@ -11,8 +11,8 @@ package io.shiftq.schema.config;
  * @param biasCorrection step 1 moves each layer's bias by the mean output shift its weight
  *     quantization causes on the calibration batches (empirical bias correction, as in AIMET)
  */
-public record PtqConfig(int maxEvalBatches, int calibrationBatches, boolean crossLayerEqualization,
-        boolean biasCorrection) {
+public record PtqConfig(
+        int maxEvalBatches, int calibrationBatches, boolean crossLayerEqualization, boolean biasCorrection) {
 
     /** The whole test set, 50 calibration batches, neither equalization nor bias correction (the seed has none). */
     public static PtqConfig defaults() {

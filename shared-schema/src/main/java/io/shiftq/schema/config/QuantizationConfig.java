@@ -15,13 +15,24 @@ import java.util.List;
  * A whole job configuration, the seed's {@code configs/quantization_config.yaml}. Every way in (YAML, JSON,
  * a request event) merges the given keys over {@link #defaults()}, refuses unknown keys, and validates.
  */
-public record QuantizationConfig(ModelConfig model, DataConfig data, BaselineConfig baseline,
-        TrainingConfig training, PtqConfig ptq, QuantizationSpec quantization, PipelineConfig pipeline) {
+public record QuantizationConfig(
+        ModelConfig model,
+        DataConfig data,
+        BaselineConfig baseline,
+        TrainingConfig training,
+        PtqConfig ptq,
+        QuantizationSpec quantization,
+        PipelineConfig pipeline) {
 
     /** The seed's defaults: VGGSmall on Fashion-MNIST, 8-bit weights/activations, 32-bit biases, 5 QAT epochs. */
     public static QuantizationConfig defaults() {
-        return new QuantizationConfig(ModelConfig.defaults(), DataConfig.defaults(), BaselineConfig.defaults(),
-                TrainingConfig.defaults(), PtqConfig.defaults(), QuantizationSpec.defaults(),
+        return new QuantizationConfig(
+                ModelConfig.defaults(),
+                DataConfig.defaults(),
+                BaselineConfig.defaults(),
+                TrainingConfig.defaults(),
+                PtqConfig.defaults(),
+                QuantizationSpec.defaults(),
                 PipelineConfig.defaults());
     }
 
@@ -30,10 +41,13 @@ public record QuantizationConfig(ModelConfig model, DataConfig data, BaselineCon
         JsonNode node;
         try {
             // A key given twice is almost always an editing mistake, so it is an error rather than last-wins.
-            node = Json.yamlMapper().reader().with(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            node = Json.yamlMapper()
+                    .reader()
+                    .with(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
                     .readTree(yaml == null ? "" : yaml);
         } catch (JsonProcessingException e) {
-            throw new ConfigException(List.of("yaml" + where(e.getLocation()) + ": " + firstLine(e.getOriginalMessage())));
+            throw new ConfigException(
+                    List.of("yaml" + where(e.getLocation()) + ": " + firstLine(e.getOriginalMessage())));
         }
         return fromJson(node);
     }
@@ -49,7 +63,8 @@ public record QuantizationConfig(ModelConfig model, DataConfig data, BaselineCon
         try {
             return parseYaml(text);
         } catch (ConfigException e) {
-            throw new ConfigException(e.problems().stream().map(p -> file + ": " + p).toList());
+            throw new ConfigException(
+                    e.problems().stream().map(p -> file + ": " + p).toList());
         }
     }
 
@@ -96,7 +111,8 @@ public record QuantizationConfig(ModelConfig model, DataConfig data, BaselineCon
     }
 
     private static String where(JsonLocation location) {
-        return location == null || location.getLineNr() < 1 ? ""
+        return location == null || location.getLineNr() < 1
+                ? ""
                 : " line " + location.getLineNr() + " column " + location.getColumnNr();
     }
 

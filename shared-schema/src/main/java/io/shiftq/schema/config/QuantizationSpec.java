@@ -1,13 +1,16 @@
 package io.shiftq.schema.config;
 
 /** The quantization of each tensor role of every layer; the seed's {@code quantization} section. */
-public record QuantizationSpec(TensorQuantConfig weight, TensorQuantConfig input, TensorQuantConfig output,
-        TensorQuantConfig bias) {
+public record QuantizationSpec(
+        TensorQuantConfig weight, TensorQuantConfig input, TensorQuantConfig output, TensorQuantConfig bias) {
 
     /** 8-bit weights, inputs and outputs, 32-bit biases. */
     public static QuantizationSpec defaults() {
-        return new QuantizationSpec(TensorQuantConfig.defaults("weight"), TensorQuantConfig.defaults("input"),
-                TensorQuantConfig.defaults("output"), TensorQuantConfig.defaults("bias"));
+        return new QuantizationSpec(
+                TensorQuantConfig.defaults("weight"),
+                TensorQuantConfig.defaults("input"),
+                TensorQuantConfig.defaults("output"),
+                TensorQuantConfig.defaults("bias"));
     }
 
     /** The settings for a role: weight, input, output or bias. */
@@ -17,8 +20,8 @@ public record QuantizationSpec(TensorQuantConfig weight, TensorQuantConfig input
             case "input" -> input;
             case "output" -> output;
             case "bias" -> bias;
-            default -> throw new IllegalArgumentException("role '" + role + "' is not one of "
-                    + TensorQuantConfig.ROLES);
+            default ->
+                throw new IllegalArgumentException("role '" + role + "' is not one of " + TensorQuantConfig.ROLES);
         };
     }
 

@@ -14,9 +14,13 @@ import java.util.List;
  *     mse (lowest squared error near the no-overflow one), percentile (activations only)
  * @param percentile for the percentile rule: the share of values, in percent, that must not clip
  */
-public record TensorQuantConfig(int bitwidth, boolean symmetric, @JsonProperty("power_of_2") boolean powerOf2,
+public record TensorQuantConfig(
+        int bitwidth,
+        boolean symmetric,
+        @JsonProperty("power_of_2") boolean powerOf2,
         boolean perChannel,
-        String rounding, double percentile) {
+        String rounding,
+        double percentile) {
 
     /** Every exponent selection rule. */
     public static final List<String> ROUNDINGS = List.of("max", "round", "mse", "percentile");
@@ -45,8 +49,10 @@ public record TensorQuantConfig(int bitwidth, boolean symmetric, @JsonProperty("
         }
         boolean activation = role.equals("input") || role.equals("output");
         if (!activation && "percentile".equals(rounding)) {
-            p.add(path + ".rounding", "'percentile' is only allowed for input and output; allowed here: "
-                    + String.join(", ", STATIC_ROUNDINGS));
+            p.add(
+                    path + ".rounding",
+                    "'percentile' is only allowed for input and output; allowed here: "
+                            + String.join(", ", STATIC_ROUNDINGS));
         } else {
             p.oneOf(path + ".rounding", rounding, ROUNDINGS);
         }

@@ -8,16 +8,22 @@ import java.util.List;
  * @param epochs 0 skips QAT (the stage still reports, as skipped)
  * @param seed for shuffling and any random init, so runs repeat
  */
-public record TrainingConfig(int epochs, double learningRate, double weightDecay, String criterion,
-        OptimizerConfig optimizer, SchedulerConfig scheduler, long seed) {
+public record TrainingConfig(
+        int epochs,
+        double learningRate,
+        double weightDecay,
+        String criterion,
+        OptimizerConfig optimizer,
+        SchedulerConfig scheduler,
+        long seed) {
 
     /** The loss functions the engine builds. */
     public static final List<String> CRITERIA = List.of("CrossEntropyLoss", "MSELoss");
 
     /** The seed's QAT settings: 5 epochs, AdamW at 1e-4 with weight decay 0.01, StepLR. */
     public static TrainingConfig defaults() {
-        return new TrainingConfig(5, 0.0001, 0.01, "CrossEntropyLoss", OptimizerConfig.defaults(),
-                SchedulerConfig.defaults(), 42);
+        return new TrainingConfig(
+                5, 0.0001, 0.01, "CrossEntropyLoss", OptimizerConfig.defaults(), SchedulerConfig.defaults(), 42);
     }
 
     void check(String path, Problems p) {

@@ -12,5 +12,4 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 public record ArtifactRef(
         @JsonProperty(required = true) String uri,
         @JsonProperty(required = true) String sha256,
-        @JsonProperty(required = true) long bytes) {
-}
+        @JsonProperty(required = true) long bytes) {}

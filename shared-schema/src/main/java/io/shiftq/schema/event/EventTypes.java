@@ -45,8 +45,7 @@ public final class EventTypes {
     /** ReportPublished. */
     public static final String REPORT_PUBLISHED = "io.shiftq.report.published.v1";
 
-    private EventTypes() {
-    }
+    private EventTypes() {}
 
     /** The type of a stage's completion event. */
     public static String typeOf(Stage stage) {
@@ -66,7 +65,8 @@ public final class EventTypes {
         } else if (event instanceof ReportPublished) {
             return REPORT_PUBLISHED;
         }
-        throw new IllegalArgumentException("no event type for " + event.getClass().getName());
+        throw new IllegalArgumentException(
+                "no event type for " + event.getClass().getName());
     }
 
     /** The source URI reference of a stage's service, e.g. {@code /shiftq/final-ptq}. */

@@ -15,8 +15,7 @@ public final class JobIds {
     private static final DateTimeFormatter STAMP =
             DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
 
-    private JobIds() {
-    }
+    private JobIds() {}
 
     /** Whether the id matches {@link #PATTERN}; "." and ".." are refused because they would name directories. */
     public static boolean isValid(String jobId) {
@@ -26,13 +25,15 @@ public final class JobIds {
     /** Returns the id, or throws IllegalArgumentException saying what a job id must look like. */
     public static String requireValid(String jobId) {
         if (!isValid(jobId)) {
-            throw new IllegalArgumentException("job id '" + jobId + "' must match " + PATTERN + " (and not be . or ..)");
+            throw new IllegalArgumentException(
+                    "job id '" + jobId + "' must match " + PATTERN + " (and not be . or ..)");
         }
         return jobId;
     }
 
     /** A new id that sorts by creation time, e.g. {@code job-20260101-120000-3f2a9c1b}. */
     public static String newId() {
-        return "job-" + STAMP.format(Instant.now()) + "-" + UUID.randomUUID().toString().substring(0, 8);
+        return "job-" + STAMP.format(Instant.now()) + "-"
+                + UUID.randomUUID().toString().substring(0, 8);
     }
 }

@@ -15,6 +15,5 @@ public final class Metrics {
     /** Every stage: milliseconds spent reading and writing artifacts. */
     public static final String ARTIFACT_IO_MS = "artifact_io_ms";
 
-    private Metrics() {
-    }
+    private Metrics() {}
 }

@@ -15,14 +15,16 @@ public record QuantizationRequested(
         @JsonProperty(required = true) String jobId,
         @JsonProperty(required = true) String variant,
         Instant requestedAt,
-        @JsonProperty(required = true) QuantizationConfig config) implements ShiftqEvent {
+        @JsonProperty(required = true) QuantizationConfig config)
+        implements ShiftqEvent {
 
     /** A request made now, with a checked job id and variant and a validated config. */
     public static QuantizationRequested of(String jobId, String variant, QuantizationConfig config) {
         if (!VARIANTS.contains(variant)) {
-            throw new IllegalArgumentException("variant '" + variant + "' is not one of " + String.join(", ", VARIANTS));
+            throw new IllegalArgumentException(
+                    "variant '" + variant + "' is not one of " + String.join(", ", VARIANTS));
         }
-        return new QuantizationRequested(EventTypes.SCHEMA_VERSION, JobIds.requireValid(jobId), variant,
-                Instant.now(), config.validated());
+        return new QuantizationRequested(
+                EventTypes.SCHEMA_VERSION, JobIds.requireValid(jobId), variant, Instant.now(), config.validated());
     }
 }

@@ -14,5 +14,5 @@ public record ReportPublished(
         @JsonProperty(required = true) String variant,
         @JsonProperty(required = true) ArtifactRef report,
         ReportSummary summary,
-        Instant at) implements ShiftqEvent {
-}
+        Instant at)
+        implements ShiftqEvent {}

@@ -12,5 +12,4 @@ public record ReportSummary(
         Double qatBestAccuracy,
         Double finalAccuracy,
         int layers,
-        long totalMillis) {
-}
+        long totalMillis) {}

@@ -33,7 +33,8 @@ public record StageCompleted(
         Map<String, Double> metrics,
         List<ShiftRecord> shiftRecords,
         List<EpochResult> epochs,
-        Map<String, ArtifactRef> artifacts) implements ShiftqEvent {
+        Map<String, ArtifactRef> artifacts)
+        implements ShiftqEvent {
 
     /** Copies the collections so the event cannot change after it is built; maps keep their order. */
     public StageCompleted {
@@ -55,7 +56,19 @@ public record StageCompleted(
             more.putAll(metrics);
         }
         more.put(name, value);
-        return new StageCompleted(schemaVersion, jobId, variant, stage, status, startedAt, finishedAt, config, accuracy,
-                more, shiftRecords, epochs, artifacts);
+        return new StageCompleted(
+                schemaVersion,
+                jobId,
+                variant,
+                stage,
+                status,
+                startedAt,
+                finishedAt,
+                config,
+                accuracy,
+                more,
+                shiftRecords,
+                epochs,
+                artifacts);
     }
 }

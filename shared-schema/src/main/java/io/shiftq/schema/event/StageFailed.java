@@ -23,7 +23,8 @@ public record StageFailed(
         List<String> problems,
         String sourceTopic,
         String payloadExcerpt,
-        Instant at) implements ShiftqEvent {
+        Instant at)
+        implements ShiftqEvent {
 
     /** Job id used when an unreadable payload had no record key either. */
     public static final String UNKNOWN_JOB = "unknown";
@@ -35,8 +36,8 @@ public record StageFailed(
 
     /** A failure now, of a stage that read its input and then could not finish. */
     public static StageFailed of(String jobId, String variant, Stage stage, String reason, List<String> problems) {
-        return new StageFailed(EventTypes.SCHEMA_VERSION, jobId, variant, stage, reason, problems, null, null,
-                Instant.now());
+        return new StageFailed(
+                EventTypes.SCHEMA_VERSION, jobId, variant, stage, reason, problems, null, null, Instant.now());
     }
 
     /**
@@ -44,11 +45,23 @@ public record StageFailed(
      *
      * @param recordKey the Kafka record key (the job id, when the producer followed the rules), or null
      */
-    public static StageFailed unreadable(String recordKey, String variant, Stage stage, EventReadException error,
-            String sourceTopic, String payload) {
+    public static StageFailed unreadable(
+            String recordKey,
+            String variant,
+            Stage stage,
+            EventReadException error,
+            String sourceTopic,
+            String payload) {
         String jobId = JobIds.isValid(recordKey) ? recordKey : UNKNOWN_JOB;
-        return new StageFailed(EventTypes.SCHEMA_VERSION, jobId, variant, stage,
-                "unreadable input on " + sourceTopic + ": " + error.getMessage(), List.of(error.getMessage()),
-                sourceTopic, Json.excerpt(payload), Instant.now());
+        return new StageFailed(
+                EventTypes.SCHEMA_VERSION,
+                jobId,
+                variant,
+                stage,
+                "unreadable input on " + sourceTopic + ": " + error.getMessage(),
+                List.of(error.getMessage()),
+                sourceTopic,
+                Json.excerpt(payload),
+                Instant.now());
     }
 }

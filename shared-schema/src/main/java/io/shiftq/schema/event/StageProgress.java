@@ -26,11 +26,25 @@ public record StageProgress(
         Double accuracy,
         Double etaSeconds,
         String message,
-        Instant at) implements ShiftqEvent {
+        Instant at)
+        implements ShiftqEvent {
 
     /** A progress event now with only a percentage and a message; the rest stays null. */
     public static StageProgress of(String jobId, String variant, Stage stage, double percent, String message) {
-        return new StageProgress(EventTypes.SCHEMA_VERSION, jobId, variant, stage, percent,
-                null, null, null, null, null, null, null, message, Instant.now());
+        return new StageProgress(
+                EventTypes.SCHEMA_VERSION,
+                jobId,
+                variant,
+                stage,
+                percent,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                message,
+                Instant.now());
     }
 }

@@ -4,7 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** The Kafka topic names of the event flow (ARCHITECTURE.md, "Event flow"); every record is keyed by job_id. */
+/** The Kafka topic names of the event flow (docs/architecture.md, "Event flow"); every record is keyed by job_id. */
 public final class Topics {
 
     /** QuantizationRequested, from the CLI or any client. */
@@ -28,15 +28,14 @@ public final class Topics {
     public static final String DEAD_LETTERS = "shiftq.dead-letters";
 
     /** Every topic, in pipeline order, e.g. for creating them up front. */
-    public static final List<String> ALL = List.of(REQUESTS, CALIBRATION_DONE, PTQ_DONE, QAT_DONE,
-            FINAL_PTQ_DONE, PROGRESS, FAILURES, REPORTS, DEAD_LETTERS);
+    public static final List<String> ALL = List.of(
+            REQUESTS, CALIBRATION_DONE, PTQ_DONE, QAT_DONE, FINAL_PTQ_DONE, PROGRESS, FAILURES, REPORTS, DEAD_LETTERS);
 
-    private Topics() {
-    }
+    private Topics() {}
 
     /**
      * Each topic by its short key, e.g. {@code calibration-done} for {@code shiftq.calibration.done}: the services'
-     * configuration refers to topics as {@code ${shiftq.topic.<key>}} (shared-schema's generated
+     * configuration refers to topics as {@code ${shiftq-topic.<key>}} (shared-schema's generated
      * {@code META-INF/microprofile-config.properties}), so no topic name is written twice.
      */
     public static Map<String, String> byKey() {

@@ -7,6 +7,5 @@ package io.shiftq.schema.report;
  * @param learningRate the rate used during this epoch
  * @param millis wall time of the epoch including evaluation
  */
-public record EpochResult(int epoch, double trainLoss, double trainAccuracy, double testAccuracy, double learningRate,
-        long millis) {
-}
+public record EpochResult(
+        int epoch, double trainLoss, double trainAccuracy, double testAccuracy, double learningRate, long millis) {}

@@ -1,5 +1,9 @@
 package io.shiftq.schema.report;
 
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
 /**
  * The integer executor (shift-only, reading only the exported files) against the fake-quant
  * evaluation of the same model on the same test images.
@@ -11,17 +15,26 @@ package io.shiftq.schema.report;
  * @param logitMismatches images with at least one differing output code
  * @param rounding requantization rounding of the integer path, e.g. {@code half_up}
  */
-public record IntegerCheck(int images, double integerAccuracy, double fakeQuantAccuracy, int predictionMismatches,
-        int logitMismatches, String rounding) {
+public record IntegerCheck(
+        int images,
+        double integerAccuracy,
+        double fakeQuantAccuracy,
+        int predictionMismatches,
+        int logitMismatches,
+        String rounding) {
 
     /** Metric names under which the final PTQ stage event carries the check. */
-    public static final java.util.List<String> METRICS = java.util.List.of("integer_images", "integer_accuracy",
-            "integer_fake_quant_accuracy", "integer_prediction_mismatches", "integer_logit_mismatches");
+    public static final List<String> METRICS = List.of(
+            "integer_images",
+            "integer_accuracy",
+            "integer_fake_quant_accuracy",
+            "integer_prediction_mismatches",
+            "integer_logit_mismatches");
 
     /** The check as stage-event metrics (numbers only; rounding is always half up on the stage path). */
-    public java.util.Map<String, Double> toMetrics() {
+    public Map<String, Double> toMetrics() {
         double[] v = {images, integerAccuracy, fakeQuantAccuracy, predictionMismatches, logitMismatches};
-        java.util.Map<String, Double> m = new java.util.LinkedHashMap<>();
+        Map<String, Double> m = new LinkedHashMap<>();
         for (int i = 0; i < v.length; i++) {
             m.put(METRICS.get(i), v[i]);
         }
@@ -29,12 +42,16 @@ public record IntegerCheck(int images, double integerAccuracy, double fakeQuantA
     }
 
     /** The check back from stage-event metrics, or null when the stage carried none. */
-    public static IntegerCheck fromMetrics(java.util.Map<String, Double> metrics) {
+    public static IntegerCheck fromMetrics(Map<String, Double> metrics) {
         if (metrics == null || !metrics.keySet().containsAll(METRICS)) {
             return null;
         }
-        return new IntegerCheck(metrics.get(METRICS.get(0)).intValue(), metrics.get(METRICS.get(1)),
-                metrics.get(METRICS.get(2)), metrics.get(METRICS.get(3)).intValue(), metrics.get(METRICS.get(4)).intValue(),
+        return new IntegerCheck(
+                metrics.get(METRICS.get(0)).intValue(),
+                metrics.get(METRICS.get(1)),
+                metrics.get(METRICS.get(2)),
+                metrics.get(METRICS.get(3)).intValue(),
+                metrics.get(METRICS.get(4)).intValue(),
                 ShiftRecord.HALF_UP);
     }
 }

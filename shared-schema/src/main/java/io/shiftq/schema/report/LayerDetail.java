@@ -9,7 +9,8 @@ import java.util.Map;
  * One entry of the report's {@code final_quantization_details}, in the seed's form, e.g.
  * {@code "features.0.weight": {"scale": 0.001953125, "power_of_2": "2^(-9)", "hardware_op": "x >> 9", "bitwidth": 8}}.
  */
-public record LayerDetail(double scale, @JsonProperty("power_of_2") String powerOf2, String hardwareOp, int bitwidth) {
+public record LayerDetail(
+        double scale, @JsonProperty("power_of_2") String powerOf2, String hardwareOp, int bitwidth) {
 
     /** The entry for a shift at a bitwidth. */
     public static LayerDetail of(ShiftValue v, int bitwidth) {

@@ -11,7 +11,7 @@ public record ModelSize(long float32Bytes, long quantizedBytes, double compressi
 
     /** Sizes with the compression worked out. */
     public static ModelSize of(long float32Bytes, long quantizedBytes) {
-        return new ModelSize(float32Bytes, quantizedBytes,
-                quantizedBytes == 0 ? 0.0 : (double) float32Bytes / quantizedBytes);
+        return new ModelSize(
+                float32Bytes, quantizedBytes, quantizedBytes == 0 ? 0.0 : (double) float32Bytes / quantizedBytes);
     }
 }

@@ -62,16 +62,48 @@ public record QuantizationReport(
 
     /** The same report with the integer executor's check attached. */
     public QuantizationReport withIntegerCheck(IntegerCheck check) {
-        return new QuantizationReport(schemaVersion, jobId, variant, quantizationType, pipelineSteps, config,
-                finalQuantizationDetails, initialAccuracy, ptqAccuracy, qatBestAccuracy, finalAccuracy, totalImprovement,
-                shiftRecords, modelSize, qatEpochs, stageTimingsMs, artifacts, check);
+        return new QuantizationReport(
+                schemaVersion,
+                jobId,
+                variant,
+                quantizationType,
+                pipelineSteps,
+                config,
+                finalQuantizationDetails,
+                initialAccuracy,
+                ptqAccuracy,
+                qatBestAccuracy,
+                finalAccuracy,
+                totalImprovement,
+                shiftRecords,
+                modelSize,
+                qatEpochs,
+                stageTimingsMs,
+                artifacts,
+                check);
     }
 
     /** The same report with these artifacts listed. */
     public QuantizationReport withArtifacts(Map<String, ArtifactRef> refs) {
-        return new QuantizationReport(schemaVersion, jobId, variant, quantizationType, pipelineSteps, config,
-                finalQuantizationDetails, initialAccuracy, ptqAccuracy, qatBestAccuracy, finalAccuracy, totalImprovement,
-                shiftRecords, modelSize, qatEpochs, stageTimingsMs, refs, integerCheck);
+        return new QuantizationReport(
+                schemaVersion,
+                jobId,
+                variant,
+                quantizationType,
+                pipelineSteps,
+                config,
+                finalQuantizationDetails,
+                initialAccuracy,
+                ptqAccuracy,
+                qatBestAccuracy,
+                finalAccuracy,
+                totalImprovement,
+                shiftRecords,
+                modelSize,
+                qatEpochs,
+                stageTimingsMs,
+                refs,
+                integerCheck);
     }
 
     /** Starts the report of a job; the accuracies and everything else are named on the builder. */
@@ -167,11 +199,25 @@ public record QuantizationReport(
 
         /** The report. */
         public QuantizationReport build() {
-            return new QuantizationReport(EventTypes.SCHEMA_VERSION, jobId, variant, QUANTIZATION_TYPE, PIPELINE_STEPS,
-                    config.quantization(), LayerDetail.byTensor(shiftRecords), Hundredths.round(initialAccuracy),
-                    Hundredths.round(ptqAccuracy), Hundredths.round(qatBestAccuracy), Hundredths.round(finalAccuracy),
-                    Hundredths.round(finalAccuracy - initialAccuracy), shiftRecords, modelSize, qatEpochs,
-                    stageTimingsMs, artifacts, integerCheck);
+            return new QuantizationReport(
+                    EventTypes.SCHEMA_VERSION,
+                    jobId,
+                    variant,
+                    QUANTIZATION_TYPE,
+                    PIPELINE_STEPS,
+                    config.quantization(),
+                    LayerDetail.byTensor(shiftRecords),
+                    Hundredths.round(initialAccuracy),
+                    Hundredths.round(ptqAccuracy),
+                    Hundredths.round(qatBestAccuracy),
+                    Hundredths.round(finalAccuracy),
+                    Hundredths.round(finalAccuracy - initialAccuracy),
+                    shiftRecords,
+                    modelSize,
+                    qatEpochs,
+                    stageTimingsMs,
+                    artifacts,
+                    integerCheck);
         }
     }
 }

@@ -48,15 +48,33 @@ public record ShiftRecord(
      *
      * @param previousOutputExponent the producing layer's output exponent, or null for the model input
      */
-    public static ShiftRecord derive(String layer, String opType, TensorShift weight, TensorShift bias,
-            TensorShift input, TensorShift output, Integer previousOutputExponent, String valueRounding) {
+    public static ShiftRecord derive(
+            String layer,
+            String opType,
+            TensorShift weight,
+            TensorShift bias,
+            TensorShift input,
+            TensorShift output,
+            Integer previousOutputExponent,
+            String valueRounding) {
         Integer accumulator = weight == null || input == null ? null : weight.exponent() + input.exponent();
         Integer shiftCut = accumulator == null || output == null ? null : accumulator - output.exponent();
         Integer biasShift = accumulator == null || bias == null ? null : accumulator - bias.exponent();
-        Integer align = input == null || previousOutputExponent == null
-                ? null : input.exponent() - previousOutputExponent;
-        return new ShiftRecord(layer, opType, weight, bias, input, output, shiftCut, biasShift, align,
-                valueRounding, violations(shiftCut, biasShift, bias), null);
+        Integer align =
+                input == null || previousOutputExponent == null ? null : input.exponent() - previousOutputExponent;
+        return new ShiftRecord(
+                layer,
+                opType,
+                weight,
+                bias,
+                input,
+                output,
+                shiftCut,
+                biasShift,
+                align,
+                valueRounding,
+                violations(shiftCut, biasShift, bias),
+                null);
     }
 
     /**
@@ -66,12 +84,24 @@ public record ShiftRecord(
      *
      * @param inputExponents the output exponents of the two layers that feed the add
      */
-    public static ShiftRecord deriveAdd(String layer, TensorShift align, TensorShift output, List<Integer> inputExponents,
-            String valueRounding) {
-        List<Integer> shifts = inputExponents.stream().map(e -> e - align.exponent()).toList();
+    public static ShiftRecord deriveAdd(
+            String layer, TensorShift align, TensorShift output, List<Integer> inputExponents, String valueRounding) {
+        List<Integer> shifts =
+                inputExponents.stream().map(e -> e - align.exponent()).toList();
         Integer shiftCut = output == null ? null : align.exponent() - output.exponent();
-        return new ShiftRecord(layer, "Add", null, null, align, output, shiftCut, null, null, valueRounding,
-                violations(shiftCut, null, null), shifts);
+        return new ShiftRecord(
+                layer,
+                "Add",
+                null,
+                null,
+                align,
+                output,
+                shiftCut,
+                null,
+                null,
+                valueRounding,
+                violations(shiftCut, null, null),
+                shifts);
     }
 
     private static List<String> violations(Integer shiftCut, Integer biasShift, TensorShift bias) {

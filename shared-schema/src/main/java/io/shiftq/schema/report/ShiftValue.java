@@ -10,7 +10,11 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * @param powerOf2 the seed's notation, e.g. {@code 2^(-9)}
  * @param hardwareOp the shift, e.g. {@code x >> 9}, or {@code x << 3} for n = -3
  */
-public record ShiftValue(int exponent, double scale, @JsonProperty("power_of_2") String powerOf2, String hardwareOp) {
+public record ShiftValue(
+        int exponent,
+        double scale,
+        @JsonProperty("power_of_2") String powerOf2,
+        String hardwareOp) {
 
     /** The value for exponent n; n must keep 2^-n a normal, non-zero double. */
     public static ShiftValue of(int n) {

@@ -31,19 +31,26 @@ public record TensorShift(
     }
 
     /** A tensor with one exponent. */
-    public static TensorShift perTensor(String tensor, int bitwidth, boolean signed, String rule, int exponent,
-            Double sqnrDb) {
+    public static TensorShift perTensor(
+            String tensor, int bitwidth, boolean signed, String rule, int exponent, Double sqnrDb) {
         return new TensorShift(tensor, bitwidth, signed, rule, ShiftValue.of(exponent), null, sqnrDb, false);
     }
 
     /** A weight with one exponent per output channel; {@link #shift()} holds the smallest. */
-    public static TensorShift perChannel(String tensor, int bitwidth, boolean signed, String rule,
-            List<Integer> channelExponents, Double sqnrDb) {
+    public static TensorShift perChannel(
+            String tensor, int bitwidth, boolean signed, String rule, List<Integer> channelExponents, Double sqnrDb) {
         if (channelExponents.isEmpty()) {
             throw new IllegalArgumentException(tensor + ": per-channel exponents must not be empty");
         }
-        return new TensorShift(tensor, bitwidth, signed, rule, ShiftValue.of(Collections.min(channelExponents)),
-                channelExponents, sqnrDb, false);
+        return new TensorShift(
+                tensor,
+                bitwidth,
+                signed,
+                rule,
+                ShiftValue.of(Collections.min(channelExponents)),
+                channelExponents,
+                sqnrDb,
+                false);
     }
 
     /** The same tensor marked provisional (a bias quantized before its input exponent was known). */

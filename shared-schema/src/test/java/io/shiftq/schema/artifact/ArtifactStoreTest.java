@@ -19,6 +19,7 @@ class ArtifactStoreTest {
 
     @TempDir
     Path tmp;
+
     private ArtifactStore store;
 
     @BeforeEach
@@ -61,7 +62,8 @@ class ArtifactStoreTest {
     @Test
     void refusesAUriOutsideTheRoot() {
         ArtifactRef passwd = new ArtifactRef("file:/etc/passwd", HELLO_SHA, 5);
-        assertThatThrownBy(() -> store.read(passwd)).isInstanceOf(ArtifactException.class)
+        assertThatThrownBy(() -> store.read(passwd))
+                .isInstanceOf(ArtifactException.class)
                 .hasMessageContaining("'file:/etc/passwd' is outside the store root");
         assertThatThrownBy(() -> store.resolve(passwd)).isInstanceOf(ArtifactException.class);
     }
@@ -71,9 +73,11 @@ class ArtifactStoreTest {
         ArtifactRef ref = store.put("job-1", "a.bin", hello());
         String escape = ref.uri().replace("/job-1/a.bin", "/job-1/../../outside.bin");
         assertThatThrownBy(() -> store.read(new ArtifactRef(escape, HELLO_SHA, 5)))
-                .isInstanceOf(ArtifactException.class).hasMessageContaining("outside the store root");
+                .isInstanceOf(ArtifactException.class)
+                .hasMessageContaining("outside the store root");
         assertThatThrownBy(() -> store.put("job-1", "../escape.bin", hello()))
-                .isInstanceOf(ArtifactException.class).hasMessageContaining("artifact name '../escape.bin'");
+                .isInstanceOf(ArtifactException.class)
+                .hasMessageContaining("artifact name '../escape.bin'");
         assertThatThrownBy(() -> store.put("..", "x.bin", hello())).isInstanceOf(ArtifactException.class);
         assertThatThrownBy(() -> store.jobDir("a/../../b")).hasMessageContaining("must match");
     }
@@ -84,7 +88,8 @@ class ArtifactStoreTest {
         Path link = store.jobDir("job-1").resolve("link.bin");
         Files.createSymbolicLink(link, secret);
         ArtifactRef ref = new ArtifactRef(link.toUri().toString(), HELLO_SHA, 5);
-        assertThatThrownBy(() -> store.read(ref)).isInstanceOf(ArtifactException.class)
+        assertThatThrownBy(() -> store.read(ref))
+                .isInstanceOf(ArtifactException.class)
                 .hasMessageContaining("outside the store root");
         assertThatThrownBy(() -> store.resolve(ref)).isInstanceOf(ArtifactException.class);
     }
@@ -93,7 +98,8 @@ class ArtifactStoreTest {
     void refusesToWriteThroughASymlinkedJobDirectory() throws IOException {
         Path outside = Files.createDirectory(tmp.resolve("outside"));
         Files.createSymbolicLink(store.root().resolve("job-2"), outside);
-        assertThatThrownBy(() -> store.put("job-2", "x.bin", hello())).isInstanceOf(ArtifactException.class)
+        assertThatThrownBy(() -> store.put("job-2", "x.bin", hello()))
+                .isInstanceOf(ArtifactException.class)
                 .hasMessageContaining("outside the store root");
         assertThat(outside).isEmptyDirectory();
     }
@@ -102,7 +108,8 @@ class ArtifactStoreTest {
     void refusesATamperedFile() throws IOException {
         ArtifactRef ref = store.put("job-1", "model.params", hello());
         Files.writeString(store.resolve(ref), "jello");
-        assertThatThrownBy(() -> store.read(ref)).isInstanceOf(ArtifactException.class)
+        assertThatThrownBy(() -> store.read(ref))
+                .isInstanceOf(ArtifactException.class)
                 .hasMessageContaining("sha256 mismatch: expected " + HELLO_SHA + ", actual "
                         + ArtifactStore.sha256("jello".getBytes(StandardCharsets.UTF_8)));
         assertThatThrownBy(() -> store.resolve(ref)).hasMessageContaining("sha256 mismatch");

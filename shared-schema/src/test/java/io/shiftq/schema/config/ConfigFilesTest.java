@@ -17,18 +17,29 @@ class ConfigFilesTest {
 
     private static List<Path> yamlFiles() throws IOException {
         try (Stream<Path> files = Files.walk(CONFIGS)) {
-            return files.filter(f -> f.toString().endsWith(".yaml") || f.toString().endsWith(".yml")).sorted().toList();
+            return files.filter(
+                            f -> f.toString().endsWith(".yaml") || f.toString().endsWith(".yml"))
+                    .sorted()
+                    .toList();
         }
     }
 
     @Test
     void everyConfigFileValidates() throws IOException {
         List<Path> files = yamlFiles();
-        assertThat(files).extracting(f -> CONFIGS.relativize(f).toString().replace('\\', '/'))
-                .contains("quantization_config.yaml", "examples/w4a8.yaml", "examples/per_channel.yaml",
-                        "examples/max_rounding.yaml", "examples/demo.yaml", "examples/w4a8_per_tensor_equalized.yaml");
+        assertThat(files)
+                .extracting(f -> CONFIGS.relativize(f).toString().replace('\\', '/'))
+                .contains(
+                        "quantization_config.yaml",
+                        "examples/w4a8.yaml",
+                        "examples/per_channel.yaml",
+                        "examples/max_rounding.yaml",
+                        "examples/demo.yaml",
+                        "examples/w4a8_per_tensor_equalized.yaml");
         for (Path file : files) {
-            assertThat(QuantizationConfig.load(file).problems()).as(file.toString()).isEmpty();
+            assertThat(QuantizationConfig.load(file).problems())
+                    .as(file.toString())
+                    .isEmpty();
         }
     }
 
@@ -44,14 +55,21 @@ class ConfigFilesTest {
         assertThat(w4a8.quantization().weight().bitwidth()).isEqualTo(4);
         assertThat(w4a8.quantization().input().bitwidth()).isEqualTo(8);
         assertThat(w4a8.training().scheduler().interval()).isEqualTo("step");
-        QuantizationConfig equalized = QuantizationConfig.load(CONFIGS.resolve("examples/w4a8_per_tensor_equalized.yaml"));
+        QuantizationConfig equalized =
+                QuantizationConfig.load(CONFIGS.resolve("examples/w4a8_per_tensor_equalized.yaml"));
         assertThat(equalized.quantization().weight().perChannel()).isFalse();
         assertThat(equalized.ptq().crossLayerEqualization()).isTrue();
         assertThat(equalized.ptq().biasCorrection()).isTrue();
-        assertThat(QuantizationConfig.load(CONFIGS.resolve("examples/per_channel.yaml")).quantization().weight()
-                .perChannel()).isTrue();
-        assertThat(QuantizationConfig.load(CONFIGS.resolve("examples/max_rounding.yaml")).quantization().weight()
-                .rounding()).isEqualTo("max");
+        assertThat(QuantizationConfig.load(CONFIGS.resolve("examples/per_channel.yaml"))
+                        .quantization()
+                        .weight()
+                        .perChannel())
+                .isTrue();
+        assertThat(QuantizationConfig.load(CONFIGS.resolve("examples/max_rounding.yaml"))
+                        .quantization()
+                        .weight()
+                        .rounding())
+                .isEqualTo("max");
         QuantizationConfig demo = QuantizationConfig.load(CONFIGS.resolve("examples/demo.yaml"));
         assertThat(demo.data().trainLimit()).isEqualTo(12000);
         assertThat(demo.data().testLimit()).isZero();

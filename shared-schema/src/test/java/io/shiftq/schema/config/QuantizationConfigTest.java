@@ -3,8 +3,11 @@ package io.shiftq.schema.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -25,8 +28,15 @@ class QuantizationConfigTest {
         assertThat(c.model()).isEqualTo(new ModelConfig("VGGSmall", 10, null));
         assertThat(c.data()).isEqualTo(new DataConfig("FashionMNIST", "/usr/share/datasets/fashion-mnist", 64, 0, 0));
         assertThat(c.baseline()).isEqualTo(new BaselineConfig(0, 0.001));
-        assertThat(c.training()).isEqualTo(new TrainingConfig(5, 0.0001, 0.01, "CrossEntropyLoss",
-                new OptimizerConfig("AdamW", 0.9, 0.9, 0.999, 1e-8), new SchedulerConfig("StepLR", 10, 0.1, 0, 0.0, "epoch"), 42));
+        assertThat(c.training())
+                .isEqualTo(new TrainingConfig(
+                        5,
+                        0.0001,
+                        0.01,
+                        "CrossEntropyLoss",
+                        new OptimizerConfig("AdamW", 0.9, 0.9, 0.999, 1e-8),
+                        new SchedulerConfig("StepLR", 10, 0.1, 0, 0.0, "epoch"),
+                        42));
         assertThat(c.ptq()).isEqualTo(new PtqConfig(0, 50, false, false));
         assertThat(c.quantization().weight()).isEqualTo(new TensorQuantConfig(8, true, true, false, "mse", 99.99));
         assertThat(c.quantization().input()).isEqualTo(new TensorQuantConfig(8, false, true, false, "mse", 99.99));
@@ -59,27 +69,36 @@ class QuantizationConfigTest {
 
     @Test
     void anEmptySectionKeepsItsDefaults() {
-        assertThat(QuantizationConfig.parseYaml("training:\nmodel: {weights: w.params}\n").training())
+        assertThat(QuantizationConfig.parseYaml("training:\nmodel: {weights: w.params}\n")
+                        .training())
                 .isEqualTo(TrainingConfig.defaults());
-        assertThat(problemsOf("training:\n  epochs:\n")).containsExactly("training.epochs: expected an integer, got ''");
+        assertThat(problemsOf("training:\n  epochs:\n"))
+                .containsExactly("training.epochs: expected an integer, got ''");
     }
 
     @Test
     void nullableKeyCanBeSet() {
-        assertThat(QuantizationConfig.parseYaml("model: {weights: /m/fp32.params}").model().weights())
+        assertThat(QuantizationConfig.parseYaml("model: {weights: /m/fp32.params}")
+                        .model()
+                        .weights())
                 .isEqualTo("/m/fp32.params");
     }
 
     @Test
     void unknownKeyNamesItsPathAndTheAllowedKeys() {
-        assertThat(problemsOf("training: {optimzer: {type: SGD}}")).containsExactly(
-                "training.optimzer: unknown key; allowed: epochs, learning_rate, weight_decay, criterion, "
-                        + "optimizer, scheduler, seed");
-        assertThat(problemsOf("quantization: {weight: {bits: 4}}")).containsExactly(
-                "quantization.weight.bits: unknown key; allowed: bitwidth, symmetric, power_of_2, per_channel, "
-                        + "rounding, percentile");
-        assertThat(problemsOf("modle: {}")).singleElement().asString()
-                .startsWith("modle: unknown key; allowed: model, data, baseline, training, ptq, quantization, pipeline");
+        assertThat(problemsOf("training: {optimzer: {type: SGD}}"))
+                .containsExactly(
+                        "training.optimzer: unknown key; allowed: epochs, learning_rate, weight_decay, criterion, "
+                                + "optimizer, scheduler, seed");
+        assertThat(problemsOf("quantization: {weight: {bits: 4}}"))
+                .containsExactly(
+                        "quantization.weight.bits: unknown key; allowed: bitwidth, symmetric, power_of_2, per_channel, "
+                                + "rounding, percentile");
+        assertThat(problemsOf("modle: {}"))
+                .singleElement()
+                .asString()
+                .startsWith(
+                        "modle: unknown key; allowed: model, data, baseline, training, ptq, quantization, pipeline");
     }
 
     @Test
@@ -97,7 +116,9 @@ class QuantizationConfigTest {
                 .containsExactly("quantization.weight.bitwidth: expected an integer, got null");
         assertThat(problemsOf("pipeline: {final_ptq: maybe}"))
                 .containsExactly("pipeline.final_ptq: expected true or false, got 'maybe'");
-        assertThat(problemsOf("training: 5")).singleElement().asString()
+        assertThat(problemsOf("training: 5"))
+                .singleElement()
+                .asString()
                 .startsWith("training: expected a mapping with keys epochs, learning_rate");
         assertThat(problemsOf("model: {name: [a, b]}"))
                 .containsExactly("model.name: expected a single value, got a list");
@@ -105,8 +126,13 @@ class QuantizationConfigTest {
 
     @Test
     void yamlSyntaxAndDuplicateKeysAreErrors() {
-        assertThat(problemsOf("training: {epochs: 1\n")).singleElement().asString().startsWith("yaml line");
-        assertThat(problemsOf("training:\n  epochs: 1\n  epochs: 2\n")).singleElement().asString()
+        assertThat(problemsOf("training: {epochs: 1\n"))
+                .singleElement()
+                .asString()
+                .startsWith("yaml line");
+        assertThat(problemsOf("training:\n  epochs: 1\n  epochs: 2\n"))
+                .singleElement()
+                .asString()
                 .contains("Duplicate field 'epochs'");
     }
 
@@ -148,16 +174,23 @@ class QuantizationConfigTest {
 
     @Test
     void percentileRuleIsAllowedForActivations() {
-        QuantizationConfig c = QuantizationConfig.parseYaml("quantization: {input: {rounding: percentile, percentile: 99.9}}");
+        QuantizationConfig c =
+                QuantizationConfig.parseYaml("quantization: {input: {rounding: percentile, percentile: 99.9}}");
         assertThat(c.quantization().input().rounding()).isEqualTo("percentile");
     }
 
     @Test
     void validatedCollectsEveryProblemIntoTheMessage() {
-        QuantizationConfig bad = new QuantizationConfig(ModelConfig.defaults(), new DataConfig("", "/d", 0, 0, 0),
-                BaselineConfig.defaults(), TrainingConfig.defaults(), PtqConfig.defaults(), QuantizationSpec.defaults(),
+        QuantizationConfig bad = new QuantizationConfig(
+                ModelConfig.defaults(),
+                new DataConfig("", "/d", 0, 0, 0),
+                BaselineConfig.defaults(),
+                TrainingConfig.defaults(),
+                PtqConfig.defaults(),
+                QuantizationSpec.defaults(),
                 null);
-        assertThatThrownBy(bad::validated).isInstanceOf(ConfigException.class)
+        assertThatThrownBy(bad::validated)
+                .isInstanceOf(ConfigException.class)
                 .hasMessage("data.dataset: must not be blank, got ''; data.batch_size: must be a positive integer, "
                         + "got 0; pipeline: must be set");
         assertThat(QuantizationConfig.defaults().validated()).isEqualTo(QuantizationConfig.defaults());
@@ -176,10 +209,11 @@ class QuantizationConfigTest {
     }
 
     @Test
-    void loadPrefixesProblemsWithTheFile(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
-        java.nio.file.Path file = dir.resolve("bad.yaml");
-        java.nio.file.Files.writeString(file, "data: {batch_size: -1}\n");
-        assertThatThrownBy(() -> QuantizationConfig.load(file)).isInstanceOf(ConfigException.class)
+    void loadPrefixesProblemsWithTheFile(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("bad.yaml");
+        Files.writeString(file, "data: {batch_size: -1}\n");
+        assertThatThrownBy(() -> QuantizationConfig.load(file))
+                .isInstanceOf(ConfigException.class)
                 .hasMessage(file + ": data.batch_size: must be a positive integer, got -1");
         assertThatThrownBy(() -> QuantizationConfig.load(dir.resolve("missing.yaml")))
                 .hasMessageContaining("missing.yaml: cannot read");

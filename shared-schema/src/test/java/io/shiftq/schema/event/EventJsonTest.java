@@ -25,16 +25,20 @@ class EventJsonTest {
 
     private static final Instant T0 = Instant.parse("2026-01-02T03:04:05.678Z");
     private static final Instant T1 = Instant.parse("2026-01-02T03:05:00Z");
-    private static final ArtifactRef MODEL = new ArtifactRef("file:///store/job-1/model.params",
-            "ab".repeat(32), 123_456);
+    private static final ArtifactRef MODEL =
+            new ArtifactRef("file:///store/job-1/model.params", "ab".repeat(32), 123_456);
     private static final String V = EventTypes.SCHEMA_VERSION;
 
     private static ShiftRecord record() {
-        return ShiftRecord.derive("features.0", "Conv2d",
+        return ShiftRecord.derive(
+                "features.0",
+                "Conv2d",
                 TensorShift.perChannel("features.0.weight", 8, true, "mse", List.of(9, 10), 41.2),
                 TensorShift.perTensor("features.0.bias", 32, true, "max", 15, null),
                 TensorShift.perTensor("features.0.input", 8, false, "mse", 6, 48.0),
-                TensorShift.perTensor("features.0.output", 8, false, "mse", 5, 39.5), null, ShiftRecord.HALF_UP);
+                TensorShift.perTensor("features.0.output", 8, false, "mse", 5, 39.5),
+                null,
+                ShiftRecord.HALF_UP);
     }
 
     private static <T> T roundTrip(T event) {
@@ -50,14 +54,16 @@ class EventJsonTest {
 
     @Test
     void quantizationRequestedRoundTripsInSnakeCase() {
-        QuantizationRequested event = QuantizationRequested.of("job-1", ShiftqEvent.CUSTOM,
-                QuantizationConfig.parseYaml("training: {epochs: 0}"));
+        QuantizationRequested event = QuantizationRequested.of(
+                "job-1", ShiftqEvent.CUSTOM, QuantizationConfig.parseYaml("training: {epochs: 0}"));
         roundTrip(event);
         JsonNode json = tree(event);
-        assertThat(json.fieldNames()).toIterable().containsExactly("schema_version", "job_id", "variant",
-                "requested_at", "config");
+        assertThat(json.fieldNames())
+                .toIterable()
+                .containsExactly("schema_version", "job_id", "variant", "requested_at", "config");
         assertThat(json.at("/config/training/learning_rate").asDouble()).isEqualTo(0.0001);
-        assertThat(json.at("/config/quantization/weight/power_of_2").asBoolean()).isTrue();
+        assertThat(json.at("/config/quantization/weight/power_of_2").asBoolean())
+                .isTrue();
         assertThat(json.at("/config/pipeline/final_ptq").asBoolean()).isTrue();
         assertThat(json.at("/config/model").has("weights")).isFalse();
     }
@@ -73,9 +79,20 @@ class EventJsonTest {
         Map<String, ArtifactRef> artifacts = new LinkedHashMap<>();
         artifacts.put("model", MODEL);
         artifacts.put("activation_stats", new ArtifactRef("file:///store/job-1/stats.json", "cd".repeat(32), 9));
-        StageCompleted event = new StageCompleted(V, "job-1", "custom", Stage.FINAL_PTQ, StageStatus.COMPLETED, T0, T1,
-                QuantizationConfig.defaults(), 88.5, Map.of("fp32_accuracy", 90.1), List.of(record()),
-                List.of(new EpochResult(1, 0.45, 84.0, 86.5, 0.0001, 61_000)), artifacts);
+        StageCompleted event = new StageCompleted(
+                V,
+                "job-1",
+                "custom",
+                Stage.FINAL_PTQ,
+                StageStatus.COMPLETED,
+                T0,
+                T1,
+                QuantizationConfig.defaults(),
+                88.5,
+                Map.of("fp32_accuracy", 90.1),
+                List.of(record()),
+                List.of(new EpochResult(1, 0.45, 84.0, 86.5, 0.0001, 61_000)),
+                artifacts);
         roundTrip(event);
         JsonNode json = tree(event);
         assertThat(json.get("stage").asText()).isEqualTo("final_ptq");
@@ -95,23 +112,57 @@ class EventJsonTest {
 
     @Test
     void skippedStageRoundTrips() {
-        roundTrip(new StageCompleted(V, "job-2", "aimet", Stage.QAT, StageStatus.SKIPPED, T0, T0,
-                QuantizationConfig.parseYaml("training: {epochs: 0}"), null, null, null, null, null));
-        assertThat(Json.write(new StageCompleted(V, "job-2", "aimet", Stage.QAT, StageStatus.SKIPPED, null, null,
-                QuantizationConfig.defaults(), null, null, null, null, null))).contains("\"status\":\"skipped\"")
+        roundTrip(new StageCompleted(
+                V,
+                "job-2",
+                "aimet",
+                Stage.QAT,
+                StageStatus.SKIPPED,
+                T0,
+                T0,
+                QuantizationConfig.parseYaml("training: {epochs: 0}"),
+                null,
+                null,
+                null,
+                null,
+                null));
+        assertThat(Json.write(new StageCompleted(
+                        V,
+                        "job-2",
+                        "aimet",
+                        Stage.QAT,
+                        StageStatus.SKIPPED,
+                        null,
+                        null,
+                        QuantizationConfig.defaults(),
+                        null,
+                        null,
+                        null,
+                        null,
+                        null)))
+                .contains("\"status\":\"skipped\"")
                 .doesNotContain("accuracy", "null");
     }
 
     @Test
     void progressFailureAndReportEventsRoundTrip() {
-        roundTrip(new StageProgress(V, "job-1", "custom", Stage.QAT, 42.5, 1, 5, 300, 938, 0.61, 78.2, 120.0,
-                "epoch 1/5", T0));
-        roundTrip(new StageFailed(V, "job-1", "custom", Stage.PTQ, "invalid config",
-                List.of("data.batch_size: must be a positive integer, got 0"), Topics.REQUESTS, "{\"x\"", T0));
-        ReportPublished published = roundTrip(new ReportPublished(V, "job-1", "custom", MODEL,
-                new ReportSummary(10.12, 9.92, 38.99, 38.99, 7, 300_000), T1));
+        roundTrip(new StageProgress(
+                V, "job-1", "custom", Stage.QAT, 42.5, 1, 5, 300, 938, 0.61, 78.2, 120.0, "epoch 1/5", T0));
+        roundTrip(new StageFailed(
+                V,
+                "job-1",
+                "custom",
+                Stage.PTQ,
+                "invalid config",
+                List.of("data.batch_size: must be a positive integer, got 0"),
+                Topics.REQUESTS,
+                "{\"x\"",
+                T0));
+        ReportPublished published = roundTrip(new ReportPublished(
+                V, "job-1", "custom", MODEL, new ReportSummary(10.12, 9.92, 38.99, 38.99, 7, 300_000), T1));
         assertThat(tree(published).at("/summary/qat_best_accuracy").asDouble()).isEqualTo(38.99);
-        assertThat(tree(StageProgress.of("job-1", "custom", Stage.CALIBRATION, 10, "batch 5/50")).get("eta_seconds"))
+        assertThat(tree(StageProgress.of("job-1", "custom", Stage.CALIBRATION, 10, "batch 5/50"))
+                        .get("eta_seconds"))
                 .isNull();
     }
 
@@ -125,24 +176,42 @@ class EventJsonTest {
         Map<String, Long> timings = new LinkedHashMap<>();
         timings.put("ptq", 1200L);
         timings.put("final_ptq", 800L);
-        QuantizationReport report = new QuantizationReport(V, "job-1", "custom", QuantizationReport.QUANTIZATION_TYPE,
-                QuantizationReport.PIPELINE_STEPS, QuantizationSpec.defaults(), details, 10.12, 9.92, 38.99, 38.99,
-                28.87, List.of(record()), ModelSize.of(4000, 1000), List.of(), timings, Map.of("model", MODEL), null);
+        QuantizationReport report = new QuantizationReport(
+                V,
+                "job-1",
+                "custom",
+                QuantizationReport.QUANTIZATION_TYPE,
+                QuantizationReport.PIPELINE_STEPS,
+                QuantizationSpec.defaults(),
+                details,
+                10.12,
+                9.92,
+                38.99,
+                38.99,
+                28.87,
+                List.of(record()),
+                ModelSize.of(4000, 1000),
+                List.of(),
+                timings,
+                Map.of("model", MODEL),
+                null);
         QuantizationReport back = Json.read(Json.writePretty(report), QuantizationReport.class);
         assertThat(back).isEqualTo(report);
         JsonNode json = tree(report);
         assertThat(json.get("quantization_type").asText()).isEqualTo("PTQ → Weight-Only QAT → Final PTQ Pipeline");
         assertThat(json.get("pipeline_steps").get(1).asText()).isEqualTo("Step 2: Weight-only QAT training");
-        assertThat(json.get("final_quantization_details").fieldNames()).toIterable().containsExactly(
-                "features.0.weight", "features.0.input", "features.0.output", "classifier.0.weight");
+        assertThat(json.get("final_quantization_details").fieldNames())
+                .toIterable()
+                .containsExactly("features.0.weight", "features.0.input", "features.0.output", "classifier.0.weight");
         assertThat(json.at("/final_quantization_details/features.0.weight").toString())
-                .isEqualTo("{\"scale\":0.001953125,\"power_of_2\":\"2^(-9)\",\"hardware_op\":\"x >> 9\",\"bitwidth\":8}");
+                .isEqualTo(
+                        "{\"scale\":0.001953125,\"power_of_2\":\"2^(-9)\",\"hardware_op\":\"x >> 9\",\"bitwidth\":8}");
         assertThat(json.at("/config/bias/bitwidth").asInt()).isEqualTo(32);
         assertThat(json.at("/model_size/float32_bytes").asLong()).isEqualTo(4000);
         assertThat(json.at("/stage_timings_ms/final_ptq").asLong()).isEqualTo(800);
         assertThat(json.get("total_improvement").asDouble()).isEqualTo(28.87);
-        assertThat(back.finalQuantizationDetails().keySet()).containsExactly(
-                "features.0.weight", "features.0.input", "features.0.output", "classifier.0.weight");
+        assertThat(back.finalQuantizationDetails().keySet())
+                .containsExactly("features.0.weight", "features.0.input", "features.0.output", "classifier.0.weight");
     }
 
     @Test
@@ -154,25 +223,35 @@ class EventJsonTest {
 
     @Test
     void readerSaysWhatIsWrong() {
-        assertThatThrownBy(() -> Json.read("{oops", StageProgress.class)).isInstanceOf(EventReadException.class)
+        assertThatThrownBy(() -> Json.read("{oops", StageProgress.class))
+                .isInstanceOf(EventReadException.class)
                 .hasMessageStartingWith("not JSON");
         assertThatThrownBy(() -> Json.read("", StageProgress.class)).hasMessage("empty payload");
         assertThatThrownBy(() -> Json.read("[1]", StageProgress.class)).hasMessage("not a JSON object: got array");
-        assertThatThrownBy(() -> Json.read("{\"schema_version\":\"1\",\"variant\":\"custom\",\"stage\":\"ptq\"}",
-                StageProgress.class)).hasMessage("missing job_id");
-        assertThatThrownBy(() -> Json.read("{\"schema_version\":\"2\",\"job_id\":\"j\",\"variant\":\"custom\","
-                + "\"stage\":\"ptq\"}", StageProgress.class))
+        assertThatThrownBy(() -> Json.read(
+                        "{\"schema_version\":\"1\",\"variant\":\"custom\",\"stage\":\"ptq\"}", StageProgress.class))
+                .hasMessage("missing job_id");
+        assertThatThrownBy(() -> Json.read(
+                        "{\"schema_version\":\"2\",\"job_id\":\"j\",\"variant\":\"custom\"," + "\"stage\":\"ptq\"}",
+                        StageProgress.class))
                 .hasMessage("unsupported schema_version '2'; this reader knows '1'");
-        assertThatThrownBy(() -> Json.read("{\"schema_version\":\"1\",\"job_id\":\"../x\",\"variant\":\"custom\","
-                + "\"stage\":\"ptq\"}", StageProgress.class)).hasMessageStartingWith("job_id '../x' must match");
-        assertThatThrownBy(() -> Json.read("{\"schema_version\":\"1\",\"job_id\":\"j\",\"variant\":\"tflite\","
-                + "\"stage\":\"ptq\"}", StageProgress.class))
+        assertThatThrownBy(() -> Json.read(
+                        "{\"schema_version\":\"1\",\"job_id\":\"../x\",\"variant\":\"custom\"," + "\"stage\":\"ptq\"}",
+                        StageProgress.class))
+                .hasMessageStartingWith("job_id '../x' must match");
+        assertThatThrownBy(() -> Json.read(
+                        "{\"schema_version\":\"1\",\"job_id\":\"j\",\"variant\":\"tflite\"," + "\"stage\":\"ptq\"}",
+                        StageProgress.class))
                 .hasMessage("variant 'tflite' is not one of custom, aimet");
-        assertThatThrownBy(() -> Json.read("{\"schema_version\":\"1\",\"job_id\":\"j\",\"variant\":\"custom\","
-                + "\"stage\":\"ptq\",\"percent\":\"half\"}", StageProgress.class))
+        assertThatThrownBy(() -> Json.read(
+                        "{\"schema_version\":\"1\",\"job_id\":\"j\",\"variant\":\"custom\","
+                                + "\"stage\":\"ptq\",\"percent\":\"half\"}",
+                        StageProgress.class))
                 .hasMessageStartingWith("percent: ");
-        assertThatThrownBy(() -> Json.read("{\"schema_version\":\"1\",\"job_id\":\"j\",\"variant\":\"custom\","
-                + "\"stage\":\"deploy\"}", StageProgress.class)).hasMessageStartingWith("stage: ");
+        assertThatThrownBy(() -> Json.read(
+                        "{\"schema_version\":\"1\",\"job_id\":\"j\",\"variant\":\"custom\"," + "\"stage\":\"deploy\"}",
+                        StageProgress.class))
+                .hasMessageStartingWith("stage: ");
     }
 
     @Test
@@ -182,15 +261,20 @@ class EventJsonTest {
         assertThatThrownBy(() -> Json.read(json.getBytes(StandardCharsets.UTF_8), QuantizationRequested.class))
                 .isInstanceOf(EventReadException.class)
                 .hasMessageStartingWith("invalid config: training.optimzer: unknown key; allowed: epochs");
-        String valid = "{\"schema_version\":\"1\",\"job_id\":\"j\",\"variant\":\"aimet\",\"config\":{\"training\":{\"epochs\":0}}}";
-        assertThat(Json.read(valid, QuantizationRequested.class).config().training().epochs()).isZero();
+        String valid =
+                "{\"schema_version\":\"1\",\"job_id\":\"j\",\"variant\":\"aimet\",\"config\":{\"training\":{\"epochs\":0}}}";
+        assertThat(Json.read(valid, QuantizationRequested.class)
+                        .config()
+                        .training()
+                        .epochs())
+                .isZero();
     }
 
     @Test
     void unreadableInputBecomesAFailureEvent() {
         EventReadException error = new EventReadException("missing job_id");
-        StageFailed failed = StageFailed.unreadable(null, "custom", Stage.PTQ, error, Topics.CALIBRATION_DONE,
-                "x".repeat(1000));
+        StageFailed failed =
+                StageFailed.unreadable(null, "custom", Stage.PTQ, error, Topics.CALIBRATION_DONE, "x".repeat(1000));
         assertThat(failed.jobId()).isEqualTo(StageFailed.UNKNOWN_JOB);
         assertThat(failed.reason()).isEqualTo("unreadable input on shiftq.calibration.done: missing job_id");
         assertThat(failed.payloadExcerpt()).hasSize(203);
@@ -201,8 +285,20 @@ class EventJsonTest {
     void typesAndTopicsFollowTheStage() {
         assertThat(Stage.FINAL_PTQ.doneTopic()).isEqualTo("shiftq.final-ptq.done");
         assertThat(EventTypes.typeOf(Stage.FINAL_PTQ)).isEqualTo("io.shiftq.final-ptq.completed.v1");
-        StageCompleted qat = new StageCompleted(V, "j", "custom", Stage.QAT, StageStatus.SKIPPED, null, null,
-                QuantizationConfig.defaults(), null, null, null, null, null);
+        StageCompleted qat = new StageCompleted(
+                V,
+                "j",
+                "custom",
+                Stage.QAT,
+                StageStatus.SKIPPED,
+                null,
+                null,
+                QuantizationConfig.defaults(),
+                null,
+                null,
+                null,
+                null,
+                null);
         assertThat(EventTypes.typeOf(qat)).isEqualTo("io.shiftq.qat.completed.v1");
         assertThat(Topics.of(qat)).isEqualTo(Topics.QAT_DONE);
         StageProgress progress = StageProgress.of("j", "custom", Stage.QAT, 1, null);

@@ -40,7 +40,9 @@ class ShiftValueTest {
         TensorShift w = TensorShift.perChannel("features.0.weight", 8, true, "mse", List.of(9, 7, 11), 38.5);
         assertThat(w.shift()).isEqualTo(ShiftValue.of(7));
         assertThat(w.channelExponents()).containsExactly(9, 7, 11);
-        assertThat(TensorShift.perTensor("features.0.input", 8, false, "mse", 6, null).channelExponents()).isNull();
+        assertThat(TensorShift.perTensor("features.0.input", 8, false, "mse", 6, null)
+                        .channelExponents())
+                .isNull();
     }
 
     @Test
@@ -65,15 +67,17 @@ class ShiftValueTest {
         ShiftRecord r = ShiftRecord.derive("fc", "Linear", w, b, i, o, null, ShiftRecord.HALF_UP);
         assertThat(r.shiftCut()).isEqualTo(-2);
         assertThat(r.inputAlignShift()).isNull();
-        assertThat(r.violations()).containsExactly(
-                "shift_cut -2 < 0: output exponent finer than the accumulator",
-                "bias_shift -7 < 0: bias exponent finer than the accumulator, low bias bits lost");
+        assertThat(r.violations())
+                .containsExactly(
+                        "shift_cut -2 < 0: output exponent finer than the accumulator",
+                        "bias_shift -7 < 0: bias exponent finer than the accumulator, low bias bits lost");
     }
 
     @Test
     void deriveLeavesShiftsOfUnknownTensorsNull() {
         TensorShift w = TensorShift.perTensor("features.0.weight", 8, true, "mse", 9, null);
-        TensorShift b = TensorShift.perTensor("features.0.bias", 32, true, "max", 20, null).asProvisional();
+        TensorShift b = TensorShift.perTensor("features.0.bias", 32, true, "max", 20, null)
+                .asProvisional();
         ShiftRecord r = ShiftRecord.derive("features.0", "Conv2d", w, b, null, null, null, ShiftRecord.HALF_UP);
         assertThat(r.shiftCut()).isNull();
         assertThat(r.biasShift()).isNull();

@@ -1,12 +1,13 @@
 package io.shiftq.service.testing;
 
-import io.shiftq.schema.artifact.ArtifactNames;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.shiftq.engine.pipeline.PreparedJob;
 import io.shiftq.engine.pipeline.QuantizationEngine;
 import io.shiftq.engine.pipeline.StepResults;
-import io.shiftq.engine.pipeline.PreparedJob;
+import io.shiftq.engine.train.TrainingListener;
 import io.shiftq.schema.Json;
+import io.shiftq.schema.artifact.ArtifactNames;
 import io.shiftq.schema.config.QuantizationConfig;
 import io.shiftq.schema.event.QuantizationRequested;
 import io.shiftq.schema.event.ShiftqEvent;
@@ -37,8 +38,7 @@ public final class StageFixtures {
             ptq: {calibration_batches: 2}
             """;
 
-    private StageFixtures() {
-    }
+    private StageFixtures() {}
 
     /** A fresh job id. */
     public static String jobId(String prefix) {
@@ -49,7 +49,9 @@ public final class StageFixtures {
     public static QuantizationConfig config(String overrides) {
         try {
             JsonNode tiny = Json.yamlMapper().readTree(TINY);
-            JsonNode merged = overrides.isBlank() ? tiny : Json.yamlMapper().readerForUpdating(tiny).readValue(overrides);
+            JsonNode merged = overrides.isBlank()
+                    ? tiny
+                    : Json.yamlMapper().readerForUpdating(tiny).readValue(overrides);
             return QuantizationConfig.fromJson(merged);
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException("bad YAML in a test: " + overrides, e);
@@ -67,27 +69,39 @@ public final class StageFixtures {
     }
 
     /** The calibration event of a job, its FP32 weights trained (or not) as the config says. */
-    public static StageCompleted calibrated(QuantizationEngine engine, JobArtifacts artifacts, String jobId,
-            QuantizationConfig config) {
+    public static StageCompleted calibrated(
+            QuantizationEngine engine, JobArtifacts artifacts, String jobId, QuantizationConfig config) {
         PreparedJob w = PreparedJob.load(config);
-        StepResults.Baseline fp32 = engine.baseline(w, io.shiftq.engine.train.TrainingListener.NONE);
-        return CompletionBuilder.start(jobId, ShiftqEvent.CUSTOM, config, Stage.CALIBRATION).accuracy(fp32.accuracy())
-                .artifact(ArtifactNames.FP32_WEIGHTS, artifacts.putWeights(jobId, ArtifactNames.FP32_WEIGHTS, fp32.weights())).build();
+        StepResults.Baseline fp32 = engine.baseline(w, TrainingListener.NONE);
+        return CompletionBuilder.start(jobId, ShiftqEvent.CUSTOM, config, Stage.CALIBRATION)
+                .accuracy(fp32.accuracy())
+                .artifact(
+                        ArtifactNames.FP32_WEIGHTS,
+                        artifacts.putWeights(jobId, ArtifactNames.FP32_WEIGHTS, fp32.weights()))
+                .build();
     }
 
     /** The PTQ event of a job, after {@link #calibrated}. */
     public static StageCompleted ptqDone(QuantizationEngine engine, JobArtifacts artifacts, StageCompleted calibrated) {
-        StepResults.Ptq ptq = engine.ptq(PreparedJob.load(calibrated.config()), artifacts.weights(calibrated, ArtifactNames.FP32_WEIGHTS));
-        return CompletionBuilder.after(calibrated, Stage.PTQ).accuracy(ptq.accuracy()).shiftRecords(ptq.records())
-                .artifact(ArtifactNames.FOLDED_WEIGHTS, artifacts.putWeights(calibrated.jobId(), ArtifactNames.FOLDED_WEIGHTS, ptq.weights()))
+        StepResults.Ptq ptq = engine.ptq(
+                PreparedJob.load(calibrated.config()), artifacts.weights(calibrated, ArtifactNames.FP32_WEIGHTS));
+        return CompletionBuilder.after(calibrated, Stage.PTQ)
+                .accuracy(ptq.accuracy())
+                .shiftRecords(ptq.records())
+                .artifact(
+                        ArtifactNames.FOLDED_WEIGHTS,
+                        artifacts.putWeights(calibrated.jobId(), ArtifactNames.FOLDED_WEIGHTS, ptq.weights()))
                 .build();
     }
 
     /** The QAT event of a job with QAT skipped: its weights are the folded PTQ weights. */
     public static StageCompleted qatSkipped(QuantizationEngine engine, JobArtifacts artifacts, StageCompleted ptqDone) {
-        return CompletionBuilder.after(ptqDone, Stage.QAT).skipped(true).accuracy(ptqDone.accuracy())
+        return CompletionBuilder.after(ptqDone, Stage.QAT)
+                .skipped(true)
+                .accuracy(ptqDone.accuracy())
                 .shiftRecords(ptqDone.shiftRecords())
-                .artifact(ArtifactNames.QAT_WEIGHTS, ptqDone.artifacts().get(ArtifactNames.FOLDED_WEIGHTS)).build();
+                .artifact(ArtifactNames.QAT_WEIGHTS, ptqDone.artifacts().get(ArtifactNames.FOLDED_WEIGHTS))
+                .build();
     }
 
     /** The completions of one job a sink received, read back. */
@@ -106,7 +120,10 @@ public final class StageFixtures {
     }
 
     private static <T extends ShiftqEvent> List<T> read(InMemorySink<String> sink, Class<T> type, String jobId) {
-        return sink.received().stream().map(Message::getPayload).map(p -> Json.read(p, type))
-                .filter(e -> e.jobId().equals(jobId)).toList();
+        return sink.received().stream()
+                .map(Message::getPayload)
+                .map(p -> Json.read(p, type))
+                .filter(e -> e.jobId().equals(jobId))
+                .toList();
     }
 }

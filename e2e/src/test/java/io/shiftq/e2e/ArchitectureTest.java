@@ -1,0 +1,115 @@
+package io.shiftq.e2e;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Where each module and package may reach, checked on the compiled classes of every module (this module is
+ * built last, so they are all there): reporting and the CLI never touch the engine or DJL, the schema touches
+ * nothing of shiftq's, the engine knows nothing of services, Kafka or Quarkus, and the engine's packages form a
+ * graph without cycles.
+ */
+class ArchitectureTest {
+
+    private static final Path ROOT = Path.of("..");
+    private static JavaClasses classes;
+
+    @BeforeAll
+    static void importEveryModule() {
+        List<String> modules = List.of(
+                "shared-schema",
+                "engine",
+                "tools",
+                "cli",
+                "services/common",
+                "services/calibration",
+                "services/ptq",
+                "services/qat",
+                "services/final-ptq",
+                "services/reporting");
+        Path[] dirs = modules.stream()
+                .map(m -> ROOT.resolve(m).resolve("target/classes"))
+                .toArray(Path[]::new);
+        for (Path dir : dirs) {
+            assertThat(dir)
+                    .as("compiled classes of every module (run the whole build: mvn verify)")
+                    .isDirectory();
+        }
+        classes = new ClassFileImporter().importPaths(dirs);
+    }
+
+    @Test
+    void reportingAndTheCliNeverReachTheEngineOrDjl() {
+        noClasses()
+                .that()
+                .resideInAnyPackage("io.shiftq.reporting..", "io.shiftq.cli..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage("io.shiftq.engine..", "ai.djl..")
+                .check(classes);
+    }
+
+    @Test
+    void theSchemaDependsOnNothingOfShiftqs() {
+        noClasses()
+                .that()
+                .resideInAPackage("io.shiftq.schema..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(
+                        "io.shiftq.engine..",
+                        "io.shiftq.service..",
+                        "io.shiftq.reporting..",
+                        "io.shiftq.cli..",
+                        "io.shiftq.tools..",
+                        "ai.djl..",
+                        "io.quarkus..",
+                        "org.apache.kafka..")
+                .check(classes);
+    }
+
+    @Test
+    void theEngineKnowsNothingOfServicesKafkaOrQuarkus() {
+        noClasses()
+                .that()
+                .resideInAPackage("io.shiftq.engine..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(
+                        "io.shiftq.service..",
+                        "io.shiftq.reporting..",
+                        "io.shiftq.cli..",
+                        "io.shiftq.tools..",
+                        "io.quarkus..",
+                        "org.apache.kafka..",
+                        "org.eclipse.microprofile..")
+                .check(classes);
+    }
+
+    @Test
+    void theEnginesPackagesHaveNoCycles() {
+        slices().matching("io.shiftq.engine.(*)..").should().beFreeOfCycles().check(classes);
+    }
+
+    @Test
+    void thePackagedReportingServiceCarriesNoEngineAndNoDjl() throws IOException {
+        Path lib = ROOT.resolve("services/reporting/target/quarkus-app/lib/main");
+        assertThat(lib).as("the packaged reporting service (mvn package)").isDirectory();
+        try (Stream<Path> jars = Files.list(lib)) {
+            assertThat(jars.map(p -> p.getFileName().toString()))
+                    .isNotEmpty()
+                    .noneMatch(name -> name.startsWith("ai.djl") || name.startsWith("io.shiftq.engine"));
+        }
+    }
+}
