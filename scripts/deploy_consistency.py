@@ -85,6 +85,15 @@ def read_properties(path):
     return props
 
 
+def expand(value, props, depth=0):
+    """Resolves property expressions, ${key} and ${key:default}, as SmallRye Config does."""
+    if depth > 10:
+        return value
+    return re.sub(r"\$\{([^}:]+)(?::([^}]*))?\}",
+                  lambda m: expand(props.get(m.group(1), m.group(2) if m.group(2) is not None else m.group(0)),
+                                   props, depth + 1), value)
+
+
 def modules():
     """artifactId -> (module dir, pom root) for every pom.xml of the repository."""
     found = {}
@@ -175,6 +184,7 @@ class Service:
         self.props = {}
         for f in sorted(self.config_files, key=lambda f: f == own):
             self.props.update(read_properties(f))
+        self.props = {k: expand(v, self.props) for k, v in self.props.items()}
         self.keys |= set(self.props)
         for ext in extensions:
             self.keys |= FRAMEWORK_KEYS.get(ext, set())
