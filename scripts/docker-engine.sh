@@ -36,7 +36,8 @@ command -v iptables >/dev/null || pkgs+=(iptables)
 if ((${#pkgs[@]})); then
   log "installing ${pkgs[*]} from Debian"
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${pkgs[@]}" >/dev/null
+  # needrestart (if installed) would ask about services to restart; nothing here needs it.
+  NEEDRESTART_SUSPEND=1 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${pkgs[@]}" >/dev/null
 fi
 
 # One iptables backend: dockerd writes its rules through `iptables` (nft here); a legacy FORWARD
