@@ -12,7 +12,8 @@ time (so it follows renames and moved files):
   EXPOSE, containerPort, probes);
 - image names match the build (compose build contexts and Dockerfiles exist, images are shiftq/<service>);
 - KEDA's Kafka trigger names the topic and consumer group of the Deployment it scales, the artifact volume is
-  mounted where SHIFTQ_ARTIFACTS_ROOT points.
+  mounted where SHIFTQ_ARTIFACTS_ROOT points;
+- every job config in configs/ (but configs/accuracy/) is in the ConfigMap configs/kustomization.yaml generates.
 
 Usage: deploy_consistency.py --compose docker-compose.yml --rendered dev.yaml --rendered prod.yaml
 (scripts/k8s-check.sh renders the overlays and calls it). Exit 1 with one line per disagreement.
@@ -376,6 +377,26 @@ def check_rendered(path, services, topics):
                         f"exceeds the {parts} partitions of {md.get('topic')} (extra replicas would idle)")
 
 
+def check_configs():
+    """Every job config under configs/ is in the ConfigMap that configs/kustomization.yaml generates."""
+    kfile = os.path.join(ROOT, "configs", "kustomization.yaml")
+    if not os.path.isfile(kfile):
+        problem("configs/kustomization.yaml is missing (k8s/base builds the job-config ConfigMap from it)")
+        return
+    listed = set()
+    for gen in yaml.safe_load(open(kfile)).get("configMapGenerator", []):
+        for f in gen.get("files", []):
+            listed.add(os.path.normpath(f.split("=", 1)[-1]))
+    # configs/accuracy/ holds the accuracy-table runs, not jobs an operator submits.
+    present = {os.path.relpath(f, os.path.join(ROOT, "configs"))
+               for f in glob.glob(os.path.join(ROOT, "configs", "**", "*.yaml"), recursive=True)
+               if os.path.basename(f) != "kustomization.yaml" and "/accuracy/" not in f}
+    for f in sorted(present - listed):
+        problem(f"configs/{f} is not in configs/kustomization.yaml's ConfigMap")
+    for f in sorted(listed - present):
+        problem(f"configs/kustomization.yaml lists {f}, which does not exist")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--compose", required=True)
@@ -390,6 +411,7 @@ def main():
     if not services:
         problem("no Quarkus services found under services/")
     topics = topics_of_code()
+    check_configs()
     check_compose(args.compose, services, topics)
     for r in args.rendered:
         check_rendered(r, services, topics)

@@ -134,3 +134,10 @@ def test_an_image_name_that_differs_from_the_service_fails(tree):
          "newName: registry.example.com/shiftq/qat", "newName: registry.example.com/shiftq/qat-trainer")
     code, out = run_check(tree)
     assert code == 1 and "prod.rendered.yaml qat: image registry.example.com/shiftq/qat-trainer:0.1.0 is not shiftq/qat" in out, out
+
+
+def test_a_new_job_config_missing_from_the_config_map_fails(tree):
+    with open(os.path.join(tree, "configs", "examples", "w2a8.yaml"), "w") as fh:
+        fh.write("model:\n  name: LeNet5\n")
+    code, out = run_check(tree)
+    assert code == 1 and "configs/examples/w2a8.yaml is not in configs/kustomization.yaml" in out, out
