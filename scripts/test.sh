@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Runs every test of shiftq on a fresh machine: installs what the tests read (Fashion-MNIST from
-# Debian's dataset-fashion-mnist), starts one real Kafka broker
-# (scripts/kafka.sh, jars from Maven Central, no Docker) for all test JVMs, runs `mvn verify`,
-# and stops the broker again.
+# Debian's dataset-fashion-mnist), starts one real Kafka broker (scripts/kafka.sh, jars from Maven
+# Central, no Docker) for all test JVMs, runs `mvn verify` (Java tests, formatting, architecture),
+# then the deployment checks: k8s/ rendered and validated offline against the real schemas
+# (scripts/k8s-check.sh) and docker-compose.yml run for real with a small job
+# (scripts/compose-check.sh; SHIFTQ_COMPOSE_CHECK=0 leaves it out), and stops the broker again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,3 +31,8 @@ fi
 echo "Kafka broker: $KAFKA_BOOTSTRAP_SERVERS"
 
 mvn -B verify "$@"
+
+# Deployment files against the code, and k8s/ validated offline (the first run fills ~/.cache/shiftq: about 2.5 min).
+scripts/k8s-check.sh
+# docker-compose.yml for real with a tiny job (about 6.5 min on a fresh machine, 3 min warm).
+[ "${SHIFTQ_COMPOSE_CHECK:-1}" = 0 ] || scripts/compose-check.sh
