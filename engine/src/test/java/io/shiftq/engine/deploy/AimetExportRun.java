@@ -58,7 +58,7 @@ class AimetExportRun {
         p.put("accuracy", acc);
         Files.write(out.resolve("shiftq_predictions.json"), Json.mapper().writeValueAsBytes(p));
         IntegerModel m = IntegerExecutor.load(files.dir()).model();
-        System.out.printf(Locale.ROOT, "final W8A8 %.2f%% on %d images (report %.2f%%); export + fake-quant run %d ms;"
+        System.out.printf(Locale.ROOT, "final accuracy %.2f%% on %d images (report %.2f%%); export + fake-quant run %d ms;"
                 + " layers whose input exponent differs from what they read: %s; files in %s%n", acc, test.size(),
                 o.report().finalAccuracy(), (System.nanoTime() - t0) / 1_000_000, AimetEncodings.hiddenInputs(m), out);
         assertThat(Math.abs(acc - o.report().finalAccuracy())).as("fake-quant rerun vs report").isLessThan(0.006);
