@@ -5,32 +5,52 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.shiftq.engine.deploy.IntegerModel.Add;
 import io.shiftq.engine.deploy.IntegerModel.Op;
 import io.shiftq.engine.deploy.IntegerModel.Quantizer;
+import io.shiftq.engine.deploy.IntegerModel.Relu;
 import io.shiftq.engine.deploy.IntegerModel.Weighted;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
- * AIMET / QNN encodings of an {@link IntegerModel}, with scales that are exact powers of two
- * (2^-n), in both file shapes AIMET writes:
+ * AIMET encodings of an {@link IntegerModel}, with scales that are exact powers of two (2^-n), in
+ * two files for two kinds of reader:
  *
  * <ul>
- *   <li>0.6.1: {@code {"activation_encodings": {name: [enc]}, "param_encodings": {name: [enc per
- *       channel]}}} with {@code enc = {bitwidth, is_symmetric: "True"|"False", max, min, offset,
- *       scale}};
- *   <li>1.0.0: {@code {"version": "1.0.0", "activation_encodings": [{name, dtype: "INT", enc_type:
- *       "PER_TENSOR"|"PER_CHANNEL", bw, is_sym, scale: [..], offset: [..]}], "param_encodings": [..]}}.
+ *   <li>{@value #FILE_061}, for aimet-torch: {@code QuantizationSimModel.load_encodings(path,
+ *       strict=True)} on the same network built in PyTorch (same module names). It has the layout
+ *       aimet-torch reads and itself writes as {@code <prefix>_torch.encodings}: {@code
+ *       {"version": "0.6.1", "activation_encodings": {module: {"input": {"0": enc}, "output": {"0":
+ *       enc}}}, "param_encodings": {module.param: [enc per channel]}}} with {@code enc = {bitwidth,
+ *       dtype: "int", is_symmetric: "True"|"False", max, min, offset, scale}} (aimet-torch
+ *       2.42.0, {@code _base/quantsim.py: _load_encodings_impl}; a quantizer takes bitwidth,
+ *       is_symmetric, min and max and derives scale = (max - min) / (qmax - qmin), exact for these
+ *       values).
+ *   <li>{@value #FILE_100}, for the QNN / QAIRT converters ({@code --quantization_overrides}) and
+ *       other tools that read AIMET's exported {@code <prefix>.encodings}: {@code {"version":
+ *       "1.0.0", "activation_encodings": [{name, dtype: "INT", enc_type: "PER_TENSOR"|"PER_CHANNEL",
+ *       bw, is_sym, scale: [..], offset: [..]}], "param_encodings": [..]}}, named by the tensors of
+ *       {@code model_qdq.onnx}: {@code L.input}, {@code L.output}, {@code L.weight}, {@code L.bias}.
+ *       aimet-torch cannot load this list layout ({@code load_encodings} reads dictionaries only).
  * </ul>
  *
- * <p>Names follow the ONNX QDQ export: {@code L.input} and {@code L.output} for the activations
- * around a layer, {@code L.weight} and {@code L.bias} for parameters. Offsets use AIMET's
- * convention (q = round(x / scale) - offset on an unsigned grid): signed b-bit codes have offset
- * -2^(b-1), unsigned ones 0. The 32-bit alignment of residual adds is not an AIMET quantizer and
- * is not listed; the add's output is.
+ * <p>Where aimet-torch places activation quantizers (its default configuration): one input
+ * quantizer on each layer that reads the network input; one output quantizer per conv, linear or
+ * residual add, which sits on the ReLU module when a ReLU follows (AIMET's conv+ReLU,
+ * linear+ReLU and add+ReLU supergroups); one on a ReLU that is not fused; none on max-pool,
+ * flatten or dropout. The {@code input} quantizer of a layer that reads another layer's output has
+ * no AIMET quantizer: AIMET keeps one encoding per tensor, and the tensor stored between layers is
+ * the producer's output (o); shiftq's next input exponent i is an alignment shift (i - o) inside
+ * the integer model ({@link #hiddenInputs} lists the layers where it is not zero). The 32-bit
+ * alignment of residual adds is not an AIMET quantizer either.
+ *
+ * <p>Offsets use AIMET's convention (q = round(x / scale) - offset on an unsigned grid): signed
+ * b-bit codes have offset -2^(b-1), unsigned ones 0; the same in both files.
  */
 public final class AimetEncodings {
-    /** File name of the 0.6.1-shaped encodings. */
+    /** File name of the encodings aimet-torch loads (module-keyed dictionaries). */
     public static final String FILE_061 = "aimet_encodings_0.6.1.json";
-    /** File name of the 1.0.0-shaped encodings. */
+    /** File name of the 1.0.0 encodings (lists named by ONNX tensor) for QNN / QAIRT converters. */
     public static final String FILE_100 = "aimet_encodings_1.0.0.json";
 
     private AimetEncodings() {}
@@ -38,6 +58,16 @@ public final class AimetEncodings {
     /** One quantizer of a tensor: exponents (one or one per channel), bits, signedness. */
     record Enc(int bits, boolean signed, int[] exponents) {}
 
+    /**
+     * An activation quantizer as aimet-torch holds it.
+     *
+     * @param module module name
+     * @param slot "input" or "output"
+     * @param enc the encoding
+     */
+    record ModuleActivation(String module, String slot, Enc enc) {}
+
+    /** Activation encodings by ONNX tensor name ({@code L.input}, {@code L.output}). */
     static Map<String, Enc> activations(IntegerModel m) {
         Map<String, Enc> out = new LinkedHashMap<>();
         for (Op op : m.ops()) {
@@ -49,6 +79,57 @@ public final class AimetEncodings {
             }
         }
         return out;
+    }
+
+    /**
+     * Activation encodings on the modules where aimet-torch places quantizers, in op order (see the
+     * class comment).
+     *
+     * @throws IllegalArgumentException when a fused ReLU has no ReLU op to carry its output
+     */
+    static List<ModuleActivation> moduleActivations(IntegerModel m) {
+        List<Op> ops = m.ops();
+        Quantizer[] value = m.valueQuantizers();
+        List<ModuleActivation> out = new ArrayList<>();
+        for (int i = 0; i < ops.size(); i++) {
+            Op op = ops.get(i);
+            if (op instanceof Weighted w) {
+                if (w.inputAlignShift() == null) {
+                    out.add(new ModuleActivation(w.name(), "input", of(w.input())));
+                }
+                out.add(new ModuleActivation(outputModule(m, i, w.fusedRelu()), "output", of(w.output())));
+            } else if (op instanceof Add a) {
+                out.add(new ModuleActivation(outputModule(m, i, a.fusedRelu()), "output", of(a.output())));
+            } else if (op instanceof Relu r && !r.fused() && value[i] != null) {
+                out.add(new ModuleActivation(r.name(), "output", of(value[i])));
+            }
+        }
+        return out;
+    }
+
+    /** The module that carries op i's output quantizer: the fused ReLU reading it, else op i. */
+    private static String outputModule(IntegerModel m, int i, boolean fusedRelu) {
+        if (!fusedRelu) {
+            return m.ops().get(i).name();
+        }
+        return m.ops().stream()
+                .filter(o -> o instanceof Relu r && r.fused() && r.inputs().equals(List.of(i)))
+                .map(Op::name)
+                .findFirst()
+                .orElseThrow(() -> new IllegalArgumentException(m.ops().get(i).name()
+                        + " has a fused ReLU but no ReLU op reads it; AIMET's output quantizer would have no module"));
+    }
+
+    /**
+     * Layers whose input exponent differs from the exponent of the tensor they read (a non-zero
+     * alignment shift): there aimet-torch, which has one quantizer per tensor, requantizes once
+     * where shiftq requantizes twice (o, then i).
+     */
+    public static List<String> hiddenInputs(IntegerModel m) {
+        return m.weighted().stream()
+                .filter(w -> w.inputAlignShift() != null && w.inputAlignShift() != 0)
+                .map(Weighted::name)
+                .toList();
     }
 
     static Map<String, Enc> params(IntegerModel m) {
@@ -70,17 +151,25 @@ public final class AimetEncodings {
         return new Enc(q.bits(), q.signed(), new int[] {q.exponent()});
     }
 
-    /** The 0.6.1 dictionary shape. */
+    /** The file aimet-torch loads: module-keyed activations, parameters by state_dict name. */
     public static ObjectNode v061(IntegerModel m) {
         ObjectNode root = ModelFiles.MAPPER.createObjectNode();
+        root.put("version", "0.6.1");
         ObjectNode act = root.putObject("activation_encodings");
-        activations(m).forEach((k, e) -> act.set(k, list061(e)));
+        for (ModuleActivation a : moduleActivations(m)) {
+            ObjectNode module = act.has(a.module()) ? (ObjectNode) act.get(a.module()) : act.putObject(a.module());
+            if (module.has(a.slot())) {
+                throw new IllegalArgumentException(a.module() + " would get two " + a.slot() + " quantizers");
+            }
+            module.putObject(a.slot()).set("0", list061(a.enc()).get(0));
+        }
         ObjectNode par = root.putObject("param_encodings");
         params(m).forEach((k, e) -> par.set(k, list061(e)));
+        root.putArray("excluded_layers");
         return root;
     }
 
-    /** The 1.0.0 list shape. */
+    /** The 1.0.0 list shape, named by the tensors of the ONNX QDQ export. */
     public static ObjectNode v100(IntegerModel m) {
         ObjectNode root = ModelFiles.MAPPER.createObjectNode();
         root.put("version", "1.0.0");

@@ -196,12 +196,14 @@ class ExportRoundTripTest {
         JsonNode v100 =
                 ModelFiles.MAPPER.readTree(dir.resolve(AimetEncodings.FILE_100).toFile());
         assertThat(v100.get("version").asText()).isEqualTo("1.0.0");
+        Map<String, JsonNode> onnxNamed = new HashMap<>();
+        v100.get("activation_encodings")
+                .forEach(e -> onnxNamed.put(e.get("name").asText(), e));
         for (ShiftRecord r : out.finalPtq().records()) {
-            JsonNode o =
-                    v061.get("activation_encodings").get(r.layer() + ".output").get(0);
-            assertThat(o.get("scale").asDouble())
+            JsonNode o = onnxNamed.get(r.layer() + ".output");
+            assertThat(o.get("scale").get(0).asDouble())
                     .isEqualTo(Math.scalb(1.0, -r.output().exponent()));
-            assertThat(o.get("is_symmetric").asText()).isEqualTo(r.output().signed() ? "True" : "False");
+            assertThat(o.get("is_sym").asBoolean()).isEqualTo(r.output().signed());
             if (r.weight() != null) {
                 JsonNode pw = v061.get("param_encodings").get(r.layer() + ".weight");
                 assertThat(pw).hasSize(r.weight().channelExponents().size());
@@ -220,5 +222,42 @@ class ExportRoundTripTest {
             double s = e.get("scale").get(0).asDouble();
             assertThat(Math.scalb(1.0, -Math.getExponent(s))).isEqualTo(1.0 / s);
         }
+    }
+
+    @Test
+    void aimetTorchEncodingsSitOnTheModulesWhereAimetPlacesQuantizers() throws Exception {
+        JsonNode act = ModelFiles.MAPPER
+                .readTree(dir.resolve(AimetEncodings.FILE_061).toFile())
+                .get("activation_encodings");
+        Map<String, ShiftRecord> rec = new HashMap<>();
+        out.finalPtq().records().forEach(r -> rec.put(r.layer(), r));
+        // The stem reads the network input: its input quantizer is AIMET's model-input quantizer;
+        // its output sits on the ReLU of the conv+BN+ReLU supergroup (BN folded away).
+        assertThat(act.get("stem.0").get("input").get("0").get("scale").asDouble())
+                .isEqualTo(Math.scalb(1.0, -rec.get("stem.0").input().exponent()));
+        assertThat(act.get("stem.0").has("output")).isFalse();
+        assertThat(act.get("stem.2").get("output").get("0").get("scale").asDouble())
+                .isEqualTo(Math.scalb(1.0, -rec.get("stem.0").output().exponent()));
+        // conv2 of a block has no ReLU (the add follows): its output is on itself; the add's output on relu2.
+        assertThat(act.get("layer1.0.conv2").get("output").get("0").get("scale").asDouble())
+                .isEqualTo(Math.scalb(1.0, -rec.get("layer1.0.conv2").output().exponent()));
+        assertThat(act.get("layer1.0.relu1").get("output")).isNotNull();
+        assertThat(act.has("layer1.0.add")).isFalse();
+        assertThat(act.get("layer1.0.relu2").get("output").get("0").get("scale").asDouble())
+                .isEqualTo(Math.scalb(1.0, -rec.get("layer1.0.add").output().exponent()));
+        assertThat(act.get("layer2.0.downsample.0").get("output")).isNotNull();
+        // Max-pool and flatten carry none; no layer but the stem has an input quantizer.
+        assertThat(act.has("pool")).isFalse();
+        assertThat(act.has("flatten")).isFalse();
+        act.fields().forEachRemaining(e -> {
+            if (!e.getKey().equals("stem.0")) {
+                assertThat(e.getValue().has("input")).as(e.getKey()).isFalse();
+            }
+            e.getValue().fields().forEachRemaining(slot -> {
+                assertThat(slot.getValue().get("0").get("bitwidth").asInt()).isEqualTo(8);
+                assertThat(slot.getValue().get("0").get("dtype").asText()).isEqualTo("int");
+            });
+        });
+        assertThat(act.get("fc").get("output")).isNotNull();
     }
 }
