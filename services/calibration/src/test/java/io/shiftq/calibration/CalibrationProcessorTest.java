@@ -122,6 +122,19 @@ class CalibrationProcessorTest {
     }
 
     @Test
+    void aRequestOverTheOperatorsLimitFailsBeforeAnyWork() {
+        // application.properties sets %test.shiftq.limits.max-epochs=50 for this service under test.
+        String job = StageFixtures.jobId("limit");
+        requests.send(StageFixtures.request(job, ShiftqEvent.CUSTOM, StageFixtures.config("baseline: {epochs: 51}")));
+
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> !failed(failures, job).isEmpty());
+        assertThat(failed(failures, job).get(0).problems())
+                .containsExactly("baseline.epochs: 51 is above the limit 50 (shiftq.limits)");
+        assertThat(completed(done, job)).isEmpty();
+    }
+
+    @Test
     void unreadableInputFailsAndOtherVariantsAreLeftAlone() {
         requests.send(Record.of("broken-1", "{not json"));
         String aimet = StageFixtures.jobId("aimet");

@@ -1,9 +1,11 @@
 package io.shiftq.service;
 
+import io.shiftq.schema.config.Limits;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.OptionalDouble;
 import java.util.OptionalInt;
 
 /** The settings every stage service reads, under {@code shiftq.*}. */
@@ -18,6 +20,9 @@ public interface ShiftqConfig {
 
     /** PyTorch's thread pools. */
     Torch torch();
+
+    /** Upper bounds on requests. */
+    RequestLimits limits();
 
     /** The claim-check store every stage shares. */
     interface Artifacts {
@@ -41,5 +46,46 @@ public interface ShiftqConfig {
         /** {@code shiftq.torch.inter-op-threads}: ops run side by side; 1 was fastest here. */
         @WithDefault("1")
         int interOpThreads();
+    }
+
+    /**
+     * Operator bounds on what a request may ask for ({@link Limits}); each unset key keeps the built-in default,
+     * and a key set above the default is held to it, since every reader of an event enforces the default.
+     */
+    interface RequestLimits {
+        /** {@code shiftq.limits.max-epochs}: baseline and QAT epochs each. */
+        OptionalInt maxEpochs();
+
+        /** {@code shiftq.limits.max-learning-rate}: baseline and QAT starting rates. */
+        OptionalDouble maxLearningRate();
+
+        /** {@code shiftq.limits.max-weight-decay}. */
+        OptionalDouble maxWeightDecay();
+
+        /** {@code shiftq.limits.max-eps}: the Adam family's eps. */
+        OptionalDouble maxEps();
+
+        /** {@code shiftq.limits.max-batch-size}. */
+        OptionalInt maxBatchSize();
+
+        /** {@code shiftq.limits.max-images}: data.train_limit and data.test_limit. */
+        OptionalInt maxImages();
+
+        /** {@code shiftq.limits.max-batches}: calibration and evaluation batches. */
+        OptionalInt maxBatches();
+
+        /** The bounds a stage enforces. */
+        default Limits toLimits() {
+            Limits d = Limits.DEFAULT;
+            return new Limits(
+                            maxEpochs().orElse(d.maxEpochs()),
+                            maxLearningRate().orElse(d.maxLearningRate()),
+                            maxWeightDecay().orElse(d.maxWeightDecay()),
+                            maxEps().orElse(d.maxEps()),
+                            maxBatchSize().orElse(d.maxBatchSize()),
+                            maxImages().orElse(d.maxImages()),
+                            maxBatches().orElse(d.maxBatches()))
+                    .capped();
+        }
     }
 }

@@ -2,7 +2,10 @@ package io.shiftq.service;
 
 import io.shiftq.engine.pipeline.QuantizationEngine;
 import io.shiftq.schema.Json;
+import io.shiftq.schema.config.Limits;
+import io.shiftq.schema.config.QuantizationConfig;
 import io.shiftq.schema.event.Metrics;
+import io.shiftq.schema.event.QuantizationRequested;
 import io.shiftq.schema.event.ShiftqEvent;
 import io.shiftq.schema.event.Stage;
 import io.shiftq.schema.event.StageCompleted;
@@ -27,11 +30,13 @@ public class StageRunner {
     private final QuantizationEngine engine;
     private final JobArtifacts artifacts;
     private final StageEvents events;
+    private final Limits limits;
 
-    StageRunner(QuantizationEngine engine, JobArtifacts artifacts, StageEvents events) {
+    StageRunner(QuantizationEngine engine, JobArtifacts artifacts, StageEvents events, ShiftqConfig config) {
         this.engine = engine;
         this.artifacts = artifacts;
         this.events = events;
+        this.limits = config.limits().toLimits();
     }
 
     /** The quantization engine the stages call. */
@@ -77,6 +82,8 @@ public class StageRunner {
         }
         LOG.infof("job %s: %s started", event.jobId(), stage.id());
         try {
+            // The operator's bounds, before any work: a request over them fails at once, naming the field.
+            configOf(event).validated(limits);
             artifacts.takeIoMillis();
             StageCompleted result = work.apply(event);
             // Tenths of a millisecond: finer digits would only be timer noise.
@@ -92,5 +99,15 @@ public class StageRunner {
             LOG.errorf(e, "job %s: %s failed", event.jobId(), stage.id());
             events.failed(StageFailures.of(stage, e, event.jobId(), sourceTopic, in.value()));
         }
+    }
+
+    private static QuantizationConfig configOf(ShiftqEvent event) {
+        if (event instanceof QuantizationRequested request) {
+            return request.config();
+        }
+        if (event instanceof StageCompleted completed) {
+            return completed.config();
+        }
+        throw new IllegalArgumentException("a stage reads a request or a stage completion, not " + event);
     }
 }

@@ -14,6 +14,8 @@ public record BaselineConfig(int epochs, double learningRate) {
 
     void check(String path, Problems p) {
         p.nonNegative(path + ".epochs", epochs);
+        p.atMost(path + ".epochs", epochs, p.limits().maxEpochs());
+        p.atMost(path + ".learning_rate", learningRate, p.limits().maxLearningRate());
         p.interval(path + ".learning_rate", learningRate, 0, false, Double.POSITIVE_INFINITY, false);
     }
 }

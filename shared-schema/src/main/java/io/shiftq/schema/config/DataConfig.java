@@ -18,7 +18,10 @@ public record DataConfig(String dataset, String path, int batchSize, int trainLi
         p.nonBlank(path + ".dataset", dataset);
         p.nonBlank(path + ".path", this.path);
         p.positive(path + ".batch_size", batchSize);
+        p.atMost(path + ".batch_size", batchSize, p.limits().maxBatchSize());
         p.nonNegative(path + ".train_limit", trainLimit);
+        p.atMost(path + ".train_limit", trainLimit, p.limits().maxImages());
         p.nonNegative(path + ".test_limit", testLimit);
+        p.atMost(path + ".test_limit", testLimit, p.limits().maxImages());
     }
 }

@@ -24,5 +24,6 @@ public record OptimizerConfig(String type, double momentum, double beta1, double
         p.interval(path + ".beta1", beta1, 0, true, 1, false);
         p.interval(path + ".beta2", beta2, 0, true, 1, false);
         p.interval(path + ".eps", eps, 0, false, Double.POSITIVE_INFINITY, false);
+        p.atMost(path + ".eps", eps, p.limits().maxEps());
     }
 }

@@ -7,6 +7,30 @@ import java.util.List;
 final class Problems {
 
     private final List<String> found = new ArrayList<>();
+    private final Limits limits;
+
+    Problems(Limits limits) {
+        this.limits = limits;
+    }
+
+    /** The bounds this validation enforces. */
+    Limits limits() {
+        return limits;
+    }
+
+    /** An integer in 0..max, where max is an operator limit (named in the message). */
+    void atMost(String path, long value, long max) {
+        if (value > max) {
+            add(path, value + " is above the limit " + max + " (shiftq.limits)");
+        }
+    }
+
+    /** A number no larger than an operator limit (named in the message). */
+    void atMost(String path, double value, double max) {
+        if (value > max) {
+            add(path, value + " is above the limit " + max + " (shiftq.limits)");
+        }
+    }
 
     void add(String path, String message) {
         found.add(path + ": " + message);

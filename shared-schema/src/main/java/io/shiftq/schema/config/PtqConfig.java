@@ -21,6 +21,8 @@ public record PtqConfig(
 
     void check(String path, Problems p) {
         p.nonNegative(path + ".max_eval_batches", maxEvalBatches);
+        p.atMost(path + ".max_eval_batches", maxEvalBatches, p.limits().maxBatches());
         p.positive(path + ".calibration_batches", calibrationBatches);
+        p.atMost(path + ".calibration_batches", calibrationBatches, p.limits().maxBatches());
     }
 }

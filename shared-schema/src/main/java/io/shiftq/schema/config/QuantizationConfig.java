@@ -79,9 +79,14 @@ public record QuantizationConfig(
         return ConfigTree.convert(ConfigTree.mergeOverDefaults(node)).validated();
     }
 
-    /** Every validation problem, each naming the dotted snake_case field, the bad value and what is allowed. */
+    /** Every validation problem under the default limits. */
     public List<String> problems() {
-        Problems p = new Problems();
+        return problems(Limits.DEFAULT);
+    }
+
+    /** Every validation problem, each naming the dotted snake_case field, the bad value and what is allowed. */
+    public List<String> problems(Limits limits) {
+        Problems p = new Problems(limits);
         p.section("model", model, ModelConfig::check);
         p.section("data", data, DataConfig::check);
         p.section("baseline", baseline, BaselineConfig::check);
@@ -92,9 +97,14 @@ public record QuantizationConfig(
         return p.list();
     }
 
-    /** This config if it has no problems. */
+    /** This config if it has no problems under the default limits. */
     public QuantizationConfig validated() {
-        List<String> problems = problems();
+        return validated(Limits.DEFAULT);
+    }
+
+    /** This config if it has no problems under these limits. */
+    public QuantizationConfig validated(Limits limits) {
+        List<String> problems = problems(limits);
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }

@@ -33,6 +33,14 @@ public record SchedulerConfig(String type, int stepSize, double gamma, int tMax,
         p.positive(path + ".step_size", stepSize);
         p.interval(path + ".gamma", gamma, 0, false, 1, true);
         p.nonNegative(path + ".t_max", tMax);
+        p.atMost(
+                path + ".step_size",
+                stepSize,
+                p.limits().maxEpochs() * (long) p.limits().maxBatches());
+        p.atMost(
+                path + ".t_max",
+                tMax,
+                p.limits().maxEpochs() * (long) p.limits().maxBatches());
         p.interval(path + ".eta_min", etaMin, 0, true, Double.POSITIVE_INFINITY, false);
         p.oneOf(path + ".interval", interval, INTERVALS);
     }

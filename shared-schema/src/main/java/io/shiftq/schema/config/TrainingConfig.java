@@ -28,6 +28,16 @@ public record TrainingConfig(
 
     void check(String path, Problems p) {
         p.nonNegative(path + ".epochs", epochs);
+        p.atMost(path + ".epochs", epochs, p.limits().maxEpochs());
+        p.atMost(path + ".learning_rate", learningRate, p.limits().maxLearningRate());
+        p.atMost(path + ".weight_decay", weightDecay, p.limits().maxWeightDecay());
+        // A floor above the starting rate would make the cosine climb instead of anneal.
+        if (scheduler != null && scheduler.etaMin() > learningRate) {
+            p.add(
+                    path + ".scheduler.eta_min",
+                    scheduler.etaMin() + " is above training.learning_rate " + learningRate
+                            + "; the annealing floor must not exceed the starting rate");
+        }
         p.interval(path + ".learning_rate", learningRate, 0, false, Double.POSITIVE_INFINITY, false);
         p.interval(path + ".weight_decay", weightDecay, 0, true, Double.POSITIVE_INFINITY, false);
         p.oneOf(path + ".criterion", criterion, CRITERIA);
