@@ -5,6 +5,7 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.OptionalDouble;
 import java.util.OptionalInt;
 
@@ -23,6 +24,32 @@ public interface ShiftqConfig {
 
     /** Upper bounds on requests. */
     RequestLimits limits();
+
+    /** Where a request's data may be read from. */
+    Data data();
+
+    /** Where a request's model files may be read from. */
+    Models models();
+
+    /** Directories a request's {@code data.path} must lie in. */
+    interface Data {
+        /**
+         * {@code shiftq.data.roots}: comma-separated; the default is where Debian's dataset packages install
+         * (Fashion-MNIST lands in /usr/share/datasets/fashion-mnist).
+         */
+        @WithDefault("/usr/share/datasets")
+        List<Path> roots();
+    }
+
+    /** Directories a request's {@code model.weights} must lie in. */
+    interface Models {
+        /**
+         * {@code shiftq.models.roots}: comma-separated; by default only the artifact store, where a client puts
+         * the files it uploads (set it to a models volume to allow more).
+         */
+        @WithDefault("${shiftq.artifacts.root:.shiftq/artifacts}")
+        List<Path> roots();
+    }
 
     /** The claim-check store every stage shares. */
     interface Artifacts {

@@ -31,12 +31,14 @@ public class StageRunner {
     private final JobArtifacts artifacts;
     private final StageEvents events;
     private final Limits limits;
+    private final ConfinedPaths paths;
 
     StageRunner(QuantizationEngine engine, JobArtifacts artifacts, StageEvents events, ShiftqConfig config) {
         this.engine = engine;
         this.artifacts = artifacts;
         this.events = events;
         this.limits = config.limits().toLimits();
+        this.paths = new ConfinedPaths(config.data().roots(), config.models().roots());
     }
 
     /** The quantization engine the stages call. */
@@ -82,8 +84,9 @@ public class StageRunner {
         }
         LOG.infof("job %s: %s started", event.jobId(), stage.id());
         try {
-            // The operator's bounds, before any work: a request over them fails at once, naming the field.
-            configOf(event).validated(limits);
+            // The operator's bounds and roots, before any work: a request outside them fails at once, naming
+            // the field.
+            paths.check(configOf(event).validated(limits));
             artifacts.takeIoMillis();
             StageCompleted result = work.apply(event);
             // Tenths of a millisecond: finer digits would only be timer noise.
