@@ -13,12 +13,15 @@ import java.util.Locale;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
+import org.jboss.logging.Logger;
 
 /**
  * A training listener that turns one job's batches and epochs into {@link StageProgress} events: per-batch
  * events at most once per interval (plus the last batch of an epoch), every epoch end always.
  */
 public final class ProgressReporter implements TrainingListener {
+
+    private static final Logger LOG = Logger.getLogger(ProgressReporter.class);
 
     private final String jobId;
     private final String variant;
@@ -95,6 +98,16 @@ public final class ProgressReporter implements TrainingListener {
         Integer epochs = last == null ? null : last.epochs();
         double percent = epochs == null ? 0 : 100.0 * r.epoch() / epochs;
         Double eta = last == null ? null : last.etaSeconds();
+        String message = String.format(
+                Locale.ROOT,
+                "%s epoch %d/%s done: loss %.4f, test accuracy %.2f%%",
+                stage.id(),
+                r.epoch(),
+                epochs == null ? "?" : epochs.toString(),
+                r.trainLoss(),
+                r.testAccuracy());
+        // One log line per epoch: an operator follows a long job in the log without per-batch noise.
+        LOG.infof("job %s: %s", jobId, message);
         sink.accept(new StageProgress(
                 EventTypes.SCHEMA_VERSION,
                 jobId,
@@ -108,14 +121,7 @@ public final class ProgressReporter implements TrainingListener {
                 r.trainLoss(),
                 r.testAccuracy(),
                 eta,
-                String.format(
-                        Locale.ROOT,
-                        "%s epoch %d/%s done: loss %.4f, test accuracy %.2f%%",
-                        stage.id(),
-                        r.epoch(),
-                        epochs == null ? "?" : epochs.toString(),
-                        r.trainLoss(),
-                        r.testAccuracy()),
+                message,
                 Instant.now()));
     }
 
