@@ -21,6 +21,7 @@ import io.shiftq.engine.train.Criterion;
 import io.shiftq.engine.train.Evaluation;
 import io.shiftq.engine.train.LearningRateSchedule;
 import io.shiftq.engine.train.ParameterOptimizer;
+import io.shiftq.engine.train.TrainingDivergedException;
 import io.shiftq.engine.train.TrainingListener;
 import io.shiftq.engine.train.TrainingLoop;
 import io.shiftq.schema.config.OptimizerConfig;
@@ -84,8 +85,17 @@ public final class QuantizationEngine {
                                 false),
                         c.training().seed(),
                         c.ptq().maxEvalBatches()));
-                epochs = loop.run(model, w.data().train(), w.data().test(), m -> QuantPlan.FLOAT, listener)
-                        .epochs();
+                TrainingLoop.Result r =
+                        loop.run(model, w.data().train(), w.data().test(), m -> QuantPlan.FLOAT, listener);
+                String divergence = r.divergence(c.model().numClasses());
+                if (divergence != null) {
+                    throw new TrainingDivergedException(
+                            "the FP32 baseline",
+                            divergence,
+                            "baseline.learning_rate",
+                            c.baseline().learningRate());
+                }
+                epochs = r.epochs();
             }
             double acc = Evaluation.accuracy(
                     model,
@@ -148,6 +158,13 @@ public final class QuantizationEngine {
             Function<LoadedNetwork, QuantPlan> planFor = m -> policy.weightPlan(folded, m.stateDict());
             TrainingLoop.Result r = new TrainingLoop(settings(w))
                     .run(model, w.data().train(), w.data().test(), planFor, listener);
+            // QAT keeps its best epoch, so a diverged run would silently hand on the PTQ weights: say so instead.
+            String divergence =
+                    r.bestEpoch() == 0 ? r.divergence(w.config().model().numClasses()) : null;
+            if (divergence != null) {
+                throw new TrainingDivergedException("QAT", divergence, "training.learning_rate", t.learningRate());
+            }
+            // Some steps skipped: the epochs' skipped_steps in the report say how many.
             if (r.skippedSteps() > 0) {
                 LOG.warn(
                         "QAT skipped {} steps with a non-finite loss or gradient; consider a lower training.learning_rate",

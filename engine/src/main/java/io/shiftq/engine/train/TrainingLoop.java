@@ -16,6 +16,7 @@ import io.shiftq.schema.report.EpochResult;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -55,9 +56,45 @@ public final class TrainingLoop {
      * @param bestAccuracy its test accuracy
      * @param bestEpoch its 1-based number; 0 when no epoch beat the starting parameters
      * @param skippedSteps steps whose loss was not finite, so no update was applied
+     * @param steps every training step of the run
      */
     public record Result(
-            List<EpochResult> epochs, StateDict best, double bestAccuracy, int bestEpoch, int skippedSteps) {}
+            List<EpochResult> epochs, StateDict best, double bestAccuracy, int bestEpoch, int skippedSteps, int steps) {
+        /**
+         * Why this run diverged, or null when it trained: no step updated the weights, or the last epoch ended
+         * at chance (at most 1.5 times 100/classes percent) with a training loss that is not finite, above a
+         * uniform guess's (ln classes) or with skipped steps. A weak model that still learned has a loss below
+         * the uniform guess's; one at chance with a loss far above it was thrown off by its learning rate.
+         */
+        public String divergence(int classes) {
+            if (steps > 0 && skippedSteps == steps) {
+                return "all " + steps + " steps had a non-finite loss or gradient, so no weight was ever updated";
+            }
+            if (epochs.isEmpty()) {
+                return null;
+            }
+            EpochResult last = epochs.get(epochs.size() - 1);
+            double chance = 100.0 / classes;
+            double uniformLoss = Math.log(classes);
+            boolean atChance = last.testAccuracy() <= 1.5 * chance;
+            boolean lost =
+                    !Double.isFinite(last.trainLoss()) || last.trainLoss() > uniformLoss || last.skippedSteps() != null;
+            if (!atChance || !lost) {
+                return null;
+            }
+            return String.format(
+                    Locale.ROOT,
+                    "epoch %d ended at %.2f%% test accuracy, chance level for %d classes (%.0f%%), with training"
+                            + " loss %.4g (a uniform guess scores %.2f)%s",
+                    last.epoch(),
+                    last.testAccuracy(),
+                    classes,
+                    chance,
+                    last.trainLoss(),
+                    uniformLoss,
+                    last.skippedSteps() == null ? "" : " and " + last.skippedSteps() + " skipped steps");
+        }
+    }
 
     private static final Logger LOG = LoggerFactory.getLogger(TrainingLoop.class);
     private final Settings settings;
@@ -94,15 +131,25 @@ public final class TrainingLoop {
                 Evaluation.accuracy(model, test, planFor.apply(model), settings.batchSize(), settings.evalBatches());
         int bestEpoch = 0;
         skipped = 0;
+        int steps = 0;
         long start = System.nanoTime();
         for (int epoch = 0; epoch < settings.epochs(); epoch++) {
             long t0 = System.nanoTime();
             double lr = settings.schedule().at(epoch);
+            int skippedBefore = skipped;
             double[] lossAcc = trainEpoch(model, train, epoch, planFor, listener, start);
+            steps += (int) lossAcc[2];
+            int skippedNow = skipped - skippedBefore;
             double testAcc = Evaluation.accuracy(
                     model, test, planFor.apply(model), settings.batchSize(), settings.evalBatches());
             EpochResult r = new EpochResult(
-                    epoch + 1, lossAcc[0], lossAcc[1], testAcc, lr, (System.nanoTime() - t0) / 1_000_000);
+                    epoch + 1,
+                    lossAcc[0],
+                    lossAcc[1],
+                    testAcc,
+                    lr,
+                    (System.nanoTime() - t0) / 1_000_000,
+                    skippedNow == 0 ? null : skippedNow);
             results.add(r);
             listener.onEpoch(r);
             StateDict current = model.stateDict();
@@ -114,7 +161,7 @@ public final class TrainingLoop {
             }
         }
         model.load(best);
-        return new Result(results, best, bestAcc, bestEpoch, skipped);
+        return new Result(results, best, bestAcc, bestEpoch, skipped, steps);
     }
 
     private double[] trainEpoch(
@@ -174,7 +221,7 @@ public final class TrainingLoop {
                 report(listener, epoch, k, batches.count(), lossSum / seen, 100.0 * correct / seen, start);
             }
         }
-        return new double[] {lossSum / Math.max(1, seen), 100.0 * correct / Math.max(1, seen)};
+        return new double[] {lossSum / Math.max(1, seen), 100.0 * correct / Math.max(1, seen), batches.count()};
     }
 
     private static Map<String, Float> gradientMaxima(LoadedNetwork model) {
