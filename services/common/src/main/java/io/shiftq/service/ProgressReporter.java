@@ -12,6 +12,7 @@ import java.time.Instant;
 import java.util.Locale;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 import java.util.function.LongSupplier;
 import org.jboss.logging.Logger;
 
@@ -30,6 +31,8 @@ public final class ProgressReporter implements TrainingListener {
     private final long intervalNanos;
     private final LongSupplier clock;
     private BiConsumer<Integer, StateDict> checkpoints = (epoch, weights) -> {};
+    private LongConsumer stepTimes = nanos -> {};
+    private long lastBatch = Long.MIN_VALUE;
     private long lastSent = Long.MIN_VALUE;
     private BatchProgress last;
 
@@ -61,10 +64,21 @@ public final class ProgressReporter implements TrainingListener {
         return this;
     }
 
+    /** Also hands the time of every training step after the first to {@code stepTimes}, in nanoseconds. */
+    public ProgressReporter withStepTimes(LongConsumer stepTimes) {
+        this.stepTimes = stepTimes;
+        return this;
+    }
+
     @Override
     public void onBatch(BatchProgress p) {
         last = p;
         long now = clock.getAsLong();
+        // The first batch of an epoch follows an evaluation, so its gap is not a training step.
+        if (lastBatch != Long.MIN_VALUE && p.batch() > 1) {
+            stepTimes.accept(now - lastBatch);
+        }
+        lastBatch = now;
         if (lastSent != Long.MIN_VALUE && now - lastSent < intervalNanos && p.batch() != p.batches()) {
             return;
         }

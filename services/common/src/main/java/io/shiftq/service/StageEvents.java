@@ -23,25 +23,29 @@ public class StageEvents {
     private final Emitter<String> progress;
     private final Emitter<String> failures;
     private final ShiftqConfig config;
+    private final StageMetrics metrics;
 
     StageEvents(
             @Channel(Channels.PROGRESS) Emitter<String> progress,
             @Channel(Channels.FAILURES) Emitter<String> failures,
-            ShiftqConfig config) {
+            ShiftqConfig config,
+            StageMetrics metrics) {
         this.progress = progress;
         this.failures = failures;
         this.config = config;
+        this.metrics = metrics;
     }
 
     /** A throttled progress listener for one job's training. */
     public ProgressReporter reporter(ShiftqEvent job, Stage stage) {
         return new ProgressReporter(
-                job.jobId(),
-                job.variant(),
-                stage,
-                this::progress,
-                config.progress().interval(),
-                System::nanoTime);
+                        job.jobId(),
+                        job.variant(),
+                        stage,
+                        this::progress,
+                        config.progress().interval(),
+                        System::nanoTime)
+                .withStepTimes(nanos -> metrics.step(stage, nanos));
     }
 
     /** One progress line outside training, e.g. "collecting activation statistics". */
@@ -51,6 +55,7 @@ public class StageEvents {
 
     /** Sends a progress event without waiting: progress is advisory, so a full buffer drops it. */
     public void progress(StageProgress event) {
+        metrics.progress(event.stage(), event.percent());
         try {
             progress.send(EventRecords.of(event, event.stage()));
         } catch (RuntimeException e) {

@@ -11,6 +11,7 @@ import io.shiftq.schema.event.Stage;
 import io.shiftq.schema.event.StageCompleted;
 import io.smallrye.reactive.messaging.kafka.Record;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
@@ -32,8 +33,15 @@ public class StageRunner {
     private final StageEvents events;
     private final Limits limits;
     private final ConfinedPaths paths;
+    private final StageMetrics metrics;
 
-    StageRunner(QuantizationEngine engine, JobArtifacts artifacts, StageEvents events, ShiftqConfig config) {
+    StageRunner(
+            QuantizationEngine engine,
+            JobArtifacts artifacts,
+            StageEvents events,
+            ShiftqConfig config,
+            StageMetrics metrics) {
+        this.metrics = metrics;
         this.engine = engine;
         this.artifacts = artifacts;
         this.events = events;
@@ -83,6 +91,9 @@ public class StageRunner {
             return;
         }
         LOG.infof("job %s: %s started", event.jobId(), stage.id());
+        long start = System.nanoTime();
+        metrics.started(stage);
+        String outcome = "failed";
         try {
             // The operator's bounds and roots, before any work: a request outside them fails at once, naming
             // the field.
@@ -95,12 +106,15 @@ public class StageRunner {
             EventRecords.send(done, completed, stage)
                     .toCompletableFuture()
                     .get(StageEvents.SEND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            outcome = completed.status().id();
             LOG.infof(
                     "job %s: %s %s in %d ms, accuracy %s",
                     event.jobId(), stage.id(), completed.status().id(), completed.millis(), completed.accuracy());
         } catch (Exception e) {
             LOG.errorf(e, "job %s: %s failed", event.jobId(), stage.id());
             events.failed(StageFailures.of(stage, e, event.jobId(), sourceTopic, in.value()));
+        } finally {
+            metrics.finished(stage, outcome, Duration.ofNanos(System.nanoTime() - start));
         }
     }
 

@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.shiftq.engine.pipeline.QuantizationEngine;
 import io.shiftq.schema.config.QuantizationConfig;
@@ -22,6 +23,10 @@ import io.smallrye.reactive.messaging.kafka.Record;
 import io.smallrye.reactive.messaging.memory.InMemoryConnector;
 import io.smallrye.reactive.messaging.memory.InMemorySink;
 import jakarta.inject.Inject;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import org.eclipse.microprofile.reactive.messaging.spi.Connector;
 import org.junit.jupiter.api.Test;
@@ -49,6 +54,9 @@ class QatProcessorTest {
     @Inject
     JobArtifacts artifacts;
 
+    @TestHTTPResource("/q/metrics")
+    URI metrics;
+
     @Test
     void twoEpochsReportProgressAndStoreACheckpointPerEpoch() {
         String job = StageFixtures.jobId("qat");
@@ -73,6 +81,40 @@ class QatProcessorTest {
                 .extracting(StageProgress::epoch)
                 .containsExactly(1, 2);
         assertThat(events).allSatisfy(p -> assertThat(p.etaSeconds()).isNotNull());
+
+        // Operators and autoscalers read the same job at /q/metrics.
+        String scraped = scrape();
+        assertThat(metric(scraped, "shiftq_stage_jobs_total{outcome=\"completed\",stage=\"qat\"}"))
+                .isGreaterThanOrEqualTo(1);
+        assertThat(metric(scraped, "shiftq_stage_duration_seconds_count{outcome=\"completed\",stage=\"qat\"}"))
+                .isGreaterThanOrEqualTo(1);
+        // 512 training images in batches of 64 for 2 epochs: 8 steps an epoch, the first of each not timed.
+        assertThat(metric(scraped, "shiftq_training_step_seconds_count{stage=\"qat\"}"))
+                .isGreaterThanOrEqualTo(14);
+        assertThat(metric(scraped, "shiftq_stage_active_jobs{stage=\"qat\"}")).isZero();
+        assertThat(metric(scraped, "shiftq_stage_progress_percent{stage=\"qat\"}"))
+                .isEqualTo(100);
+    }
+
+    private String scrape() {
+        try {
+            return HttpClient.newHttpClient()
+                    .send(HttpRequest.newBuilder(metrics).build(), HttpResponse.BodyHandlers.ofString())
+                    .body();
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot read " + metrics, e);
+        }
+    }
+
+    /** The value of one series in Prometheus text format. */
+    private static double metric(String scraped, String series) {
+        return scraped.lines()
+                .filter(l -> l.startsWith(series + " "))
+                .mapToDouble(
+                        l -> Double.parseDouble(l.substring(series.length() + 1).trim()))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError(series + " is not in /q/metrics:\n"
+                        + scraped.lines().filter(l -> l.startsWith("shiftq")).toList()));
     }
 
     @Test
