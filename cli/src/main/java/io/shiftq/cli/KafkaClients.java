@@ -29,16 +29,16 @@ final class KafkaClients {
 
     private KafkaClients() {}
 
-    static KafkaProducer<String, String> producer(String bootstrap) {
+    static KafkaProducer<String, String> producer(KafkaSettings kafka) {
         Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrap());
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "15000");
         p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "30000");
         p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "15000");
-        return new KafkaProducer<>(p);
+        return new KafkaProducer<>(kafka.with(p));
     }
 
     /** The event as a record on its topic, keyed by job id, with CloudEvents binary-mode headers. */
@@ -62,21 +62,21 @@ final class KafkaClients {
      * A consumer assigned to every partition of the topics, at the earliest offset. No group: nothing is
      * committed, and a watcher never disturbs the services' groups.
      */
-    static KafkaConsumer<String, String> readerFromStart(String bootstrap, Collection<String> topics) {
+    static KafkaConsumer<String, String> readerFromStart(KafkaSettings kafka, Collection<String> topics) {
         Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrap());
         p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
         p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         p.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "15000");
-        KafkaConsumer<String, String> consumer = new KafkaConsumer<>(p);
+        KafkaConsumer<String, String> consumer = new KafkaConsumer<>(kafka.with(p));
         List<TopicPartition> partitions = new ArrayList<>();
         for (String topic : topics) {
             List<PartitionInfo> infos = consumer.partitionsFor(topic);
             if (infos == null || infos.isEmpty()) {
                 consumer.close();
-                throw new IllegalStateException("topic " + topic + " does not exist on " + bootstrap
+                throw new IllegalStateException("topic " + topic + " does not exist on " + kafka.bootstrap()
                         + " (scripts/kafka.sh topics creates the shiftq topics)");
             }
             infos.forEach(i -> partitions.add(new TopicPartition(i.topic(), i.partition())));

@@ -5,17 +5,18 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.kafka.common.config.ConfigException;
 
 /**
  * {@code shiftq}: submit a quantization request, watch a job, print its report.
  *
  * <pre>
- * shiftq [--bootstrap HOST:PORT] submit CONFIG.yaml [--job-id ID] [--variant custom|aimet]
+ * shiftq [--bootstrap HOST:PORT] [--kafka-config FILE] submit CONFIG.yaml [--job-id ID] [--variant custom|aimet]
  * shiftq [--bootstrap HOST:PORT] watch JOB_ID [--timeout SECONDS]
  * shiftq [--bootstrap HOST:PORT] report JOB_ID [--json] [--artifacts DIR]
  * </pre>
  *
- * Exit codes: 0 done, 1 the job failed or was not found, 2 bad usage or a bad config.
+ * Exit codes: 0 done, 1 the job failed or was not found, 2 bad usage, a bad config or bad Kafka client settings.
  */
 public final class Main {
 
@@ -30,15 +31,18 @@ public final class Main {
     public static final String ENV_BOOTSTRAP = "KAFKA_BOOTSTRAP_SERVERS";
     /** Broker used when neither --bootstrap nor the environment names one. */
     public static final String DEFAULT_BOOTSTRAP = "127.0.0.1:9092";
+    /** Environment variable naming a Kafka client properties file (TLS, SASL) when --kafka-config is not given. */
+    public static final String ENV_KAFKA_CONFIG = "SHIFTQ_KAFKA_CONFIG";
     /** Environment variable naming the artifact store when --artifacts is not given. */
     public static final String ENV_ARTIFACTS = "SHIFTQ_ARTIFACTS_ROOT";
 
     static final String USAGE_TEXT = """
-            usage: shiftq [--bootstrap HOST:PORT] COMMAND ...
+            usage: shiftq [--bootstrap HOST:PORT] [--kafka-config FILE] COMMAND ...
               submit CONFIG.yaml [--job-id ID] [--variant custom|aimet]   validate and publish a request
               watch JOB_ID [--timeout SECONDS]                            follow a job until its report
               report JOB_ID [--json] [--artifacts DIR]                     print a job's report
             broker: --bootstrap, else $KAFKA_BOOTSTRAP_SERVERS, else 127.0.0.1:9092
+            client properties (security.protocol, sasl.*, ssl.*): --kafka-config FILE, else $SHIFTQ_KAFKA_CONFIG
             artifacts: --artifacts, else $SHIFTQ_ARTIFACTS_ROOT, else .shiftq/artifacts""";
 
     private Main() {}
@@ -59,26 +63,39 @@ public final class Main {
             return USAGE;
         }
         String bootstrap = parsed.option("bootstrap", env.getOrDefault(ENV_BOOTSTRAP, DEFAULT_BOOTSTRAP));
+        String kafkaConfig = parsed.option("kafka-config", env.get(ENV_KAFKA_CONFIG));
+        KafkaSettings kafka;
+        try {
+            kafka = kafkaConfig == null
+                    ? KafkaSettings.plain(bootstrap)
+                    : KafkaSettings.withConfig(bootstrap, kafkaConfig);
+        } catch (IllegalArgumentException e) {
+            err.println("shiftq: " + e.getMessage());
+            return USAGE;
+        }
         String artifacts = parsed.option("artifacts", env.getOrDefault(ENV_ARTIFACTS, ".shiftq/artifacts"));
         try {
             return switch (parsed.command()) {
                 case "submit" ->
-                    new Submit(bootstrap, out, err)
+                    new Submit(kafka, out, err)
                             .run(
                                     parsed.operand("CONFIG.yaml"),
                                     parsed.option("job-id", null),
                                     parsed.option("variant", "custom"));
                 case "watch" ->
-                    new Watch(bootstrap, out, err).run(parsed.operand("JOB_ID"), parsed.longOption("timeout", 0));
+                    new Watch(kafka, out, err).run(parsed.operand("JOB_ID"), parsed.longOption("timeout", 0));
                 case "report" ->
-                    new ReportCommand(bootstrap, artifacts, out, err)
-                            .run(parsed.operand("JOB_ID"), parsed.flag("json"));
+                    new ReportCommand(kafka, artifacts, out, err).run(parsed.operand("JOB_ID"), parsed.flag("json"));
                 case "help", "--help", "-h" -> {
                     out.println(USAGE_TEXT);
                     yield OK;
                 }
                 default -> throw new IllegalArgumentException("unknown command '" + parsed.command() + "'");
             };
+        } catch (ConfigException e) {
+            // Kafka's own check of the client properties (--kafka-config): a usage error, not a crash.
+            err.println("shiftq: Kafka client settings: " + e.getMessage());
+            return USAGE;
         } catch (IllegalArgumentException e) {
             err.println("shiftq: " + e.getMessage());
             err.println(USAGE_TEXT);

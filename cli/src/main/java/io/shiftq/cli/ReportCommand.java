@@ -20,13 +20,13 @@ import org.apache.kafka.common.TopicPartition;
 /** {@code report}: finds the job's ReportPublished on shiftq.reports and prints its summary, or the file. */
 final class ReportCommand {
 
-    private final String bootstrap;
+    private final KafkaSettings kafka;
     private final String artifactsRoot;
     private final PrintStream out;
     private final PrintStream err;
 
-    ReportCommand(String bootstrap, String artifactsRoot, PrintStream out, PrintStream err) {
-        this.bootstrap = bootstrap;
+    ReportCommand(KafkaSettings kafka, String artifactsRoot, PrintStream out, PrintStream err) {
+        this.kafka = kafka;
         this.artifactsRoot = artifactsRoot;
         this.out = out;
         this.err = err;
@@ -57,8 +57,7 @@ final class ReportCommand {
 
     /** Reads shiftq.reports from the start up to its current end; the first report of the job wins. */
     private ReportPublished find(String jobId) {
-        try (KafkaConsumer<String, String> consumer =
-                KafkaClients.readerFromStart(bootstrap, List.of(Topics.REPORTS))) {
+        try (KafkaConsumer<String, String> consumer = KafkaClients.readerFromStart(kafka, List.of(Topics.REPORTS))) {
             Map<TopicPartition, Long> end = consumer.endOffsets(consumer.assignment());
             while (end.entrySet().stream().anyMatch(e -> consumer.position(e.getKey()) < e.getValue())) {
                 for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(500))) {

@@ -16,12 +16,12 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 /** {@code submit}: validates a config locally, then publishes a QuantizationRequested and prints the job id. */
 final class Submit {
 
-    private final String bootstrap;
+    private final KafkaSettings kafka;
     private final PrintStream out;
     private final PrintStream err;
 
-    Submit(String bootstrap, PrintStream out, PrintStream err) {
-        this.bootstrap = bootstrap;
+    Submit(KafkaSettings kafka, PrintStream out, PrintStream err) {
+        this.kafka = kafka;
         this.out = out;
         this.err = err;
     }
@@ -36,14 +36,14 @@ final class Submit {
             e.problems().forEach(p -> err.println("  - " + p));
             return Main.USAGE;
         }
-        try (KafkaProducer<String, String> producer = KafkaClients.producer(bootstrap)) {
+        try (KafkaProducer<String, String> producer = KafkaClients.producer(kafka)) {
             RecordMetadata written = producer.send(KafkaClients.record(request, Json.write(request)))
                     .get(30, TimeUnit.SECONDS);
             err.printf(
                     "submitted %s (%s) to %s partition %d offset %d%n",
                     request.jobId(), request.variant(), written.topic(), written.partition(), written.offset());
         } catch (ExecutionException | TimeoutException e) {
-            err.println("shiftq: could not publish to " + bootstrap + ": " + e.getMessage()
+            err.println("shiftq: could not publish to " + kafka.bootstrap() + ": " + e.getMessage()
                     + " (is the broker up? scripts/kafka.sh start)");
             return Main.JOB_FAILED;
         } catch (InterruptedException e) {

@@ -27,15 +27,15 @@ final class Watch {
     /** Progress lines are printed when the percentage moves by this much, or the stage or epoch changes. */
     private static final double PROGRESS_STEP = 5.0;
 
-    private final String bootstrap;
+    private final KafkaSettings kafka;
     private final PrintStream out;
     private final PrintStream err;
     private Stage lastStage;
     private Integer lastEpoch;
     private double lastPercent = -PROGRESS_STEP;
 
-    Watch(String bootstrap, PrintStream out, PrintStream err) {
-        this.bootstrap = bootstrap;
+    Watch(KafkaSettings kafka, PrintStream out, PrintStream err) {
+        this.kafka = kafka;
         this.out = out;
         this.err = err;
     }
@@ -47,8 +47,8 @@ final class Watch {
             topics.add(stage.doneTopic());
         }
         long deadline = timeoutSeconds <= 0 ? Long.MAX_VALUE : System.nanoTime() + timeoutSeconds * 1_000_000_000L;
-        out.println("watching " + jobId + " on " + bootstrap);
-        try (KafkaConsumer<String, String> consumer = KafkaClients.readerFromStart(bootstrap, topics)) {
+        out.println("watching " + jobId + " on " + kafka.bootstrap());
+        try (KafkaConsumer<String, String> consumer = KafkaClients.readerFromStart(kafka, topics)) {
             while (System.nanoTime() < deadline) {
                 for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(500))) {
                     if (!jobId.equals(record.key())) {

@@ -52,6 +52,30 @@ class MainTest {
     }
 
     @Test
+    void clientPropertiesFromKafkaConfigReachTheKafkaClient(@TempDir Path dir) throws IOException {
+        Path config = dir.resolve("ok.yaml");
+        Files.writeString(config, "model:\n  name: LeNet5\n");
+        Path client = dir.resolve("client.properties");
+        // Kafka's own client validates this before any connection: it shows the file's settings were applied.
+        Files.writeString(client, "security.protocol=NOT_A_PROTOCOL\n");
+
+        int code = run("--bootstrap", "127.0.0.1:1", "--kafka-config", client.toString(), "submit", config.toString());
+
+        assertThat(code).isEqualTo(Main.USAGE);
+        assertThat(err())
+                .contains("Kafka client settings")
+                .contains("security.protocol")
+                .contains("NOT_A_PROTOCOL");
+    }
+
+    @Test
+    void anUnreadableKafkaConfigIsUsageNamingTheOption(@TempDir Path dir) {
+        assertThat(run("--kafka-config", dir.resolve("none.properties").toString(), "watch", "job-1"))
+                .isEqualTo(Main.USAGE);
+        assertThat(err()).contains("--kafka-config: cannot read");
+    }
+
+    @Test
     void aProgressLineShowsABar() {
         StageProgress p = new StageProgress(
                 "1", "j", ShiftqEvent.CUSTOM, Stage.QAT, 50, 1, 2, 47, 94, 0.4123, 85.5, 12.0, null, null);
