@@ -259,8 +259,13 @@ def _weight_log2(w: torch.Tensor, q, rounding: str) -> torch.Tensor:
 
 
 def _set_log2(q, log2_scale: torch.Tensor) -> None:
-    """Scale exactly 2^log2_scale over the quantizer's integer range, zero offset."""
-    s = torch.pow(2.0, log2_scale.double()).to(torch.float32).reshape(tuple(q.shape))
+    """Scale exactly 2^log2_scale over the quantizer's integer range, zero offset.
+
+    AIMET clamps every scale at min(float32 eps, 0.01 / (qmax - qmin)) (common/quantsim.py _get_minimum_scale),
+    which is not a power of two for 32 bits (2.33e-12); a smaller exponent (an all-zero bias, say) is raised
+    to the smallest power of two above that floor, so the clamp never bites."""
+    floor = math.ceil(math.log2(min(2.0 ** -23, 0.01 / (q.qmax - q.qmin))))
+    s = torch.pow(2.0, torch.clamp(log2_scale.double(), min=floor)).to(torch.float32).reshape(tuple(q.shape))
     with torch.no_grad():
         q.set_range(s * q.qmin, s * q.qmax)
 
