@@ -78,7 +78,12 @@ def parse(given: dict | None) -> dict:
         problems = check(cfg)
     if problems:
         raise ConfigError(problems)
-    return cfg
+    return _without_nulls(cfg)
+
+
+def _without_nulls(d: dict) -> dict:
+    """As Jackson writes the Java record (NON_NULL): an unset model.weights is left out, not null."""
+    return {k: _without_nulls(v) if isinstance(v, dict) else v for k, v in d.items() if v is not None}
 
 
 def _num(p, key, v, lo=None, lo_incl=True, hi=None, hi_incl=True, integer=False):

@@ -228,7 +228,7 @@ class Job:
         self.model = models.create(c["model"]["name"], c["model"]["num_classes"], ch, h, w)
         self.example = self.train_set.x[:1].clone()
         curve = []
-        if c["model"]["weights"]:
+        if c["model"].get("weights"):
             _load_weights(self.model, c["model"]["weights"])
         elif c["baseline"]["epochs"] > 0:
             b, t = c["baseline"], c["training"]
