@@ -136,3 +136,15 @@ def test_resnet_small_has_add_records_with_their_input_shifts(tmp_path):
     assert "layer1.0.add" in recs and recs["layer1.0.add"]["op_type"] == "Add"
     assert len(recs["layer1.0.add"]["add_input_shifts"]) == 2 and min(recs["layer1.0.add"]["add_input_shifts"]) == 0
     assert "layer2.0.downsample.0" in recs and "fc" in recs
+
+
+def test_lenet5_records_use_the_engines_layer_names(tmp_path):
+    cfg = configs.parse({"model": {"name": "LeNet5"}})
+    torch.manual_seed(0)
+    x = torch.rand(16, 1, 28, 28)
+    ps = quant.build(models.create("LeNet5", 10), x[:1], cfg, tmp_path)
+    quant.snap_weights(ps, cfg)
+    quant.add_activation_quantizers(ps, cfg, lambda m, bs: [m(b) for b in bs], [x])
+    recs = quant.records(ps, cfg, final=True)
+    assert [r["layer"] for r in recs] == ["features.0", "features.3", "classifier.0", "classifier.2", "classifier.4"]
+    assert all(r["violations"] == [] or isinstance(r["violations"], list) for r in recs)
