@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import copy
 import io
+import json
 import logging
 import math
-import os
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -19,7 +20,7 @@ import torch.nn.functional as F
 
 from . import config as configs
 from . import data as datasets
-from . import events, models, pow2, quant
+from . import events, models, quant
 from .artifacts import ArtifactStore
 
 LOG = logging.getLogger("shiftq_aimet")
@@ -200,10 +201,19 @@ class Job:
         LOG.info("job %s: %s %s, accuracy %s", self.job_id, stage, event["status"], event.get("accuracy"))
 
     def run(self) -> None:
-        self.calibration()
-        self.ptq()
-        self.qat()
-        self.final_ptq()
+        try:
+            self.calibration()
+            self.ptq()
+            self.qat()
+            self.final_ptq()
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Removes the job's scratch directory (AIMET's config file and export); the artifacts stay."""
+        work = getattr(self, "work", None)
+        if work is not None:
+            shutil.rmtree(work, ignore_errors=True)
 
     def _stage(self, stage):
         return Progress(self.job_id, stage, self.publish, self.progress_interval)
@@ -245,7 +255,7 @@ class Job:
         p.step(90, "collecting activation statistics")
         stats = self._activation_stats()
         fp32 = self._put("fp32_weights.npz", _npz_bytes(self.model.state_dict()))
-        st = self._put("activation_stats.json", __import__("json").dumps({"tensors": stats}, indent=2).encode())
+        st = self._put("activation_stats.json", json.dumps({"tensors": stats}, indent=2).encode())
         self._done("calibration", started, accuracy=self.fp32_accuracy, epochs=curve,
                    metrics={"fp32_accuracy": self.fp32_accuracy},
                    artifacts={"fp32_weights": fp32, "activation_stats": st})

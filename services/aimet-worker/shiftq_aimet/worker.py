@@ -91,6 +91,8 @@ def handle(payload: bytes | None, key: bytes | None, store: ArtifactStore, publi
             t = t.__cause__ or t.__context__
         publish(events.failed(job_id, stage, f"{stage} failed: {causes[0]}", causes, schemas.REQUESTS, text))
         return "failed"
+    finally:
+        job.close()
     return "done"
 
 
