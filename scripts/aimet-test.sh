@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Runs the AIMET worker's pytest suite (services/aimet-worker/tests) in the project's Python environment,
+# which scripts/python-env.sh creates on first use (minutes; cached afterwards).
+#
+# Needs a real Kafka broker at $KAFKA_BOOTSTRAP_SERVERS (the tests fail, not skip, without one), e.g.
+#   export KAFKA_BOOTSTRAP_SERVERS=$(KAFKA_PORT=29092 KAFKA_CONTROLLER_PORT=29093 scripts/kafka.sh start)
+# and, for the end-to-end test, the packaged reporting service and CLI:
+#   mvn -B -q -DskipTests package -pl services/reporting,cli -am
+# Extra arguments go to pytest, e.g. scripts/aimet-test.sh -k pow2
+set -euo pipefail
+cd "$(dirname "$0")/.."
+venv=$(scripts/python-env.sh)
+export SHIFTQ_TORCH_THREADS="${SHIFTQ_TORCH_THREADS:-2}"
+exec "$venv/bin/python" -m pytest -q -p no:cacheprovider services/aimet-worker/tests "$@"

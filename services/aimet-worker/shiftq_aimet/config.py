@@ -1,0 +1,172 @@
+"""The job configuration: shared-schema's QuantizationConfig, merged over its defaults and validated.
+
+Defaults come from quantization-config.schema.json (generated from the Java records), except the per-role
+tensor defaults, which the schema cannot express and which mirror TensorQuantConfig.defaults(role). Every
+problem names the dotted key, the bad value and what is allowed, as the Java validation does.
+"""
+from __future__ import annotations
+
+import copy
+import math
+
+from . import schemas
+from .data import DATASETS
+from .models import BUILTIN
+
+ROLES = ("weight", "input", "output", "bias")
+ROUNDINGS = ("max", "round", "mse", "percentile")
+STATIC_ROUNDINGS = ("max", "round", "mse")
+
+
+class ConfigError(ValueError):
+    """An invalid config; ``problems`` lists each one."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+def _tensor_default(role: str) -> dict:
+    # TensorQuantConfig.defaults(role)
+    if role == "weight":
+        return dict(bitwidth=8, symmetric=True, power_of_2=True, per_channel=False, rounding="mse", percentile=99.99)
+    if role in ("input", "output"):
+        return dict(bitwidth=8, symmetric=False, power_of_2=True, per_channel=False, rounding="mse", percentile=99.99)
+    return dict(bitwidth=32, symmetric=True, power_of_2=True, per_channel=False, rounding="max", percentile=99.99)
+
+
+def defaults() -> dict:
+    """Every key with its default, in the seed's layout."""
+    def from_schema(node: dict) -> dict:
+        out = {}
+        for key, prop in node.get("properties", {}).items():
+            if prop.get("type") == "object" and "properties" in prop:
+                out[key] = from_schema(prop)
+            elif "default" in prop:
+                out[key] = prop["default"]
+        return out
+
+    d = from_schema(schemas.load("quantization-config"))
+    d["model"].setdefault("weights", None)
+    d["quantization"] = {role: _tensor_default(role) for role in ROLES}
+    return d
+
+
+def _merge(base: dict, given: dict, path: str, problems: list[str]) -> dict:
+    out = copy.deepcopy(base)
+    for key, value in given.items():
+        where = f"{path}.{key}" if path else key
+        if key not in base:
+            problems.append(f"{where}: unknown key; allowed: {', '.join(base)}")
+        elif isinstance(base[key], dict):
+            if not isinstance(value, dict):
+                problems.append(f"{where}: expected an object, got {value!r}")
+            else:
+                out[key] = _merge(base[key], value, where, problems)
+        else:
+            out[key] = value
+    return out
+
+
+def parse(given: dict | None) -> dict:
+    """The given keys merged over the defaults, validated; raises ConfigError listing every problem."""
+    problems: list[str] = []
+    if given is not None and not isinstance(given, dict):
+        raise ConfigError([f"config: expected an object, got {type(given).__name__}"])
+    cfg = _merge(defaults(), given or {}, "", problems)
+    if not problems:
+        problems = check(cfg)
+    if problems:
+        raise ConfigError(problems)
+    return _without_nulls(cfg)
+
+
+def _without_nulls(d: dict) -> dict:
+    """As Jackson writes the Java record (NON_NULL): an unset model.weights is left out, not null."""
+    return {k: _without_nulls(v) if isinstance(v, dict) else v for k, v in d.items() if v is not None}
+
+
+def _num(p, key, v, lo=None, lo_incl=True, hi=None, hi_incl=True, integer=False):
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or (integer and not isinstance(v, int)):
+        p.append(f"{key}: {v!r} is not {'an integer' if integer else 'a number'}")
+        return
+    if isinstance(v, float) and not math.isfinite(v):
+        p.append(f"{key}: {v!r} is not finite")
+        return
+    bad_lo = lo is not None and (v < lo or (not lo_incl and v == lo))
+    bad_hi = hi is not None and (v > hi or (not hi_incl and v == hi))
+    if bad_lo or bad_hi:
+        lo_s = "" if lo is None else ("[" if lo_incl else "(") + str(lo)
+        hi_s = "" if hi is None else str(hi) + ("]" if hi_incl else ")")
+        p.append(f"{key}: {v!r} is out of range; allowed: {lo_s or '(-inf'}..{hi_s or 'inf)'}")
+
+
+def _one_of(p, key, v, allowed):
+    if v not in allowed:
+        p.append(f"{key}: {v!r} is not one of {', '.join(allowed)}")
+
+
+def _bool(p, key, v):
+    if not isinstance(v, bool):
+        p.append(f"{key}: {v!r} is not true or false")
+
+
+def check(c: dict) -> list[str]:
+    """Problems of a merged config: the Java checks, plus what the aimet variant cannot do."""
+    p: list[str] = []
+    m, d, b, t, q = c["model"], c["data"], c["baseline"], c["training"], c["ptq"]
+    _one_of(p, "model.name", m["name"], BUILTIN)
+    _num(p, "model.num_classes", m["num_classes"], 1, integer=True)
+    if m["weights"] is not None and (not isinstance(m["weights"], str) or not m["weights"].strip()):
+        p.append("model.weights: must be a non-blank path (.pt/.pth state dict or .npz) or left out")
+    _one_of(p, "data.dataset", d["dataset"], DATASETS)
+    if not isinstance(d["path"], str) or not d["path"].strip():
+        p.append("data.path: must be a non-blank directory")
+    _num(p, "data.batch_size", d["batch_size"], 1, integer=True)
+    _num(p, "data.train_limit", d["train_limit"], 0, integer=True)
+    _num(p, "data.test_limit", d["test_limit"], 0, integer=True)
+    _num(p, "baseline.epochs", b["epochs"], 0, integer=True)
+    _num(p, "baseline.learning_rate", b["learning_rate"], 0, False)
+    _num(p, "training.epochs", t["epochs"], 0, integer=True)
+    _num(p, "training.learning_rate", t["learning_rate"], 0, False)
+    _num(p, "training.weight_decay", t["weight_decay"], 0)
+    _one_of(p, "training.criterion", t["criterion"], ("CrossEntropyLoss", "MSELoss"))
+    _num(p, "training.seed", t["seed"], integer=True)
+    o, s = t["optimizer"], t["scheduler"]
+    _one_of(p, "training.optimizer.type", o["type"], ("AdamW", "Adam", "SGD"))
+    _num(p, "training.optimizer.momentum", o["momentum"], 0, True, 1, False)
+    _num(p, "training.optimizer.beta1", o["beta1"], 0, True, 1, False)
+    _num(p, "training.optimizer.beta2", o["beta2"], 0, True, 1, False)
+    _num(p, "training.optimizer.eps", o["eps"], 0, False)
+    _one_of(p, "training.scheduler.type", s["type"], ("StepLR", "CosineAnnealingLR", "None"))
+    _num(p, "training.scheduler.step_size", s["step_size"], 1, integer=True)
+    _num(p, "training.scheduler.gamma", s["gamma"], 0, False, 1, True)
+    _num(p, "training.scheduler.t_max", s["t_max"], 0, integer=True)
+    _num(p, "training.scheduler.eta_min", s["eta_min"], 0)
+    _one_of(p, "training.scheduler.interval", s["interval"], ("epoch", "step"))
+    _num(p, "ptq.max_eval_batches", q["max_eval_batches"], 0, integer=True)
+    _num(p, "ptq.calibration_batches", q["calibration_batches"], 1, integer=True)
+    _bool(p, "ptq.cross_layer_equalization", q["cross_layer_equalization"])
+    _bool(p, "ptq.bias_correction", q["bias_correction"])
+    if q["bias_correction"] is True:
+        p.append("ptq.bias_correction: true is not supported by the aimet variant; allowed: false "
+                 "(or submit the job with variant custom)")
+    _bool(p, "pipeline.final_ptq", c["pipeline"]["final_ptq"])
+    for role in ROLES:
+        tq, key = c["quantization"][role], f"quantization.{role}"
+        _num(p, key + ".bitwidth", tq["bitwidth"], 2, True, 32, True, integer=True)
+        _bool(p, key + ".symmetric", tq["symmetric"])
+        if tq["power_of_2"] is not True:
+            p.append(f"{key}.power_of_2: {tq['power_of_2']!r} is not allowed; shiftq only produces power-of-two scales (set true)")
+        if tq["per_channel"] is True and role != "weight":
+            p.append(f"{key}.per_channel: true is only allowed for weight; allowed here: false")
+        if role in ("weight", "bias") and tq["rounding"] == "percentile":
+            p.append(f"{key}.rounding: 'percentile' is only allowed for input and output; allowed here: "
+                     + ", ".join(STATIC_ROUNDINGS))
+        else:
+            _one_of(p, key + ".rounding", tq["rounding"], ROUNDINGS)
+        _num(p, key + ".percentile", tq["percentile"], 50, False, 100, True)
+    if c["quantization"]["weight"]["symmetric"] is False:
+        p.append("quantization.weight.symmetric: false is not supported by the aimet variant (weights are signed); "
+                 "allowed: true")
+    return p

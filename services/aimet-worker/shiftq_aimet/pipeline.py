@@ -1,0 +1,366 @@
+"""One aimet job: calibration (FP32 baseline) -> PTQ -> weight-only QAT -> final PTQ, each ending in the
+StageCompleted event the Java stage of the same name publishes (same metrics, records and artifact names
+where the reporting service reads them)."""
+from __future__ import annotations
+
+import copy
+import io
+import json
+import logging
+import math
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from . import config as configs
+from . import data as datasets
+from . import events, models, quant
+from .artifacts import ArtifactStore
+
+LOG = logging.getLogger("shiftq_aimet")
+Publish = Callable[[dict], None]
+
+
+class StageError(RuntimeError):
+    """A stage could not finish; ``problems`` go into the StageFailed event."""
+
+    def __init__(self, stage: str, reason: str, problems: list[str]):
+        super().__init__(reason)
+        self.stage, self.reason, self.problems = stage, reason, problems
+
+
+class Progress:
+    """Per-batch progress at most once per interval (plus each epoch's last batch), every epoch end always."""
+
+    def __init__(self, job_id: str, stage: str, publish: Publish, interval: float):
+        self.job_id, self.stage, self.publish, self.interval = job_id, stage, publish, interval
+        self.last = -math.inf
+
+    def step(self, percent: float, message: str):
+        self.publish(events.progress(self.job_id, self.stage, percent, message))
+
+    def batch(self, epoch, epochs, batch, batches, loss, acc, eta):
+        now = time.monotonic()
+        if now - self.last < self.interval and batch != batches:
+            return
+        self.last = now
+        pct = 100.0 * ((epoch - 1) + batch / batches) / epochs
+        self.publish(events.progress(self.job_id, self.stage, pct, f"{self.stage} epoch {epoch}/{epochs} batch {batch}/{batches}",
+                                     epoch=epoch, epochs=epochs, batch=batch, batches=batches, loss=loss, accuracy=acc,
+                                     eta_seconds=eta))
+
+    def epoch(self, r: dict, epochs: int, batches: int):
+        self.publish(events.progress(
+            self.job_id, self.stage, 100.0 * r["epoch"] / epochs,
+            f"{self.stage} epoch {r['epoch']}/{epochs} done: loss {r['train_loss']:.4f}, test accuracy {r['test_accuracy']:.2f}%",
+            epoch=r["epoch"], epochs=epochs, batch=batches, batches=batches, loss=r["train_loss"],
+            accuracy=r["test_accuracy"]))
+
+
+# ---- training and evaluation --------------------------------------------------------------------------
+
+def evaluate(model, test: datasets.ImageSet, batch_size: int, max_batches: int) -> float:
+    """Top-1 accuracy in percent on the test set, limited to max_batches batches (0 = all)."""
+    model.eval()
+    n = len(test.y) if max_batches <= 0 else min(len(test.y), max_batches * batch_size)
+    correct = 0
+    with torch.no_grad():
+        for i in range(0, n, batch_size):
+            x, y = test.x[i:min(i + batch_size, n)], test.y[i:min(i + batch_size, n)]
+            correct += int((model(x).argmax(1) == y).sum())
+    return 100.0 * correct / max(n, 1)
+
+
+def _loss(criterion: str, logits, y):
+    if criterion == "MSELoss":  # logits against one-hot labels, as Criterion.java
+        return F.mse_loss(logits, F.one_hot(y, logits.shape[1]).to(logits.dtype))
+    return F.cross_entropy(logits, y)
+
+
+def _lr(kind: str, base: float, e: float, step_size: int, gamma: float, t_max: int, eta_min: float) -> float:
+    # LearningRateSchedule.java: StepLR, CosineAnnealingLR, None at (fractional) epoch e
+    if kind == "StepLR":
+        return base * gamma ** math.floor(e / step_size)
+    if kind == "CosineAnnealingLR":
+        return eta_min + (base - eta_min) * (1 + math.cos(math.pi * min(e, t_max) / t_max)) / 2
+    return base
+
+
+def _optimizer(params, kind, lr, weight_decay, o):
+    if kind == "SGD":
+        return torch.optim.SGD(params, lr=lr, momentum=o["momentum"], weight_decay=weight_decay)
+    cls = torch.optim.AdamW if kind == "AdamW" else torch.optim.Adam
+    return cls(params, lr=lr, betas=(o["beta1"], o["beta2"]), eps=o["eps"], weight_decay=weight_decay)
+
+
+def train(model, train_set, test_set, *, epochs, batch_size, criterion, optimizer, lr_at, per_step, seed,
+          eval_batches, progress: Progress | None):
+    """Epochs of shuffled mini-batches (seed + epoch), test accuracy after each; keeps the best epoch's state
+    (epoch 0 = the starting state, as TrainingLoop.java). Returns (curve, best_state, best_acc, best_epoch)."""
+    torch.manual_seed(seed)  # dropout
+    best_state = copy.deepcopy(model.state_dict())
+    best_acc = evaluate(model, test_set, batch_size, eval_batches)
+    best_epoch, curve = 0, []
+    n = len(train_set.y)
+    batches = math.ceil(n / batch_size)
+    for epoch in range(epochs):
+        t0 = time.monotonic()
+        lr = lr_at(epoch)
+        order = torch.randperm(n, generator=torch.Generator().manual_seed(seed + epoch))
+        model.train()
+        loss_sum = correct = seen = 0
+        for b in range(batches):
+            if per_step:
+                lr = lr_at(epoch + b / batches)
+            for g in optimizer.param_groups:
+                g["lr"] = lr
+            idx = order[b * batch_size:(b + 1) * batch_size]
+            x, y = train_set.x[idx], train_set.y[idx]
+            logits = model(x)
+            loss = _loss(criterion, logits, y)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            loss_sum += float(loss.detach()) * len(y)
+            correct += int((logits.argmax(1) == y).sum())
+            seen += len(y)
+            if progress:
+                spent = time.monotonic() - t0
+                eta = spent / (b + 1) * (batches - b - 1 + (epochs - epoch - 1) * batches)
+                progress.batch(epoch + 1, epochs, b + 1, batches, loss_sum / seen, 100.0 * correct / seen, eta)
+        test_acc = evaluate(model, test_set, batch_size, eval_batches)
+        r = {"epoch": epoch + 1, "train_loss": loss_sum / max(seen, 1), "train_accuracy": 100.0 * correct / max(seen, 1),
+             "test_accuracy": test_acc, "learning_rate": lr, "millis": int((time.monotonic() - t0) * 1000)}
+        curve.append(r)
+        if progress:
+            progress.epoch(r, epochs, batches)
+        if test_acc > best_acc:
+            best_acc, best_epoch, best_state = test_acc, epoch + 1, copy.deepcopy(model.state_dict())
+    model.load_state_dict(best_state)
+    return curve, best_state, best_acc, best_epoch
+
+
+def _state_bytes(state: dict) -> bytes:
+    buf = io.BytesIO()
+    torch.save(state, buf)
+    return buf.getvalue()
+
+
+def _npz_bytes(state: dict) -> bytes:
+    buf = io.BytesIO()
+    np.savez(buf, **{k: v.detach().cpu().numpy() for k, v in state.items() if torch.is_tensor(v) and v.dtype.is_floating_point})
+    return buf.getvalue()
+
+
+def _load_weights(model, path: str):
+    p = Path(path.removeprefix("file:"))
+    if not p.is_file():
+        raise FileNotFoundError(f"model.weights: {p} not found")
+    if p.suffix == ".npz":
+        with np.load(p) as z:
+            state = {k: torch.from_numpy(z[k]) for k in z.files}
+    else:
+        state = torch.load(p, map_location="cpu", weights_only=True)
+    missing, unexpected = model.load_state_dict(state, strict=False)
+    missing = [k for k in missing if not k.endswith("num_batches_tracked")]
+    if missing or unexpected:
+        raise ValueError(f"model.weights: {p} does not fit {type(model).__name__}: missing {missing[:5]}, unexpected {unexpected[:5]}")
+
+
+# ---- the job -------------------------------------------------------------------------------------------
+
+class Job:
+    """The four stages of one request, run in order in this process; the sim stays in memory between them."""
+
+    def __init__(self, request: dict, store: ArtifactStore, publish: Publish, progress_interval: float = 2.0):
+        self.request, self.store, self.publish = request, store, publish
+        self.job_id = request["job_id"]
+        self.progress_interval = progress_interval
+        self.cfg: dict = {}
+        self.io_ms = 0.0
+
+    def _put(self, name: str, data: bytes) -> dict:
+        t0 = time.monotonic()
+        try:
+            return self.store.put(self.job_id, name, data)
+        finally:
+            self.io_ms += (time.monotonic() - t0) * 1000
+
+    def _done(self, stage: str, started: str, **kw) -> None:
+        metrics = dict(kw.pop("metrics", None) or {})
+        metrics["artifact_io_ms"] = round(self.io_ms, 1)
+        self.io_ms = 0.0
+        event = events.completed(self.job_id, stage, self.cfg, started, metrics=metrics, **kw)
+        self.publish(event)
+        LOG.info("job %s: %s %s, accuracy %s", self.job_id, stage, event["status"], event.get("accuracy"))
+
+    def run(self) -> None:
+        try:
+            self.calibration()
+            self.ptq()
+            self.qat()
+            self.final_ptq()
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Removes the job's scratch directory (AIMET's config file and export); the artifacts stay."""
+        work = getattr(self, "work", None)
+        if work is not None:
+            shutil.rmtree(work, ignore_errors=True)
+
+    def _stage(self, stage):
+        return Progress(self.job_id, stage, self.publish, self.progress_interval)
+
+    # calibration: FP32 baseline and activation statistics
+    def calibration(self) -> None:
+        started = events.now()
+        try:
+            self.cfg = configs.parse(self.request.get("config"))
+        except configs.ConfigError as e:
+            raise StageError("calibration", f"invalid config on shiftq.requests: {'; '.join(e.problems)} "
+                             "(fix these keys and submit the request again)", e.problems) from e
+        c = self.cfg
+        p = self._stage("calibration")
+        try:
+            self.train_set, self.test_set = datasets.load(c["data"]["dataset"], c["data"]["path"],
+                                                          c["data"]["train_limit"], c["data"]["test_limit"])
+        except datasets.DataError as e:
+            raise StageError("calibration", f"calibration failed: {e}", [str(e)]) from e
+        _, ch, h, w = self.train_set.x.shape
+        torch.manual_seed(c["training"]["seed"])
+        self.model = models.create(c["model"]["name"], c["model"]["num_classes"], ch, h, w)
+        self.example = self.train_set.x[:1].clone()
+        curve = []
+        if c["model"].get("weights"):
+            _load_weights(self.model, c["model"]["weights"])
+        elif c["baseline"]["epochs"] > 0:
+            b, t = c["baseline"], c["training"]
+            # QuantizationEngine.baseline: AdamW with weight decay 1e-4, betas (0.9, 0.999), eps 1e-8, and
+            # cosine annealing over the baseline epochs.
+            opt = _optimizer([q for q in self.model.parameters()], "AdamW", b["learning_rate"], 1e-4,
+                             {"beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "momentum": 0})
+            curve, *_ = train(self.model, self.train_set, self.test_set, epochs=b["epochs"],
+                              batch_size=c["data"]["batch_size"], criterion=t["criterion"], optimizer=opt,
+                              lr_at=lambda e: _lr("CosineAnnealingLR", b["learning_rate"], e, 1, 1, b["epochs"], 0),
+                              per_step=False, seed=t["seed"], eval_batches=c["ptq"]["max_eval_batches"], progress=p)
+        bs, meb = c["data"]["batch_size"], c["ptq"]["max_eval_batches"]
+        self.fp32_accuracy = evaluate(self.model, self.test_set, bs, meb)
+        p.step(90, "collecting activation statistics")
+        stats = self._activation_stats()
+        fp32 = self._put("fp32_weights.npz", _npz_bytes(self.model.state_dict()))
+        st = self._put("activation_stats.json", json.dumps({"tensors": stats}, indent=2).encode())
+        self._done("calibration", started, accuracy=self.fp32_accuracy, epochs=curve,
+                   metrics={"fp32_accuracy": self.fp32_accuracy},
+                   artifacts={"fp32_weights": fp32, "activation_stats": st})
+
+    def _calibration_batches(self):
+        bs, n = self.cfg["data"]["batch_size"], self.cfg["ptq"]["calibration_batches"]
+        return [self.train_set.x[i:i + bs] for i in range(0, min(len(self.train_set.y), n * bs), bs)]
+
+    def _activation_stats(self) -> dict:
+        from aimet_torch.batch_norm_fold import fold_all_batch_norms
+        folded = copy.deepcopy(self.model).eval()
+        fold_all_batch_norms(folded, tuple(self.example.shape))
+        stats, handles = {}, []
+
+        def note(key, t):
+            s = stats.setdefault(key, {"min": math.inf, "max": -math.inf, "count": 0})
+            s["min"], s["max"] = min(s["min"], float(t.min())), max(s["max"], float(t.max()))
+            s["count"] += t.numel()
+
+        def hook(name):
+            def f(mod, args, out):  # returns None: a forward hook's return value would replace the output
+                note(name + ".input", args[0])
+                note(name + ".output", out)
+            return f
+
+        for name, m in models.quantized_layers(folded):
+            handles.append(m.register_forward_hook(hook(name)))
+        with torch.no_grad():
+            for x in self._calibration_batches():
+                folded(x)
+        for h in handles:
+            h.remove()
+        return stats
+
+    # step 1: power-of-two weights and biases
+    def ptq(self) -> None:
+        started = events.now()
+        self.work = Path(tempfile.mkdtemp(prefix=f"shiftq-aimet-{self.job_id}-"))
+        c = self.cfg
+        self.ps = quant.build(copy.deepcopy(self.model), self.example, c, self.work)
+        # Weight and bias ranges come from the tensors themselves (what AIMET's min-max gives a parameter);
+        # shiftq's rule then sets each exponent, and set_range initializes the quantizer.
+        quant.snap_weights(self.ps, c)
+        bs, meb = c["data"]["batch_size"], c["ptq"]["max_eval_batches"]
+        self.ptq_accuracy = evaluate(self.ps.model, self.test_set, bs, meb)
+        records = quant.records(self.ps, c, final=False)
+        folded = self._put("folded_weights.pt", _state_bytes(self.ps.model.state_dict()))
+        self._done("ptq", started, accuracy=self.ptq_accuracy, shift_records=records,
+                   artifacts={"folded_weights": folded})
+
+    # step 2: weight-only QAT with frozen power-of-two weight scales
+    def qat(self) -> None:
+        started = events.now()
+        c, t = self.cfg, self.cfg["training"]
+        if t["epochs"] == 0:
+            self.qat_accuracy = self.ptq_accuracy
+            w = self._put("qat_weights.pt", _state_bytes(self.ps.model.state_dict()))
+            self._done("qat", started, status="skipped", accuracy=self.qat_accuracy,
+                       shift_records=quant.records(self.ps, c, final=False), metrics={"best_epoch": 0},
+                       artifacts={"qat_weights": w})
+            return
+        s = t["scheduler"]
+        t_max = s["t_max"] or t["epochs"]
+        params = [p for p in self.ps.model.parameters() if p.requires_grad]
+        opt = _optimizer(params, t["optimizer"]["type"], t["learning_rate"], t["weight_decay"], t["optimizer"])
+        curve, best, self.qat_accuracy, best_epoch = train(
+            self.ps.model, self.train_set, self.test_set, epochs=t["epochs"], batch_size=c["data"]["batch_size"],
+            criterion=t["criterion"], optimizer=opt,
+            lr_at=lambda e: _lr(s["type"], t["learning_rate"], e, s["step_size"], s["gamma"], t_max, s["eta_min"]),
+            per_step=s["interval"] == "step", seed=t["seed"], eval_batches=c["ptq"]["max_eval_batches"],
+            progress=self._stage("qat"))
+        arts = {"qat_weights": self._put("qat_weights.pt", _state_bytes(best))}
+        self._done("qat", started, accuracy=self.qat_accuracy, epochs=curve,
+                   shift_records=quant.records(self.ps, c, final=False), metrics={"best_epoch": best_epoch},
+                   artifacts=arts)
+
+    # step 3: input/output exponents, biases at w + i, AIMET's export
+    def final_ptq(self) -> None:
+        started = events.now()
+        c = self.cfg
+        f32, qbytes = quant.model_size(self.ps, c)
+        sizes = {"float32_bytes": float(f32), "quantized_bytes": float(qbytes),
+                 "compression": f32 / qbytes if qbytes else 0.0}
+        bs, meb = c["data"]["batch_size"], c["ptq"]["max_eval_batches"]
+        if not c["pipeline"]["final_ptq"]:
+            self._done("final_ptq", started, status="skipped", accuracy=self.qat_accuracy,
+                       shift_records=quant.records(self.ps, c, final=False), metrics=sizes)
+            return
+        p = self._stage("final_ptq")
+        p.step(10, "calibrating activation quantizers")
+        quant.add_activation_quantizers(self.ps, c, _calibrate, self._calibration_batches())
+        acc = evaluate(self.ps.model, self.test_set, bs, meb)
+        records = quant.records(self.ps, c, final=True)
+        p.step(90, "exporting AIMET encodings")
+        export_dir = self.work / "export"
+        export_dir.mkdir(exist_ok=True)
+        self.ps.sim.export(str(export_dir), "shiftq_aimet", self.example.clone())
+        arts = {}
+        for f in sorted(export_dir.iterdir()):
+            if f.is_file() and not f.name.startswith("temp_"):
+                arts[f.name] = self._put("deploy/" + f.name, f.read_bytes())
+        self._done("final_ptq", started, accuracy=acc, shift_records=records, metrics=sizes, artifacts=arts)
+
+
+def _calibrate(model, batches):
+    with torch.no_grad():
+        for x in batches:
+            model(x)

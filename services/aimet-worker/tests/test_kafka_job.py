@@ -1,0 +1,58 @@
+"""The worker against a real broker: ignores custom requests, fails a bad aimet request with a reason, runs a
+small aimet job with real AIMET through the four stages, and commits each offset only after its job."""
+from __future__ import annotations
+
+import threading
+import uuid
+
+from conftest import TINY
+from kafka_support import Reader, committed, ensure_topics, group_at_end, publish
+from shiftq_aimet import pow2
+from shiftq_aimet.artifacts import ArtifactStore
+from shiftq_aimet.worker import Worker
+
+DONE_TOPICS = ["shiftq.calibration.done", "shiftq.ptq.done", "shiftq.qat.done", "shiftq.final-ptq.done"]
+
+
+def request(job_id, variant="aimet", config=None):
+    return {"schema_version": "1", "job_id": job_id, "variant": variant, "requested_at": "2026-01-01T00:00:00Z",
+            "config": TINY if config is None else config}
+
+
+def test_worker_runs_an_aimet_job_through_kafka_and_commits_after_it(bootstrap, tmp_path):
+    ensure_topics(bootstrap)
+    group = group_at_end(bootstrap)
+    worker = Worker(bootstrap, ArtifactStore(tmp_path), group_id=group, progress_interval=0.5)
+    thread = threading.Thread(target=worker.run, daemon=True)
+    thread.start()
+    tag = uuid.uuid4().hex[:8]
+    custom, bad, good = f"custom-{tag}", f"bad-{tag}", f"good-{tag}"
+    reader = Reader(bootstrap, DONE_TOPICS + ["shiftq.progress", "shiftq.failures"])
+    try:
+        publish(bootstrap, request(custom, variant="custom"))
+        publish(bootstrap, request(bad, config={"quantization": {"weight": {"rounding": "nearest"}}}))
+        part, off = publish(bootstrap, request(good))
+
+        def finished(evs):
+            return any(t == "shiftq.final-ptq.done" and e["job_id"] == good for t, e, _ in evs) and \
+                any(t == "shiftq.failures" and e["job_id"] == bad for t, e, _ in evs)
+
+        evs = reader.until(finished, 900, {custom, bad, good})
+    finally:
+        worker.stop()
+        thread.join(60)
+        reader.close()
+    assert not any(e["job_id"] == custom for _, e, _ in evs), "a custom request is the Java stages' work"
+    (failure,) = [e for t, e, _ in evs if e["job_id"] == bad]
+    assert failure["stage"] == "calibration" and "quantization.weight.rounding" in failure["reason"] \
+        and "'nearest' is not one of max, round, mse, percentile" in failure["reason"]
+    done = [(t, e, h) for t, e, h in evs if e["job_id"] == good and t in DONE_TOPICS]
+    assert [t for t, _, _ in done] == DONE_TOPICS
+    assert [h["ce_type"] for _, _, h in done] == [b"io.shiftq.calibration.completed.v1", b"io.shiftq.ptq.completed.v1",
+                                                    b"io.shiftq.qat.completed.v1", b"io.shiftq.final-ptq.completed.v1"]
+    final = done[-1][1]
+    assert final["variant"] == "aimet" and final["status"] == "completed" and len(final["shift_records"]) == 6
+    assert all(pow2.is_pow2(r["output"]["shift"]["scale"]) for r in final["shift_records"])
+    assert any(t == "shiftq.progress" and e["stage"] == "qat" and e.get("epoch") == 1 for t, e, _ in evs)
+    # at-least-once: the offset is committed past the job's record only once the job is done
+    assert committed(bootstrap, group)[part] >= off + 1
