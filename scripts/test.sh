@@ -2,7 +2,11 @@
 # Runs every test of shiftq on a fresh machine: installs what the tests read (Fashion-MNIST from
 # Debian's dataset-fashion-mnist), starts one real Kafka broker (scripts/kafka.sh, jars from Maven
 # Central, no Docker) for all test JVMs, runs `mvn verify` (Java tests, formatting, architecture),
-# then the deployment checks: k8s/ rendered and validated offline against the real schemas
+# then the AIMET side in the project's Python environment (scripts/python-env.sh; the first run
+# downloads about 3 GB of PyPI wheels, aimet-torch and a CUDA build of torch that runs on the CPU,
+# and takes several minutes; later runs reuse it): the engine's AIMET export loaded into aimet-torch
+# with strict=True (scripts/aimet-export-check.sh) and the AIMET worker's suite against the broker
+# (scripts/aimet-test.sh), then the deployment checks: k8s/ rendered and validated offline against the real schemas
 # (scripts/k8s-check.sh) and docker-compose.yml run for real with a small job
 # (scripts/compose-check.sh; SHIFTQ_COMPOSE_CHECK=0 leaves it out), and stops the broker again.
 set -euo pipefail
@@ -31,6 +35,12 @@ fi
 echo "Kafka broker: $KAFKA_BOOTSTRAP_SERVERS"
 
 mvn -B verify "$@"
+
+# The engine's AIMET encodings in real aimet-torch: strict load, frozen powers of two, accuracy within 0.1 pt.
+scripts/aimet-export-check.sh
+# The AIMET worker: power-of-two snapping, event schemas, a job through the broker, the end-to-end report
+# through the packaged reporting service and CLI (the strict-load test ran just above).
+scripts/aimet-test.sh --ignore=services/aimet-worker/tests/test_custom_export.py
 
 # Deployment files against the code, and k8s/ validated offline (the first run fills ~/.cache/shiftq: about 2.5 min).
 scripts/k8s-check.sh
