@@ -6,6 +6,9 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.shiftq.engine.deploy.IntegerModel.Add;
+import io.shiftq.engine.deploy.IntegerModel.AvgPool;
+import io.shiftq.engine.deploy.IntegerModel.ClippedRelu;
+import io.shiftq.engine.deploy.IntegerModel.Concat;
 import io.shiftq.engine.deploy.IntegerModel.MaxPool;
 import io.shiftq.engine.deploy.IntegerModel.Op;
 import io.shiftq.engine.deploy.IntegerModel.PassThrough;
@@ -83,7 +86,7 @@ public final class ModelFiles {
                 long[] shape = w.isConv()
                         ? new long[] {
                             w.geometry().outChannels(),
-                            w.geometry().inChannels(),
+                            w.geometry().inPerGroup(),
                             w.geometry().kernel(),
                             w.geometry().kernel()
                         }
@@ -117,6 +120,11 @@ public final class ModelFiles {
                 out.put(n + ".output_exponent", scalar(a.output().exponent()));
                 out.put(n + ".align_shift", vector(a.alignShifts()));
                 out.put(n + ".shift_cut", scalar(a.shiftCut()));
+            } else if (op instanceof Concat c) {
+                out.put(n + ".output_exponent", scalar(c.output().exponent()));
+                out.put(n + ".align_shift", vector(c.alignShifts()));
+            } else if (op instanceof AvgPool a) {
+                out.put(n + ".output_exponent", scalar(a.output().exponent()));
             }
         }
         return out;
@@ -179,6 +187,14 @@ public final class ModelFiles {
                 }
             } else if (op instanceof MaxPool p) {
                 s.add(new int[] {in[0], (in[1] - p.kernel()) / p.stride() + 1, (in[2] - p.kernel()) / p.stride() + 1});
+            } else if (op instanceof AvgPool p) {
+                s.add(new int[] {in[0], (in[1] - p.kernel()) / p.stride() + 1, (in[2] - p.kernel()) / p.stride() + 1});
+            } else if (op instanceof Concat c) {
+                int[] out = in.clone();
+                for (int k = 1; k < c.inputs().size(); k++) {
+                    out[0] += s.get(c.inputs().get(k))[0];
+                }
+                s.add(out);
             } else if (op instanceof PassThrough p && p.type().equals("flatten")) {
                 int n = 1;
                 for (int d : in) {
@@ -225,6 +241,7 @@ public final class ModelFiles {
                 o.put("kernel", w.geometry().kernel());
                 o.put("stride", w.geometry().stride());
                 o.put("padding", w.geometry().padding());
+                o.put("groups", w.geometry().groups());
             }
             ObjectNode wt = o.putObject("weight");
             wt.put("array", w.name() + ".weight");
@@ -262,6 +279,25 @@ public final class ModelFiles {
         } else if (op instanceof MaxPool p) {
             o.put("kernel", p.kernel());
             o.put("stride", p.stride());
+        } else if (op instanceof ClippedRelu r) {
+            o.put("fused", r.fused());
+            o.put("max", r.max());
+            o.put("cap", r.cap());
+        } else if (op instanceof AvgPool p) {
+            o.put("kernel", p.kernel());
+            o.put("stride", p.stride());
+            o.put("extra_bits", p.extraBits());
+            o.put(
+                    "sum",
+                    p.powerOfTwo()
+                            ? "window sum of " + p.window() + " codes; the exponent grows by " + p.extraBits()
+                            : "window " + p.window() + " is not a power of two: out = floor((sum * 2^" + p.extraBits()
+                                    + " * 2 + " + p.window() + ") / " + (2 * p.window())
+                                    + "), an integer division, not a shift");
+            o.set("output", quantizer(p.output()));
+        } else if (op instanceof Concat c) {
+            o.set("align_shifts", arr(c.alignShifts()));
+            o.set("output", quantizer(c.output()));
         }
         return o;
     }
@@ -291,7 +327,8 @@ public final class ModelFiles {
                         o.get("out_channels").asInt(),
                         conv ? o.get("kernel").asInt() : 1,
                         conv ? o.get("stride").asInt() : 1,
-                        conv ? o.get("padding").asInt() : 0);
+                        conv ? o.get("padding").asInt() : 0,
+                        conv ? o.path("groups").asInt(1) : 1);
                 IntegerModel.WeightCodes weights =
                         new IntegerModel.WeightCodes(weight, wt.get("bits").asInt(), ints(wt.get("exponents")));
                 IntegerModel.BiasCodes biases =
@@ -328,6 +365,26 @@ public final class ModelFiles {
                         List.copyOf(inputs),
                         o.get("kernel").asInt(),
                         o.get("stride").asInt());
+            }
+            case "clipped_relu" -> {
+                return new ClippedRelu(
+                        name,
+                        List.copyOf(inputs),
+                        o.get("fused").asBoolean(),
+                        (float) o.get("max").asDouble(),
+                        o.get("cap").asLong());
+            }
+            case "avgpool" -> {
+                return new AvgPool(
+                        name,
+                        List.copyOf(inputs),
+                        o.get("kernel").asInt(),
+                        o.get("stride").asInt(),
+                        o.get("extra_bits").asInt(),
+                        quantizer(o.get("output")));
+            }
+            case "concat" -> {
+                return new Concat(name, List.copyOf(inputs), ints(o.get("align_shifts")), quantizer(o.get("output")));
             }
             case "flatten", "identity" -> {
                 return new PassThrough(name, type, List.copyOf(inputs));
