@@ -52,12 +52,16 @@ public final class CHeader {
         h.append(" * Residual add A: both inputs shifted left by A_ALIGN_SHIFT_0 / _1 (rounding right shift when\n");
         h.append(
                 " * negative) into a 32-bit accumulator, summed, ReLU when A_FUSED_RELU, then shifted by A_SHIFT_CUT.\n");
-        h.append(" * Max pooling, flatten and dropout keep the codes. Weights are [out][in / groups][kh][kw] or [out][in];\n");
-        h.append(" * output channel c of a conv with L_GROUPS groups reads input channels of group c / (out / groups).\n");
+        h.append(
+                " * Max pooling, flatten and dropout keep the codes. Weights are [out][in / groups][kh][kw] or [out][in];\n");
+        h.append(
+                " * output channel c of a conv with L_GROUPS groups reads input channels of group c / (out / groups).\n");
         h.append(" * Clipped ReLU R (ReLU6): y = min(max(x, 0), R_CAP) on codes.\n");
         h.append(" * Average pool P: s = sum of the window's codes; P_DIVISOR == 1 (window a power of two): y = s,\n");
-        h.append(" * exponent + P_EXTRA_BITS; otherwise y = floor(((s << (P_EXTRA_BITS + 1)) + P_DIVISOR) / (2 * P_DIVISOR)).\n");
-        h.append(" * Concat C: input k's codes moved by C_ALIGN_SHIFT_k (as an input align shift), laid channel after channel.\n");
+        h.append(
+                " * exponent + P_EXTRA_BITS; otherwise y = floor(((s << (P_EXTRA_BITS + 1)) + P_DIVISOR) / (2 * P_DIVISOR)).\n");
+        h.append(
+                " * Concat C: input k's codes moved by C_ALIGN_SHIFT_k (as an input align shift), laid channel after channel.\n");
         h.append(
                 " * The network input is quantized with the first layer's input quantizer: q = clamp(floor(x * 2^n + 0.5)).\n");
         h.append(" */\n#ifndef ")
@@ -145,7 +149,11 @@ public final class CHeader {
                 define(h, p + "_FUSED_RELU", a.fusedRelu() ? 1 : 0);
                 h.append('\n');
             } else if (op instanceof ClippedRelu r) {
-                h.append("/* ").append(op.name()).append(": clipped ReLU at ").append(r.max()).append(" */\n");
+                h.append("/* ")
+                        .append(op.name())
+                        .append(": clipped ReLU at ")
+                        .append(r.max())
+                        .append(" */\n");
                 define(h, p + "_CAP", r.cap());
                 h.append('\n');
             } else if (op instanceof AvgPool a) {

@@ -462,8 +462,8 @@ public record IntegerModel(String network, int[] inputShape, int numClasses, Lis
             } else if (layer instanceof Layer.AvgPool2d p) {
                 int j = in.get(0);
                 if (lq == null || lq.output() == null || j == INPUT || value[j] == null) {
-                    throw new IllegalArgumentException(n + ": average pooling needs quantized input codes and the"
-                            + " plan's sum quantizer");
+                    throw new IllegalArgumentException(
+                            n + ": average pooling needs quantized input codes and the" + " plan's sum quantizer");
                 }
                 Quantizer output = Quantizer.of(lq.output());
                 if (output.exponent() != value[j].exponent() + p.extraBits()) {
@@ -497,7 +497,8 @@ public record IntegerModel(String network, int[] inputShape, int numClasses, Lis
                         throw new IllegalArgumentException(n + ": clip value " + r.max() + " is not a code at exponent "
                                 + q.exponent() + "; the integer clamp would not match");
                     }
-                    ops.add(new ClippedRelu(n, in, fused, r.max(), fakeQuantCode(r.max(), q.exponent(), q.bits(), q.signed())));
+                    ops.add(new ClippedRelu(
+                            n, in, fused, r.max(), fakeQuantCode(r.max(), q.exponent(), q.bits(), q.signed())));
                 } else if (layer instanceof Layer.MaxPool2d p) {
                     ops.add(new MaxPool(n, in, p.kernel(), p.stride()));
                 } else if (layer instanceof Layer.Flatten) {

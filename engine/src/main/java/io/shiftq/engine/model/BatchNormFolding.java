@@ -51,7 +51,9 @@ public final class BatchNormFolding {
         }
         for (Map.Entry<Integer, Integer> e : foldedInto.entrySet()) {
             Layer.Conv2d c = (Layer.Conv2d) kept.get(e.getKey()).layer();
-            kept.set(e.getKey(), new Network.Node(c.withBias(true), kept.get(e.getKey()).inputs()));
+            kept.set(
+                    e.getKey(),
+                    new Network.Node(c.withBias(true), kept.get(e.getKey()).inputs()));
         }
         Network folded = new Network(network.name(), List.copyOf(kept), network.inputShape(), network.numClasses());
         Map<String, HeapTensor> ordered = new LinkedHashMap<>();

@@ -108,9 +108,9 @@ public record Network(String name, List<Node> nodes, int[] inputShape, int numCl
         for (Node node : nodes) {
             Layer layer = node.layer();
             if (layer instanceof Layer.Conv2d c) {
-                shapes.put(c.name() + ".weight", new long[] {
-                    c.outChannels(), c.inChannels() / c.groups(), c.kernel(), c.kernel()
-                });
+                shapes.put(
+                        c.name() + ".weight",
+                        new long[] {c.outChannels(), c.inChannels() / c.groups(), c.kernel(), c.kernel()});
                 if (c.bias()) {
                     shapes.put(c.name() + ".bias", new long[] {c.outChannels()});
                 }

@@ -56,19 +56,23 @@ public final class QuantizationEngine {
     }
 
     /**
-     * The FP32 model: loaded from {@code model.weights} when given, else initialized and, when
-     * {@code baseline.epochs > 0}, trained; then evaluated.
+     * The FP32 model: read from the ONNX file of {@code model.path}, or loaded from {@code model.weights} when given,
+     * else initialized and, when {@code baseline.epochs > 0}, trained; then evaluated.
      */
     public StepResults.Baseline baseline(PreparedJob w, TrainingListener listener) {
         QuantizationConfig c = w.config();
-        StateDict weights = c.model().weights() == null || c.model().weights().isBlank()
-                ? StateDict.initialize(w.network(), c.training().seed())
-                : WeightFiles.load(w.network(), Path.of(c.model().weights().replaceFirst("^file:", "")));
+        boolean given = w.onnxWeights() != null
+                || (c.model().weights() != null && !c.model().weights().isBlank());
+        StateDict weights = w.onnxWeights() != null
+                ? w.onnxWeights()
+                : !given
+                        ? StateDict.initialize(w.network(), c.training().seed())
+                        : WeightFiles.load(
+                                w.network(), Path.of(c.model().weights().replaceFirst("^file:", "")));
         try (NDManager manager = NDManager.newBaseManager();
                 LoadedNetwork model = new LoadedNetwork(w.network(), weights, manager)) {
             List<EpochResult> epochs = List.of();
-            if ((c.model().weights() == null || c.model().weights().isBlank())
-                    && c.baseline().epochs() > 0) {
+            if (!given && c.baseline().epochs() > 0) {
                 TrainingLoop loop = new TrainingLoop(new TrainingLoop.Settings(
                         c.baseline().epochs(),
                         c.data().batchSize(),
