@@ -73,6 +73,15 @@ public final class CHeader {
         h.append("#define SHIFTQ_INPUT_HEIGHT ").append(m.inputShape()[1]).append('\n');
         h.append("#define SHIFTQ_INPUT_WIDTH ").append(m.inputShape()[2]).append('\n');
         h.append("#define SHIFTQ_NUM_CLASSES ").append(m.numClasses()).append("\n\n");
+        if (m.normalization() != null) {
+            h.append(
+                            "/* Input normalization before the input quantizer, per channel c: x = (pixel - mean[c]) / std[c],\n")
+                    .append(
+                            " * pixel in [0, 1], in float32 (fold it into the input quantizer, e.g. a table per channel). */\n");
+            floats(h, "shiftq_input_mean", m.normalization().mean());
+            floats(h, "shiftq_input_std", m.normalization().std());
+            h.append('\n');
+        }
         for (Op op : m.ops()) {
             String p = macro(op.name());
             String id = ident(op.name());
@@ -210,6 +219,18 @@ public final class CHeader {
                 .append(q.qmax())
                 .append(q.bits() > 31 ? "LL" : "")
                 .append(")\n");
+    }
+
+    private static void floats(StringBuilder h, String name, float[] v) {
+        h.append("static const float ")
+                .append(name)
+                .append('[')
+                .append(v.length)
+                .append("] = {");
+        for (int i = 0; i < v.length; i++) {
+            h.append(i == 0 ? "" : ", ").append(Float.toString(v[i])).append('f');
+        }
+        h.append("};\n");
     }
 
     private static void define(StringBuilder h, String name, long v) {

@@ -25,8 +25,25 @@ import java.util.List;
  * @param inputShape [C, H, W] of one sample
  * @param numClasses length of the last op's output
  * @param ops one op per node of the folded network, in execution order
+ * @param normalization the per-channel normalization the float input has had before the first quantizer, or null
  */
-public record IntegerModel(String network, int[] inputShape, int numClasses, List<Op> ops) {
+public record IntegerModel(
+        String network, int[] inputShape, int numClasses, List<Op> ops, InputNormalization normalization) {
+
+    /**
+     * x = (pixel - mean[c]) / std[c] on pixels in [0, 1], computed in float32 before the input quantizer: what the
+     * model was trained and quantized with ({@code data.normalize}). The executor takes x; a device folds it into its
+     * input quantizer, q = floor(x * 2^n + 0.5), e.g. as a 256-entry table per channel for 8-bit pixels.
+     *
+     * @param mean one per channel (or one for all)
+     * @param std one per channel (or one for all)
+     */
+    public record InputNormalization(float[] mean, float[] std) {}
+
+    /** The same model, recording the input normalization. */
+    public IntegerModel withNormalization(InputNormalization n) {
+        return new IntegerModel(network, inputShape, numClasses, ops, n);
+    }
 
     /** Index used for the network input in {@link Op#inputs()}. */
     public static final int INPUT = Network.INPUT;
@@ -512,7 +529,8 @@ public record IntegerModel(String network, int[] inputShape, int numClasses, Lis
                 }
             }
         }
-        return new IntegerModel(folded.name(), folded.inputShape().clone(), folded.numClasses(), List.copyOf(ops));
+        return new IntegerModel(
+                folded.name(), folded.inputShape().clone(), folded.numClasses(), List.copyOf(ops), null);
     }
 
     /**

@@ -70,11 +70,16 @@ public final class ModelFiles {
         for (JsonNode o : g.get("ops")) {
             ops.add(op(o, arrays));
         }
+        JsonNode n = g.get("input_normalization");
+        IntegerModel.InputNormalization normalization = n == null || n.isNull()
+                ? null
+                : new IntegerModel.InputNormalization(floats(n.get("mean")), floats(n.get("std")));
         return new IntegerModel(
                 g.get("network").asText(),
                 ints(g.get("input_shape")),
                 g.get("num_classes").asInt(),
-                List.copyOf(ops));
+                List.copyOf(ops),
+                normalization);
     }
 
     /** The npz arrays of a model, in op order. */
@@ -130,6 +135,28 @@ public final class ModelFiles {
         return out;
     }
 
+    /**
+     * What an export leaves out or does differently for this model, in words: the AIMET encodings hold the
+     * quantizers of conv/linear inputs and outputs and of add outputs only, so a concatenation's output and an
+     * average pool's sum are not in them; an average pool whose window is not a power of two needs a division.
+     */
+    public static List<String> exportNotes(IntegerModel m) {
+        List<String> notes = new ArrayList<>();
+        for (Op op : m.ops()) {
+            if (op instanceof Concat || op instanceof AvgPool) {
+                notes.add(op.name() + " (" + op.type() + "): its output quantizer (exponent "
+                        + m.valueQuantizers()[m.ops().indexOf(op)].exponent()
+                        + ") is in model.json, weights.npz, the C header and the QDQ model, but not in the AIMET"
+                        + " encodings files");
+            }
+            if (op instanceof AvgPool p && !p.powerOfTwo()) {
+                notes.add(op.name() + " (avgpool): window " + p.window() + " is not a power of two; every integer"
+                        + " target needs a division by " + p.window() + " here, not a shift");
+            }
+        }
+        return notes;
+    }
+
     /** The numpy dtype that holds signed codes of this bitwidth. */
     public static String intDtype(int bits) {
         return bits <= 8 ? "|i1" : bits <= 16 ? "<i2" : bits <= 32 ? "<i4" : "<i8";
@@ -156,6 +183,24 @@ public final class ModelFiles {
                 "align shifts are target - source exponent: left shift when positive, rounding right "
                         + "shift by -shift when negative, then saturation to the target quantizer");
         g.put("exponent", "x = q * 2^-exponent");
+        if (m.normalization() != null) {
+            ObjectNode n = g.putObject("input_normalization");
+            ArrayNode mean = n.putArray("mean");
+            ArrayNode std = n.putArray("std");
+            for (float v : m.normalization().mean()) {
+                mean.add(v);
+            }
+            for (float v : m.normalization().std()) {
+                std.add(v);
+            }
+            n.put(
+                    "fold",
+                    "the input is x = (pixel - mean[c]) / std[c] in float32 (pixel in [0, 1]) before the input"
+                            + " quantizer; fold it there: q = clamp(floor(x * 2^n + 0.5)), one table per channel for"
+                            + " 8-bit pixels");
+        }
+        ArrayNode notes = g.putArray("export_notes");
+        exportNotes(m).forEach(notes::add);
         ArrayNode ops = g.putArray("ops");
         List<int[]> shapes = shapes(m);
         for (int i = 0; i < m.ops().size(); i++) {
@@ -428,6 +473,14 @@ public final class ModelFiles {
         int[] v = new int[a.size()];
         for (int i = 0; i < v.length; i++) {
             v[i] = a.get(i).asInt();
+        }
+        return v;
+    }
+
+    private static float[] floats(JsonNode a) {
+        float[] v = new float[a.size()];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) a.get(i).asDouble();
         }
         return v;
     }

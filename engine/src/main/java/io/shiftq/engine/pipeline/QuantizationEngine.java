@@ -5,6 +5,7 @@ import io.shiftq.engine.EngineSetup;
 import io.shiftq.engine.data.ImageSet;
 import io.shiftq.engine.deploy.Agreement;
 import io.shiftq.engine.deploy.Deployment;
+import io.shiftq.engine.deploy.IntegerModel;
 import io.shiftq.engine.io.WeightFiles;
 import io.shiftq.engine.model.BatchNormFolding;
 import io.shiftq.engine.model.Network;
@@ -23,6 +24,7 @@ import io.shiftq.engine.train.LearningRateSchedule;
 import io.shiftq.engine.train.ParameterOptimizer;
 import io.shiftq.engine.train.TrainingListener;
 import io.shiftq.engine.train.TrainingLoop;
+import io.shiftq.schema.config.DataConfig;
 import io.shiftq.schema.config.OptimizerConfig;
 import io.shiftq.schema.config.QuantizationConfig;
 import io.shiftq.schema.config.SchedulerConfig;
@@ -204,7 +206,12 @@ public final class QuantizationEngine {
      */
     public StepResults.Deployed deploy(PreparedJob w, Network folded, StateDict weights, QuantPlan plan, Path dir) {
         try {
-            Deployment.Files files = Deployment.export(dir, folded, weights, plan);
+            IntegerModel model = IntegerModel.from(folded, weights, plan);
+            DataConfig.Normalize n = w.config().data().normalize();
+            if (n != null) {
+                model = model.withNormalization(new IntegerModel.InputNormalization(floats(n.mean()), floats(n.std())));
+            }
+            Deployment.Files files = Deployment.export(dir, model);
             int batch = w.config().data().batchSize();
             int max = w.config().ptq().maxEvalBatches();
             ImageSet test = max <= 0 ? w.data().test() : w.data().test().limit(max * batch);
@@ -254,6 +261,14 @@ public final class QuantizationEngine {
                     sink);
         }
         return sink;
+    }
+
+    private static float[] floats(List<Double> v) {
+        float[] out = new float[v.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = v.get(i).floatValue();
+        }
+        return out;
     }
 
     private static QuantPolicy policy(PreparedJob w) {

@@ -71,6 +71,8 @@ class OnnxPipelineTest {
         } else {
             assertThat(graph).contains("\"type\" : \"concat\"", "\"type\" : \"avgpool\"");
         }
-        assertThat(out.deployed().files().dir().resolve(ModelFiles.WEIGHTS)).exists();
+        assertThat(graph).contains("\"input_normalization\"");
+        assertThat(ModelFiles.read(out.deployed().files().dir()).normalization().std())
+                .containsExactly(TestModels.STD);
     }
 }
