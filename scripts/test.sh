@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of shiftq on a fresh machine: installs what the tests read (Fashion-MNIST from
-# Debian's dataset-fashion-mnist), starts one real Kafka broker (scripts/kafka.sh, jars from Maven
+# Debian's dataset-fashion-mnist; the ONNX test models, made by scripts/models/make_onnx_models.py in the
+# environment scripts/python-env.sh prints, or $SHIFTQ_PYTHON, when they are missing), starts one real Kafka broker (scripts/kafka.sh, jars from Maven
 # Central, no Docker) for all test JVMs, runs `mvn verify` (Java tests, formatting, architecture),
 # then the AIMET side in the project's Python environment (scripts/python-env.sh; the first run
 # downloads about 3 GB of PyPI wheels, aimet-torch and a CUDA build of torch that runs on the CPU,
@@ -22,6 +23,14 @@ if [ ${#need[@]} -gt 0 ]; then
   echo "installing ${need[*]} from Debian"
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+# The ONNX test models (a few hundred KB, committed) are made by PyTorch; remake them only when absent.
+onnx_dir=engine/src/test/resources/onnx
+if [ ! -f $onnx_dir/resnet_style.onnx ] || [ ! -f $onnx_dir/mobilenet_style.onnx ]; then
+  py=${SHIFTQ_PYTHON:-$(scripts/python-env.sh)/bin/python}
+  echo "making the ONNX test models with $py (trains two small nets for one epoch: minutes)"
+  "$py" scripts/models/make_onnx_models.py --out $onnx_dir
 fi
 
 started_broker=0

@@ -14,4 +14,9 @@ public record DataSplits(String name, ImageSet train, ImageSet test, int numClas
     public DataSplits limit(int trainLimit, int testLimit) {
         return new DataSplits(name, train.limit(trainLimit), test.limit(testLimit), numClasses);
     }
+
+    /** Both splits normalized per channel (see {@link ImageSet#normalized}). */
+    public DataSplits normalized(float[] mean, float[] std) {
+        return new DataSplits(name, train.normalized(mean, std), test.normalized(mean, std), numClasses);
+    }
 }

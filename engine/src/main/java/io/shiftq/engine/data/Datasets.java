@@ -8,7 +8,8 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * Finds a data set by name: FashionMNIST and MNIST (IDX), CIFAR10 (binary), Synthetic, and any
+ * Finds a data set by name: FashionMNIST and MNIST (IDX), CIFAR10 (binary), ImageFolder (PNG/JPEG in class
+ * directories), Synthetic, and any
  * {@link DatasetProvider} on the class path.
  */
 public final class Datasets {
@@ -45,7 +46,7 @@ public final class Datasets {
     static final class Builtin implements DatasetProvider {
         @Override
         public Set<String> names() {
-            return Set.of("FashionMNIST", "MNIST", "CIFAR10", "Synthetic");
+            return Set.of("FashionMNIST", "MNIST", "CIFAR10", "ImageFolder", "Synthetic");
         }
 
         @Override
@@ -54,6 +55,7 @@ public final class Datasets {
                 case "FashionMNIST" -> IdxReader.read(name, path == null ? FASHION_MNIST_DIR : path);
                 case "MNIST" -> IdxReader.read(name, require(path, name));
                 case "CIFAR10" -> Cifar10Reader.read(require(path, name));
+                case "ImageFolder" -> ImageFolderReader.read(require(path, name));
                 case "Synthetic" -> SyntheticData.create(2048, 512, 10, 7);
                 default -> throw new DataException("data.dataset: '" + name + "' is not one of " + names());
             };

@@ -3,7 +3,8 @@ package io.shiftq.engine.data;
 import java.util.Arrays;
 
 /**
- * Labelled images in memory, pixels scaled to [0, 1], layout [N, C, H, W].
+ * Labelled images in memory, layout [N, C, H, W]: pixels scaled to [0, 1] as read, or normalized per channel
+ * ({@link #normalized}).
  *
  * @param pixels all images, row-major
  * @param labels class of each image
@@ -56,5 +57,29 @@ public record ImageSet(float[] pixels, int[] labels, int channels, int height, i
             out[i] = labels[indices[i]];
         }
         return out;
+    }
+
+    /**
+     * The images with x' = (x - mean[c]) / std[c] per channel, computed once in float32 (as torchvision's
+     * {@code Normalize} on a float tensor). Normalizing here, before batches exist, is what makes calibration, QAT,
+     * evaluation and the integer executor read identical tensors; the executor's input quantizer then folds it:
+     * q = floor(x' * 2^n + 0.5) (see {@code model.json}). Folding it into the first convolution instead would be
+     * wrong at the borders: zero padding pads with normalized zeros, which are pixels equal to the mean.
+     *
+     * @param mean one value per channel, or one value for every channel
+     * @param std one positive value per channel, or one value for every channel
+     */
+    public ImageSet normalized(float[] mean, float[] std) {
+        if ((mean.length != channels && mean.length != 1) || mean.length != std.length) {
+            throw new IllegalArgumentException("data.normalize: " + mean.length + " means and " + std.length
+                    + " stds for images with " + channels + " channels");
+        }
+        float[] out = new float[pixels.length];
+        int plane = height * width;
+        for (int i = 0; i < out.length; i++) {
+            int c = mean.length == 1 ? 0 : (i / plane) % channels;
+            out[i] = (pixels[i] - mean[c]) / std[c];
+        }
+        return new ImageSet(out, labels, channels, height, width);
     }
 }

@@ -1,6 +1,9 @@
 package io.shiftq.engine.deploy;
 
 import io.shiftq.engine.deploy.IntegerModel.Add;
+import io.shiftq.engine.deploy.IntegerModel.AvgPool;
+import io.shiftq.engine.deploy.IntegerModel.ClippedRelu;
+import io.shiftq.engine.deploy.IntegerModel.Concat;
 import io.shiftq.engine.deploy.IntegerModel.Op;
 import io.shiftq.engine.deploy.IntegerModel.Quantizer;
 import io.shiftq.engine.deploy.IntegerModel.Weighted;
@@ -49,7 +52,16 @@ public final class CHeader {
         h.append(" * Residual add A: both inputs shifted left by A_ALIGN_SHIFT_0 / _1 (rounding right shift when\n");
         h.append(
                 " * negative) into a 32-bit accumulator, summed, ReLU when A_FUSED_RELU, then shifted by A_SHIFT_CUT.\n");
-        h.append(" * Max pooling, flatten and dropout keep the codes. Weights are [out][in][kh][kw] or [out][in].\n");
+        h.append(
+                " * Max pooling, flatten and dropout keep the codes. Weights are [out][in / groups][kh][kw] or [out][in];\n");
+        h.append(
+                " * output channel c of a conv with L_GROUPS groups reads input channels of group c / (out / groups).\n");
+        h.append(" * Clipped ReLU R (ReLU6): y = min(max(x, 0), R_CAP) on codes.\n");
+        h.append(" * Average pool P: s = sum of the window's codes; P_DIVISOR == 1 (window a power of two): y = s,\n");
+        h.append(
+                " * exponent + P_EXTRA_BITS; otherwise y = floor(((s << (P_EXTRA_BITS + 1)) + P_DIVISOR) / (2 * P_DIVISOR)).\n");
+        h.append(
+                " * Concat C: input k's codes moved by C_ALIGN_SHIFT_k (as an input align shift), laid channel after channel.\n");
         h.append(
                 " * The network input is quantized with the first layer's input quantizer: q = clamp(floor(x * 2^n + 0.5)).\n");
         h.append(" */\n#ifndef ")
@@ -61,6 +73,15 @@ public final class CHeader {
         h.append("#define SHIFTQ_INPUT_HEIGHT ").append(m.inputShape()[1]).append('\n');
         h.append("#define SHIFTQ_INPUT_WIDTH ").append(m.inputShape()[2]).append('\n');
         h.append("#define SHIFTQ_NUM_CLASSES ").append(m.numClasses()).append("\n\n");
+        if (m.normalization() != null) {
+            h.append(
+                            "/* Input normalization before the input quantizer, per channel c: x = (pixel - mean[c]) / std[c],\n")
+                    .append(
+                            " * pixel in [0, 1], in float32 (fold it into the input quantizer, e.g. a table per channel). */\n");
+            floats(h, "shiftq_input_mean", m.normalization().mean());
+            floats(h, "shiftq_input_std", m.normalization().std());
+            h.append('\n');
+        }
         for (Op op : m.ops()) {
             String p = macro(op.name());
             String id = ident(op.name());
@@ -80,6 +101,9 @@ public final class CHeader {
                             .append(w.geometry().stride())
                             .append(", padding ")
                             .append(w.geometry().padding());
+                    if (w.geometry().groups() > 1) {
+                        h.append(", groups ").append(w.geometry().groups());
+                    }
                 }
                 h.append(w.fusedRelu() ? ", fused ReLU" : "").append(" */\n");
                 define(h, p + "_WEIGHT_BITS", w.weights().bits());
@@ -98,6 +122,7 @@ public final class CHeader {
                     define(h, p + "_WEIGHT_EXPONENT", w.weights().exponents()[0]);
                 }
                 define(h, p + "_FUSED_RELU", w.fusedRelu() ? 1 : 0);
+                define(h, p + "_GROUPS", w.geometry().groups());
                 array(
                         h,
                         ctype(w.weights().bits()),
@@ -132,6 +157,41 @@ public final class CHeader {
                 define(h, p + "_SHIFT_CUT", a.shiftCut());
                 define(h, p + "_FUSED_RELU", a.fusedRelu() ? 1 : 0);
                 h.append('\n');
+            } else if (op instanceof ClippedRelu r) {
+                h.append("/* ")
+                        .append(op.name())
+                        .append(": clipped ReLU at ")
+                        .append(r.max())
+                        .append(" */\n");
+                define(h, p + "_CAP", r.cap());
+                h.append('\n');
+            } else if (op instanceof AvgPool a) {
+                h.append("/* ")
+                        .append(op.name())
+                        .append(": average pool ")
+                        .append(a.kernel())
+                        .append('x')
+                        .append(a.kernel())
+                        .append(", stride ")
+                        .append(a.stride())
+                        .append(
+                                a.powerOfTwo()
+                                        ? ", a window sum"
+                                        : "; the window is not a power of two, so this needs an integer division")
+                        .append(" */\n");
+                define(h, p + "_KERNEL", a.kernel());
+                define(h, p + "_STRIDE", a.stride());
+                define(h, p + "_EXTRA_BITS", a.extraBits());
+                define(h, p + "_DIVISOR", a.powerOfTwo() ? 1 : a.window());
+                quantizer(h, p + "_OUTPUT", a.output());
+                h.append('\n');
+            } else if (op instanceof Concat c) {
+                h.append("/* ").append(op.name()).append(": concat along channels */\n");
+                quantizer(h, p + "_OUTPUT", c.output());
+                for (int k = 0; k < c.alignShifts().length; k++) {
+                    define(h, p + "_ALIGN_SHIFT_" + k, c.alignShifts()[k]);
+                }
+                h.append('\n');
             }
         }
         h.append("#endif /* ").append(guard).append(" */\n");
@@ -159,6 +219,18 @@ public final class CHeader {
                 .append(q.qmax())
                 .append(q.bits() > 31 ? "LL" : "")
                 .append(")\n");
+    }
+
+    private static void floats(StringBuilder h, String name, float[] v) {
+        h.append("static const float ")
+                .append(name)
+                .append('[')
+                .append(v.length)
+                .append("] = {");
+        for (int i = 0; i < v.length; i++) {
+            h.append(i == 0 ? "" : ", ").append(Float.toString(v[i])).append('f');
+        }
+        h.append("};\n");
     }
 
     private static void define(StringBuilder h, String name, long v) {

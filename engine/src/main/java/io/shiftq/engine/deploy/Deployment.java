@@ -7,12 +7,16 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The deployment export: every file a hardware team or a tool loads, written from the final
  * (step 3) plan.
  */
 public final class Deployment {
+    private static final Logger LOG = LoggerFactory.getLogger(Deployment.class);
+
     private Deployment() {}
 
     /**
@@ -61,6 +65,7 @@ public final class Deployment {
         ModelFiles.MAPPER.writeValue(a100.toFile(), AimetEncodings.v100(m));
         Path onnx = dir.resolve(OnnxQdq.FILE);
         java.nio.file.Files.write(onnx, OnnxQdq.model(m));
+        ModelFiles.exportNotes(m).forEach(note -> LOG.warn("export of {}: {}", m.network(), note));
         return new Files(dir, core.get(0), core.get(1), header, a061, a100, onnx);
     }
 }

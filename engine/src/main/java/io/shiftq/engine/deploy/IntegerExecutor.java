@@ -1,6 +1,9 @@
 package io.shiftq.engine.deploy;
 
 import io.shiftq.engine.deploy.IntegerModel.Add;
+import io.shiftq.engine.deploy.IntegerModel.AvgPool;
+import io.shiftq.engine.deploy.IntegerModel.ClippedRelu;
+import io.shiftq.engine.deploy.IntegerModel.Concat;
 import io.shiftq.engine.deploy.IntegerModel.MaxPool;
 import io.shiftq.engine.deploy.IntegerModel.Op;
 import io.shiftq.engine.deploy.IntegerModel.PassThrough;
@@ -154,6 +157,12 @@ public final class IntegerExecutor {
                 values[i] = add(a, values[a.inputs().get(0)], values[a.inputs().get(1)]);
             } else if (op instanceof Relu r) {
                 values[i] = r.fused() ? values[j] : relu(values[j]);
+            } else if (op instanceof ClippedRelu r) {
+                values[i] = clamp(values[j], r.cap());
+            } else if (op instanceof AvgPool p) {
+                values[i] = avgPool(values[j], inShape, shapes.get(i), p);
+            } else if (op instanceof Concat c) {
+                values[i] = concat(c, values);
             } else if (op instanceof MaxPool p) {
                 values[i] = maxPool(values[j], inShape, shapes.get(i), p);
             } else if (op instanceof PassThrough) {
@@ -186,7 +195,6 @@ public final class IntegerExecutor {
     }
 
     private long[] conv(Weighted w, long[] x, int[] in, int[] outShape) {
-        int inC = in[0];
         int h = in[1];
         int wd = in[2];
         int outC = outShape[0];
@@ -200,11 +208,14 @@ public final class IntegerExecutor {
         long[] acc = new long[oh * ow];
         // Accumulate plane by plane: one weight times a contiguous run of input pixels, so the
         // inner loop has no branches and the JIT can vectorize it.
+        int inPer = w.geometry().inPerGroup();
+        int outPer = outC / w.geometry().groups();
         for (int oc = 0; oc < outC; oc++) {
             Arrays.fill(acc, w.biases() == null ? 0 : w.biases().codes()[oc]);
-            for (int ic = 0; ic < inC; ic++) {
-                int wBase = ((oc * inC) + ic) * k * k;
-                int xBase = ic * h * wd;
+            int firstIn = (oc / outPer) * inPer;
+            for (int ic = 0; ic < inPer; ic++) {
+                int wBase = ((oc * inPer) + ic) * k * k;
+                int xBase = (firstIn + ic) * h * wd;
                 for (int ky = 0; ky < k; ky++) {
                     for (int kx = 0; kx < k; kx++) {
                         long wv = wt[wBase + ky * k + kx];
@@ -274,6 +285,60 @@ public final class IntegerExecutor {
         long[] out = new long[x.length];
         for (int k = 0; k < x.length; k++) {
             out[k] = Math.max(0, x[k]);
+        }
+        return out;
+    }
+
+    private static long[] clamp(long[] x, long cap) {
+        long[] out = new long[x.length];
+        for (int k = 0; k < x.length; k++) {
+            out[k] = Math.max(0, Math.min(cap, x[k]));
+        }
+        return out;
+    }
+
+    private long[] concat(Concat c, long[][] values) {
+        int total = 0;
+        for (int j : c.inputs()) {
+            total += values[j].length;
+        }
+        long[] out = new long[total];
+        int at = 0;
+        for (int s = 0; s < c.inputs().size(); s++) {
+            long[] x = values[c.inputs().get(s)];
+            for (int k = 0; k < x.length; k++) {
+                out[at + k] = saturate(shiftRight(x[k], -c.alignShifts()[s], rounding), c.output());
+            }
+            at += x.length;
+        }
+        return out;
+    }
+
+    /**
+     * Window sums; a window of 2^m values keeps the sum as it is (its exponent is the input's + m), any other
+     * window n gives round_half_up(sum * 2^extraBits / n), an integer division.
+     */
+    private static long[] avgPool(long[] x, int[] in, int[] outShape, AvgPool p) {
+        int c = in[0];
+        int h = in[1];
+        int w = in[2];
+        int oh = outShape[1];
+        int ow = outShape[2];
+        long n = p.window();
+        long[] out = new long[c * oh * ow];
+        for (int ch = 0; ch < c; ch++) {
+            for (int oy = 0; oy < oh; oy++) {
+                for (int ox = 0; ox < ow; ox++) {
+                    long sum = 0;
+                    for (int ky = 0; ky < p.kernel(); ky++) {
+                        for (int kx = 0; kx < p.kernel(); kx++) {
+                            sum += x[(ch * h + oy * p.stride() + ky) * w + ox * p.stride() + kx];
+                        }
+                    }
+                    long v = p.powerOfTwo() ? sum : Math.floorDiv((sum << (p.extraBits() + 1)) + n, 2 * n);
+                    out[(ch * oh + oy) * ow + ox] = saturate(v, p.output());
+                }
+            }
         }
         return out;
     }

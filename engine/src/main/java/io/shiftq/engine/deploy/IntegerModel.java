@@ -25,8 +25,25 @@ import java.util.List;
  * @param inputShape [C, H, W] of one sample
  * @param numClasses length of the last op's output
  * @param ops one op per node of the folded network, in execution order
+ * @param normalization the per-channel normalization the float input has had before the first quantizer, or null
  */
-public record IntegerModel(String network, int[] inputShape, int numClasses, List<Op> ops) {
+public record IntegerModel(
+        String network, int[] inputShape, int numClasses, List<Op> ops, InputNormalization normalization) {
+
+    /**
+     * x = (pixel - mean[c]) / std[c] on pixels in [0, 1], computed in float32 before the input quantizer: what the
+     * model was trained and quantized with ({@code data.normalize}). The executor takes x; a device folds it into its
+     * input quantizer, q = floor(x * 2^n + 0.5), e.g. as a 256-entry table per channel for 8-bit pixels.
+     *
+     * @param mean one per channel (or one for all)
+     * @param std one per channel (or one for all)
+     */
+    public record InputNormalization(float[] mean, float[] std) {}
+
+    /** The same model, recording the input normalization. */
+    public IntegerModel withNormalization(InputNormalization n) {
+        return new IntegerModel(network, inputShape, numClasses, ops, n);
+    }
 
     /** Index used for the network input in {@link Op#inputs()}. */
     public static final int INPUT = Network.INPUT;
@@ -70,13 +87,23 @@ public record IntegerModel(String network, int[] inputShape, int numClasses, Lis
     }
 
     /**
-     * A layer's geometry: input and output channels (features for a linear layer), square kernel, stride and
-     * zero padding.
+     * A layer's geometry: input and output channels (features for a linear layer), square kernel, stride, zero
+     * padding and channel groups (1 for a plain convolution, the channel count for a depthwise one).
      */
-    public record Geometry(int inChannels, int outChannels, int kernel, int stride, int padding) {
+    public record Geometry(int inChannels, int outChannels, int kernel, int stride, int padding, int groups) {
+        /** An ungrouped layer. */
+        public Geometry(int inChannels, int outChannels, int kernel, int stride, int padding) {
+            this(inChannels, outChannels, kernel, stride, padding, 1);
+        }
+
         /** A fully connected layer: kernel 1, stride 1, no padding. */
         public static Geometry linear(int inFeatures, int outFeatures) {
             return new Geometry(inFeatures, outFeatures, 1, 1, 0);
+        }
+
+        /** Input channels each output channel reads. */
+        public int inPerGroup() {
+            return inChannels / groups;
         }
     }
 
@@ -179,6 +206,72 @@ public record IntegerModel(String network, int[] inputShape, int numClasses, Lis
     }
 
     /**
+     * A clipped ReLU on codes: min(max(x, 0), cap), with cap the code of the clip value (6 for ReLU6) in the
+     * input's quantizer, computed as the fake quantizer rounds it. {@code fused} means the producer applied the ReLU
+     * on its accumulator and requantized, so only the upper clamp is left; min(round(y), round(6)) equals
+     * round(min(y, 6)) because rounding is monotone, which keeps the clamp exact.
+     *
+     * @param name layer name
+     * @param inputs the input
+     * @param fused ReLU applied by the producer
+     * @param max the float clip value
+     * @param cap the code of max
+     */
+    public record ClippedRelu(String name, List<Integer> inputs, boolean fused, float max, long cap) implements Op {
+        @Override
+        public String type() {
+            return "clipped_relu";
+        }
+    }
+
+    /**
+     * Average pooling (no padding, floor mode) as a window sum: out = S when the window is a power of two
+     * (the exponent grows by log2(window), nothing is rounded); otherwise out = round_half_up(S * 2^extraBits /
+     * window), a division, at exponent input + extraBits.
+     *
+     * @param name layer name
+     * @param inputs the input
+     * @param kernel window side
+     * @param stride stride
+     * @param extraBits ceil(log2(kernel^2)): output exponent minus input exponent
+     * @param output the output quantizer (32-bit, signed)
+     */
+    public record AvgPool(String name, List<Integer> inputs, int kernel, int stride, int extraBits, Quantizer output)
+            implements Op {
+        @Override
+        public String type() {
+            return "avgpool";
+        }
+
+        /** Values per window. */
+        public int window() {
+            return kernel * kernel;
+        }
+
+        /** Whether the window is a power of two, so pooling is a sum and no division. */
+        public boolean powerOfTwo() {
+            return Integer.bitCount(window()) == 1;
+        }
+    }
+
+    /**
+     * Concatenation along channels: each input's codes moved to the output quantizer (left shift when
+     * {@code alignShifts[k]} is positive, rounding right shift and saturation otherwise), then laid one after the
+     * other.
+     *
+     * @param name layer name
+     * @param inputs the inputs, in order
+     * @param alignShifts o - o_input per input
+     * @param output output quantizer
+     */
+    public record Concat(String name, List<Integer> inputs, int[] alignShifts, Quantizer output) implements Op {
+        @Override
+        public String type() {
+            return "concat";
+        }
+    }
+
+    /**
      * Max pooling (no padding, floor mode).
      *
      * @param name layer name
@@ -232,6 +325,10 @@ public record IntegerModel(String network, int[] inputShape, int numClasses, Lis
                 q[i] = w.output();
             } else if (op instanceof Add a) {
                 q[i] = a.output();
+            } else if (op instanceof AvgPool a) {
+                q[i] = a.output();
+            } else if (op instanceof Concat c) {
+                q[i] = c.output();
             } else {
                 int j = op.inputs().get(0);
                 q[i] = j == INPUT ? null : q[j];
@@ -314,7 +411,8 @@ public record IntegerModel(String network, int[] inputShape, int numClasses, Lis
                             n,
                             "conv",
                             in,
-                            new Geometry(c.inChannels(), c.outChannels(), c.kernel(), c.stride(), c.padding()),
+                            new Geometry(
+                                    c.inChannels(), c.outChannels(), c.kernel(), c.stride(), c.padding(), c.groups()),
                             weightCodes,
                             biasCodes,
                             input,
@@ -362,6 +460,35 @@ public record IntegerModel(String network, int[] inputShape, int numClasses, Lis
                         align.exponent() - output.exponent(),
                         folded.fusedRelu(i).isPresent()));
                 value[i] = output;
+            } else if (layer instanceof Layer.Concat) {
+                if (lq == null || lq.output() == null) {
+                    throw new IllegalArgumentException(n + ": the plan has no output quantizer");
+                }
+                Quantizer output = Quantizer.of(lq.output());
+                int[] shifts = new int[in.size()];
+                for (int s = 0; s < in.size(); s++) {
+                    int j = in.get(s);
+                    if (j == INPUT || value[j] == null) {
+                        throw new IllegalArgumentException(
+                                n + " reads a float tensor; the integer path needs quantized inputs");
+                    }
+                    shifts[s] = output.exponent() - value[j].exponent();
+                }
+                ops.add(new Concat(n, in, shifts, output));
+                value[i] = output;
+            } else if (layer instanceof Layer.AvgPool2d p) {
+                int j = in.get(0);
+                if (lq == null || lq.output() == null || j == INPUT || value[j] == null) {
+                    throw new IllegalArgumentException(
+                            n + ": average pooling needs quantized input codes and the" + " plan's sum quantizer");
+                }
+                Quantizer output = Quantizer.of(lq.output());
+                if (output.exponent() != value[j].exponent() + p.extraBits()) {
+                    throw new IllegalArgumentException(n + ": sum exponent " + output.exponent()
+                            + " is not the input exponent + " + p.extraBits());
+                }
+                ops.add(new AvgPool(n, in, p.kernel(), p.stride(), p.extraBits(), output));
+                value[i] = output;
             } else {
                 int j = in.get(0);
                 if (j == INPUT) {
@@ -374,6 +501,21 @@ public record IntegerModel(String network, int[] inputShape, int numClasses, Lis
                     boolean fused = (producer.quantized() || producer instanceof Layer.Add)
                             && folded.fusedRelu(j).isPresent();
                     ops.add(new Relu(n, in, fused));
+                } else if (layer instanceof Layer.ClippedReLU r) {
+                    Layer producer = nodes.get(j).layer();
+                    boolean fused = (producer.quantized() || producer instanceof Layer.Add)
+                            && folded.fusedRelu(j).isPresent();
+                    Quantizer q = value[j];
+                    if (q == null) {
+                        throw new IllegalArgumentException(n + " reads a float tensor");
+                    }
+                    double exact = Math.scalb((double) r.max(), q.exponent());
+                    if (!fused && exact != Math.rint(exact)) {
+                        throw new IllegalArgumentException(n + ": clip value " + r.max() + " is not a code at exponent "
+                                + q.exponent() + "; the integer clamp would not match");
+                    }
+                    ops.add(new ClippedRelu(
+                            n, in, fused, r.max(), fakeQuantCode(r.max(), q.exponent(), q.bits(), q.signed())));
                 } else if (layer instanceof Layer.MaxPool2d p) {
                     ops.add(new MaxPool(n, in, p.kernel(), p.stride()));
                 } else if (layer instanceof Layer.Flatten) {
@@ -387,7 +529,8 @@ public record IntegerModel(String network, int[] inputShape, int numClasses, Lis
                 }
             }
         }
-        return new IntegerModel(folded.name(), folded.inputShape().clone(), folded.numClasses(), List.copyOf(ops));
+        return new IntegerModel(
+                folded.name(), folded.inputShape().clone(), folded.numClasses(), List.copyOf(ops), null);
     }
 
     /**

@@ -6,6 +6,9 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.shiftq.engine.deploy.IntegerModel.Add;
+import io.shiftq.engine.deploy.IntegerModel.AvgPool;
+import io.shiftq.engine.deploy.IntegerModel.ClippedRelu;
+import io.shiftq.engine.deploy.IntegerModel.Concat;
 import io.shiftq.engine.deploy.IntegerModel.MaxPool;
 import io.shiftq.engine.deploy.IntegerModel.Op;
 import io.shiftq.engine.deploy.IntegerModel.PassThrough;
@@ -67,11 +70,16 @@ public final class ModelFiles {
         for (JsonNode o : g.get("ops")) {
             ops.add(op(o, arrays));
         }
+        JsonNode n = g.get("input_normalization");
+        IntegerModel.InputNormalization normalization = n == null || n.isNull()
+                ? null
+                : new IntegerModel.InputNormalization(floats(n.get("mean")), floats(n.get("std")));
         return new IntegerModel(
                 g.get("network").asText(),
                 ints(g.get("input_shape")),
                 g.get("num_classes").asInt(),
-                List.copyOf(ops));
+                List.copyOf(ops),
+                normalization);
     }
 
     /** The npz arrays of a model, in op order. */
@@ -83,7 +91,7 @@ public final class ModelFiles {
                 long[] shape = w.isConv()
                         ? new long[] {
                             w.geometry().outChannels(),
-                            w.geometry().inChannels(),
+                            w.geometry().inPerGroup(),
                             w.geometry().kernel(),
                             w.geometry().kernel()
                         }
@@ -117,9 +125,36 @@ public final class ModelFiles {
                 out.put(n + ".output_exponent", scalar(a.output().exponent()));
                 out.put(n + ".align_shift", vector(a.alignShifts()));
                 out.put(n + ".shift_cut", scalar(a.shiftCut()));
+            } else if (op instanceof Concat c) {
+                out.put(n + ".output_exponent", scalar(c.output().exponent()));
+                out.put(n + ".align_shift", vector(c.alignShifts()));
+            } else if (op instanceof AvgPool a) {
+                out.put(n + ".output_exponent", scalar(a.output().exponent()));
             }
         }
         return out;
+    }
+
+    /**
+     * What an export leaves out or does differently for this model, in words: the AIMET encodings hold the
+     * quantizers of conv/linear inputs and outputs and of add outputs only, so a concatenation's output and an
+     * average pool's sum are not in them; an average pool whose window is not a power of two needs a division.
+     */
+    public static List<String> exportNotes(IntegerModel m) {
+        List<String> notes = new ArrayList<>();
+        for (Op op : m.ops()) {
+            if (op instanceof Concat || op instanceof AvgPool) {
+                notes.add(op.name() + " (" + op.type() + "): its output quantizer (exponent "
+                        + m.valueQuantizers()[m.ops().indexOf(op)].exponent()
+                        + ") is in model.json, weights.npz, the C header and the QDQ model, but not in the AIMET"
+                        + " encodings files");
+            }
+            if (op instanceof AvgPool p && !p.powerOfTwo()) {
+                notes.add(op.name() + " (avgpool): window " + p.window() + " is not a power of two; every integer"
+                        + " target needs a division by " + p.window() + " here, not a shift");
+            }
+        }
+        return notes;
     }
 
     /** The numpy dtype that holds signed codes of this bitwidth. */
@@ -148,6 +183,24 @@ public final class ModelFiles {
                 "align shifts are target - source exponent: left shift when positive, rounding right "
                         + "shift by -shift when negative, then saturation to the target quantizer");
         g.put("exponent", "x = q * 2^-exponent");
+        if (m.normalization() != null) {
+            ObjectNode n = g.putObject("input_normalization");
+            ArrayNode mean = n.putArray("mean");
+            ArrayNode std = n.putArray("std");
+            for (float v : m.normalization().mean()) {
+                mean.add(v);
+            }
+            for (float v : m.normalization().std()) {
+                std.add(v);
+            }
+            n.put(
+                    "fold",
+                    "the input is x = (pixel - mean[c]) / std[c] in float32 (pixel in [0, 1]) before the input"
+                            + " quantizer; fold it there: q = clamp(floor(x * 2^n + 0.5)), one table per channel for"
+                            + " 8-bit pixels");
+        }
+        ArrayNode notes = g.putArray("export_notes");
+        exportNotes(m).forEach(notes::add);
         ArrayNode ops = g.putArray("ops");
         List<int[]> shapes = shapes(m);
         for (int i = 0; i < m.ops().size(); i++) {
@@ -179,6 +232,14 @@ public final class ModelFiles {
                 }
             } else if (op instanceof MaxPool p) {
                 s.add(new int[] {in[0], (in[1] - p.kernel()) / p.stride() + 1, (in[2] - p.kernel()) / p.stride() + 1});
+            } else if (op instanceof AvgPool p) {
+                s.add(new int[] {in[0], (in[1] - p.kernel()) / p.stride() + 1, (in[2] - p.kernel()) / p.stride() + 1});
+            } else if (op instanceof Concat c) {
+                int[] out = in.clone();
+                for (int k = 1; k < c.inputs().size(); k++) {
+                    out[0] += s.get(c.inputs().get(k))[0];
+                }
+                s.add(out);
             } else if (op instanceof PassThrough p && p.type().equals("flatten")) {
                 int n = 1;
                 for (int d : in) {
@@ -225,6 +286,7 @@ public final class ModelFiles {
                 o.put("kernel", w.geometry().kernel());
                 o.put("stride", w.geometry().stride());
                 o.put("padding", w.geometry().padding());
+                o.put("groups", w.geometry().groups());
             }
             ObjectNode wt = o.putObject("weight");
             wt.put("array", w.name() + ".weight");
@@ -262,6 +324,25 @@ public final class ModelFiles {
         } else if (op instanceof MaxPool p) {
             o.put("kernel", p.kernel());
             o.put("stride", p.stride());
+        } else if (op instanceof ClippedRelu r) {
+            o.put("fused", r.fused());
+            o.put("max", r.max());
+            o.put("cap", r.cap());
+        } else if (op instanceof AvgPool p) {
+            o.put("kernel", p.kernel());
+            o.put("stride", p.stride());
+            o.put("extra_bits", p.extraBits());
+            o.put(
+                    "sum",
+                    p.powerOfTwo()
+                            ? "window sum of " + p.window() + " codes; the exponent grows by " + p.extraBits()
+                            : "window " + p.window() + " is not a power of two: out = floor((sum * 2^" + p.extraBits()
+                                    + " * 2 + " + p.window() + ") / " + (2 * p.window())
+                                    + "), an integer division, not a shift");
+            o.set("output", quantizer(p.output()));
+        } else if (op instanceof Concat c) {
+            o.set("align_shifts", arr(c.alignShifts()));
+            o.set("output", quantizer(c.output()));
         }
         return o;
     }
@@ -291,7 +372,8 @@ public final class ModelFiles {
                         o.get("out_channels").asInt(),
                         conv ? o.get("kernel").asInt() : 1,
                         conv ? o.get("stride").asInt() : 1,
-                        conv ? o.get("padding").asInt() : 0);
+                        conv ? o.get("padding").asInt() : 0,
+                        conv ? o.path("groups").asInt(1) : 1);
                 IntegerModel.WeightCodes weights =
                         new IntegerModel.WeightCodes(weight, wt.get("bits").asInt(), ints(wt.get("exponents")));
                 IntegerModel.BiasCodes biases =
@@ -328,6 +410,26 @@ public final class ModelFiles {
                         List.copyOf(inputs),
                         o.get("kernel").asInt(),
                         o.get("stride").asInt());
+            }
+            case "clipped_relu" -> {
+                return new ClippedRelu(
+                        name,
+                        List.copyOf(inputs),
+                        o.get("fused").asBoolean(),
+                        (float) o.get("max").asDouble(),
+                        o.get("cap").asLong());
+            }
+            case "avgpool" -> {
+                return new AvgPool(
+                        name,
+                        List.copyOf(inputs),
+                        o.get("kernel").asInt(),
+                        o.get("stride").asInt(),
+                        o.get("extra_bits").asInt(),
+                        quantizer(o.get("output")));
+            }
+            case "concat" -> {
+                return new Concat(name, List.copyOf(inputs), ints(o.get("align_shifts")), quantizer(o.get("output")));
             }
             case "flatten", "identity" -> {
                 return new PassThrough(name, type, List.copyOf(inputs));
@@ -371,6 +473,14 @@ public final class ModelFiles {
         int[] v = new int[a.size()];
         for (int i = 0; i < v.length; i++) {
             v[i] = a.get(i).asInt();
+        }
+        return v;
+    }
+
+    private static float[] floats(JsonNode a) {
+        float[] v = new float[a.size()];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) a.get(i).asDouble();
         }
         return v;
     }

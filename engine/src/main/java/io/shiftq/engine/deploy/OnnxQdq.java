@@ -1,6 +1,9 @@
 package io.shiftq.engine.deploy;
 
 import io.shiftq.engine.deploy.IntegerModel.Add;
+import io.shiftq.engine.deploy.IntegerModel.AvgPool;
+import io.shiftq.engine.deploy.IntegerModel.ClippedRelu;
+import io.shiftq.engine.deploy.IntegerModel.Concat;
 import io.shiftq.engine.deploy.IntegerModel.MaxPool;
 import io.shiftq.engine.deploy.IntegerModel.Op;
 import io.shiftq.engine.deploy.IntegerModel.PassThrough;
@@ -19,7 +22,9 @@ import java.util.List;
  * classes): integer weights and biases as int8/int32 initializers behind DequantizeLinear with
  * scale 2^-w (per output channel, axis 0, when the plan is per channel); every 8-bit activation
  * quantizer as QuantizeLinear/DequantizeLinear with scale 2^-n and zero point 0 (uint8 when
- * unsigned, int8 when signed); Conv/Gemm/Relu/MaxPool/Flatten/Add for the ops.
+ * unsigned, int8 when signed); Conv (with groups)/Gemm/Relu/Clip/MaxPool/AveragePool/Concat/Flatten/Add for the
+ * ops. An average pool is AveragePool followed by its 32-bit sum quantizer, a concatenation quantizes each input
+ * to its output quantizer before the Concat, a clipped ReLU is Clip(0, cap * 2^-n).
  *
  * <p>Two differences from the integer executor, stated rather than hidden: ONNX QuantizeLinear
  * rounds half to even, ours half up; and quantizers that are not 8-bit (the 32-bit alignment of a
@@ -82,7 +87,8 @@ public final class OnnxQdq {
                                     w.geometry().padding(),
                                     w.geometry().padding(),
                                     w.geometry().padding(),
-                                    w.geometry().padding()));
+                                    w.geometry().padding()),
+                            attrInt("group", w.geometry().groups()));
                 } else {
                     node("Gemm", inputs, acc, n, attrInt("transB", 1));
                 }
@@ -108,6 +114,28 @@ public final class OnnxQdq {
                     node("Relu", List.of(in), n, n);
                     names[i] = n;
                 }
+            } else if (op instanceof ClippedRelu r) {
+                Quantizer q = m.valueQuantizers()[j];
+                String lo = scalar(n + ".min", 0f);
+                String hi = scalar(n + ".max", (float) Math.scalb((double) r.cap(), -q.exponent()));
+                node("Clip", List.of(in, lo, hi), n, n);
+                names[i] = n;
+            } else if (op instanceof AvgPool p) {
+                node(
+                        "AveragePool",
+                        List.of(in),
+                        n + ".mean",
+                        n,
+                        attrInts("kernel_shape", p.kernel(), p.kernel()),
+                        attrInts("strides", p.stride(), p.stride()));
+                names[i] = qdq(n + ".mean", p.output(), n + ".output");
+            } else if (op instanceof Concat c) {
+                List<String> parts = new ArrayList<>();
+                for (int k = 0; k < c.inputs().size(); k++) {
+                    parts.add(qdq(names[c.inputs().get(k)], c.output(), n + ".input_" + k));
+                }
+                node("Concat", parts, n, n, attrInt("axis", 1));
+                names[i] = n;
             } else if (op instanceof MaxPool p) {
                 node(
                         "MaxPool",
@@ -171,7 +199,7 @@ public final class OnnxQdq {
         long[] shape = w.isConv()
                 ? new long[] {
                     w.geometry().outChannels(),
-                    w.geometry().inChannels(),
+                    w.geometry().inPerGroup(),
                     w.geometry().kernel(),
                     w.geometry().kernel()
                 }

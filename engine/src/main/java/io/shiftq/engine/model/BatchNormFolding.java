@@ -53,16 +53,7 @@ public final class BatchNormFolding {
             Layer.Conv2d c = (Layer.Conv2d) kept.get(e.getKey()).layer();
             kept.set(
                     e.getKey(),
-                    new Network.Node(
-                            new Layer.Conv2d(
-                                    c.name(),
-                                    c.inChannels(),
-                                    c.outChannels(),
-                                    c.kernel(),
-                                    c.stride(),
-                                    c.padding(),
-                                    true),
-                            kept.get(e.getKey()).inputs()));
+                    new Network.Node(c.withBias(true), kept.get(e.getKey()).inputs()));
         }
         Network folded = new Network(network.name(), List.copyOf(kept), network.inputShape(), network.numClasses());
         Map<String, HeapTensor> ordered = new LinkedHashMap<>();

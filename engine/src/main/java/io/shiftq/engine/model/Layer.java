@@ -11,9 +11,32 @@ public sealed interface Layer {
         return false;
     }
 
-    /** 2-D convolution, square kernel, weight [out, in, k, k]. */
-    record Conv2d(String name, int inChannels, int outChannels, int kernel, int stride, int padding, boolean bias)
+    /**
+     * 2-D convolution, square kernel, weight [out, in / groups, k, k]. {@code groups == inChannels == outChannels}
+     * is a depthwise convolution.
+     */
+    record Conv2d(
+            String name, int inChannels, int outChannels, int kernel, int stride, int padding, boolean bias, int groups)
             implements Layer {
+
+        /** Checks that the channels split into the groups. */
+        public Conv2d {
+            if (groups < 1 || inChannels % groups != 0 || outChannels % groups != 0) {
+                throw new IllegalArgumentException(name + ": " + inChannels + " input and " + outChannels
+                        + " output channels do not split into " + groups + " groups");
+            }
+        }
+
+        /** An ungrouped convolution. */
+        public Conv2d(String name, int inChannels, int outChannels, int kernel, int stride, int padding, boolean bias) {
+            this(name, inChannels, outChannels, kernel, stride, padding, bias, 1);
+        }
+
+        /** The same convolution with or without a bias. */
+        public Conv2d withBias(boolean withBias) {
+            return new Conv2d(name, inChannels, outChannels, kernel, stride, padding, withBias, groups);
+        }
+
         @Override
         public boolean quantized() {
             return true;
@@ -33,6 +56,37 @@ public sealed interface Layer {
 
     /** max(x, 0). */
     record ReLU(String name) implements Layer {}
+
+    /**
+     * min(max(x, 0), max): ReLU6 when max is 6 (ONNX {@code Clip(0, 6)}). Fused into its producer like a ReLU; the
+     * integer path clamps the requantized codes at the code of max.
+     */
+    record ClippedReLU(String name, float max) implements Layer {}
+
+    /**
+     * Average pooling, square window, no padding (GlobalAveragePool is the window that covers the whole map). Its
+     * output quantizer keeps the window sum exact: exponent = input exponent + ceil(log2(kernel^2)), so a window of
+     * 2^m values is a sum and nothing else, and any other window is a sum and one rounded division.
+     */
+    record AvgPool2d(String name, int kernel, int stride) implements Layer {
+        /** Values summed per output. */
+        public int window() {
+            return kernel * kernel;
+        }
+
+        /** ceil(log2(window)): the exponent the sum gains. */
+        public int extraBits() {
+            return 32 - Integer.numberOfLeadingZeros(window() - 1);
+        }
+
+        /** Whether the division by the window is a shift. */
+        public boolean powerOfTwo() {
+            return Integer.bitCount(window()) == 1;
+        }
+    }
+
+    /** Concatenation along channels (dimension 1) of two or more inputs, each moved to the output quantizer. */
+    record Concat(String name) implements Layer {}
 
     /** Max pooling, square window. */
     record MaxPool2d(String name, int kernel, int stride) implements Layer {}

@@ -55,12 +55,14 @@ public record Network(String name, List<Node> nodes, int[] inputShape, int numCl
     }
 
     /**
-     * The ReLU fused into node i's output, if node i's only reader is a ReLU. Hardware fuses
-     * bias + ReLU + requantization, so the layer's output quantizer sits after that ReLU.
+     * The ReLU (or clipped ReLU such as ReLU6) fused into node i's output, if node i's only reader is one. Hardware
+     * fuses bias + ReLU + requantization (+ the clamp), so the layer's output quantizer sits after that ReLU.
      */
     public Optional<Integer> fusedRelu(int i) {
         List<Integer> c = consumers(i);
-        if (c.size() == 1 && nodes.get(c.get(0)).layer() instanceof Layer.ReLU) {
+        if (c.size() == 1
+                && (nodes.get(c.get(0)).layer() instanceof Layer.ReLU
+                        || nodes.get(c.get(0)).layer() instanceof Layer.ClippedReLU)) {
             return Optional.of(c.get(0));
         }
         return Optional.empty();
@@ -68,7 +70,8 @@ public record Network(String name, List<Node> nodes, int[] inputShape, int numCl
 
     /**
      * Node index -> name of the layer (convolution, linear or add) whose output quantizer sits
-     * there: after the layer's fused ReLU, else on the layer itself.
+     * there: after the layer's fused ReLU, else on the layer itself. Average pooling and concatenation
+     * carry their own output quantizer on themselves.
      */
     public Map<Integer, String> outputOwners() {
         Map<Integer, String> out = new LinkedHashMap<>();
@@ -76,6 +79,8 @@ public record Network(String name, List<Node> nodes, int[] inputShape, int numCl
             Layer layer = nodes.get(i).layer();
             if (layer.quantized() || layer instanceof Layer.Add) {
                 out.put(fusedRelu(i).orElse(i), layer.name());
+            } else if (layer instanceof Layer.AvgPool2d || layer instanceof Layer.Concat) {
+                out.put(i, layer.name());
             }
         }
         return out;
@@ -103,7 +108,9 @@ public record Network(String name, List<Node> nodes, int[] inputShape, int numCl
         for (Node node : nodes) {
             Layer layer = node.layer();
             if (layer instanceof Layer.Conv2d c) {
-                shapes.put(c.name() + ".weight", new long[] {c.outChannels(), c.inChannels(), c.kernel(), c.kernel()});
+                shapes.put(
+                        c.name() + ".weight",
+                        new long[] {c.outChannels(), c.inChannels() / c.groups(), c.kernel(), c.kernel()});
                 if (c.bias()) {
                     shapes.put(c.name() + ".bias", new long[] {c.outChannels()});
                 }

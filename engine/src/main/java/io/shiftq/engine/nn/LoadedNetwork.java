@@ -1,6 +1,8 @@
 package io.shiftq.engine.nn;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
@@ -128,7 +130,9 @@ public final class LoadedNetwork implements AutoCloseable {
                             weight(c.name(), lq),
                             bias(c.name(), lq),
                             new Shape(c.stride(), c.stride()),
-                            new Shape(c.padding(), c.padding()))
+                            new Shape(c.padding(), c.padding()),
+                            new Shape(1, 1),
+                            c.groups())
                     .singletonOrThrow();
         }
         if (layer instanceof Layer.Linear l) {
@@ -151,6 +155,27 @@ public final class LoadedNetwork implements AutoCloseable {
         }
         if (layer instanceof Layer.ReLU) {
             return Activation.relu(in.get(0));
+        }
+        if (layer instanceof Layer.ClippedReLU r) {
+            // clip(min, max) passes both bounds to libtorch as scalars, so nothing here is freed before backward.
+            return in.get(0).clip(0f, r.max());
+        }
+        if (layer instanceof Layer.AvgPool2d p) {
+            return Pool.avgPool2d(
+                    in.get(0),
+                    new Shape(p.kernel(), p.kernel()),
+                    new Shape(p.stride(), p.stride()),
+                    new Shape(0, 0),
+                    false,
+                    true);
+        }
+        if (layer instanceof Layer.Concat) {
+            // Every input moves to the output quantizer first, as the integer concat shifts each input's codes.
+            List<NDArray> parts = new ArrayList<>();
+            for (NDArray x : in) {
+                parts.add(lq != null && lq.input() != null ? FakeQuant.apply(x, lq.input()) : x);
+            }
+            return NDArrays.concat(new NDList(parts), 1);
         }
         if (layer instanceof Layer.MaxPool2d p) {
             return Pool.maxPool2d(

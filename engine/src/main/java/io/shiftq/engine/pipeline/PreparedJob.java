@@ -6,30 +6,83 @@ import io.shiftq.engine.model.BatchNormFolding;
 import io.shiftq.engine.model.Models;
 import io.shiftq.engine.model.Network;
 import io.shiftq.engine.model.StateDict;
+import io.shiftq.engine.onnx.OnnxImport;
+import io.shiftq.schema.config.DataConfig;
 import io.shiftq.schema.config.QuantizationConfig;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
 
 /**
  * A validated config with its data loaded and its model built: what every step works on.
  *
  * @param config the job's config
- * @param data train and test images, cut to the configured limits
+ * @param data train and test images, cut to the configured limits and normalized when {@code data.normalize} says
  * @param network the architecture as trained in FP32 (with BatchNorm)
+ * @param onnxWeights the FP32 weights read from {@code model.path}, or null for a model built by name
  */
-public record PreparedJob(QuantizationConfig config, DataSplits data, Network network) {
+public record PreparedJob(QuantizationConfig config, DataSplits data, Network network, StateDict onnxWeights) {
 
-    /** Validates the config, loads the data set and builds the model. */
+    /**
+     * Validates the config, builds the model (by name, or from the ONNX file: unsupported operators are refused here,
+     * before any data is read), loads the data set and normalizes it.
+     */
     public static PreparedJob load(QuantizationConfig config) {
         config.validated();
+        OnnxImport.Imported imported =
+                config.model().usesOnnx() ? importOnnx(config.model().path()) : null;
         DataSplits data = Datasets.load(config.data().dataset(), config.data().path())
                 .limit(config.data().trainLimit(), config.data().testLimit());
+        DataConfig.Normalize n = config.data().normalize();
+        if (n != null) {
+            data = data.normalized(toFloats(n.mean()), toFloats(n.std()));
+        }
         var img = data.train();
-        Network network = Models.create(
-                config.model().name(), config.model().numClasses(), img.channels(), img.height(), img.width());
-        return new PreparedJob(config, data, network);
+        if (imported == null) {
+            Network network = Models.create(
+                    config.model().name(), config.model().numClasses(), img.channels(), img.height(), img.width());
+            return new PreparedJob(config, data, network, null);
+        }
+        Network network = imported.network();
+        int[] dataShape = {img.channels(), img.height(), img.width()};
+        if (!Arrays.equals(network.inputShape(), dataShape)) {
+            throw new IllegalArgumentException("model.path: " + config.model().path() + " reads inputs of shape "
+                    + Arrays.toString(network.inputShape()) + ", data.dataset "
+                    + config.data().dataset() + " has "
+                    + Arrays.toString(dataShape));
+        }
+        if (network.numClasses() != config.model().numClasses()) {
+            throw new IllegalArgumentException(
+                    "model.num_classes: " + config.model().numClasses() + ", but "
+                            + config.model().path() + " has " + network.numClasses() + " logits");
+        }
+        return new PreparedJob(config, data, network, imported.weights());
     }
 
     /** The architecture after BatchNorm folding: what steps 1 to 3 quantize. */
     public Network foldedNetwork() {
         return BatchNormFolding.fold(network, StateDict.initialize(network, 0)).network();
+    }
+
+    private static OnnxImport.Imported importOnnx(String path) {
+        Path file = Path.of(path.replaceFirst("^file:", ""));
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("model.path: no such file " + file.toAbsolutePath());
+        }
+        try {
+            return OnnxImport.load(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException("model.path: " + e.getMessage(), e);
+        }
+    }
+
+    private static float[] toFloats(java.util.List<Double> v) {
+        float[] out = new float[v.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = v.get(i).floatValue();
+        }
+        return out;
     }
 }

@@ -5,6 +5,7 @@ import io.shiftq.engine.EngineSetup;
 import io.shiftq.engine.data.ImageSet;
 import io.shiftq.engine.deploy.Agreement;
 import io.shiftq.engine.deploy.Deployment;
+import io.shiftq.engine.deploy.IntegerModel;
 import io.shiftq.engine.io.WeightFiles;
 import io.shiftq.engine.model.BatchNormFolding;
 import io.shiftq.engine.model.Network;
@@ -24,6 +25,7 @@ import io.shiftq.engine.train.ParameterOptimizer;
 import io.shiftq.engine.train.TrainingDivergedException;
 import io.shiftq.engine.train.TrainingListener;
 import io.shiftq.engine.train.TrainingLoop;
+import io.shiftq.schema.config.DataConfig;
 import io.shiftq.schema.config.OptimizerConfig;
 import io.shiftq.schema.config.QuantizationConfig;
 import io.shiftq.schema.config.SchedulerConfig;
@@ -57,19 +59,23 @@ public final class QuantizationEngine {
     }
 
     /**
-     * The FP32 model: loaded from {@code model.weights} when given, else initialized and, when
-     * {@code baseline.epochs > 0}, trained; then evaluated.
+     * The FP32 model: read from the ONNX file of {@code model.path}, or loaded from {@code model.weights} when given,
+     * else initialized and, when {@code baseline.epochs > 0}, trained; then evaluated.
      */
     public StepResults.Baseline baseline(PreparedJob w, TrainingListener listener) {
         QuantizationConfig c = w.config();
-        StateDict weights = c.model().weights() == null || c.model().weights().isBlank()
-                ? StateDict.initialize(w.network(), c.training().seed())
-                : WeightFiles.load(w.network(), Path.of(c.model().weights().replaceFirst("^file:", "")));
+        boolean given = w.onnxWeights() != null
+                || (c.model().weights() != null && !c.model().weights().isBlank());
+        StateDict weights = w.onnxWeights() != null
+                ? w.onnxWeights()
+                : !given
+                        ? StateDict.initialize(w.network(), c.training().seed())
+                        : WeightFiles.load(
+                                w.network(), Path.of(c.model().weights().replaceFirst("^file:", "")));
         try (NDManager manager = NDManager.newBaseManager();
                 LoadedNetwork model = new LoadedNetwork(w.network(), weights, manager)) {
             List<EpochResult> epochs = List.of();
-            if ((c.model().weights() == null || c.model().weights().isBlank())
-                    && c.baseline().epochs() > 0) {
+            if (!given && c.baseline().epochs() > 0) {
                 TrainingLoop loop = new TrainingLoop(new TrainingLoop.Settings(
                         c.baseline().epochs(),
                         c.data().batchSize(),
@@ -217,7 +223,12 @@ public final class QuantizationEngine {
      */
     public StepResults.Deployed deploy(PreparedJob w, Network folded, StateDict weights, QuantPlan plan, Path dir) {
         try {
-            Deployment.Files files = Deployment.export(dir, folded, weights, plan);
+            IntegerModel model = IntegerModel.from(folded, weights, plan);
+            DataConfig.Normalize n = w.config().data().normalize();
+            if (n != null) {
+                model = model.withNormalization(new IntegerModel.InputNormalization(floats(n.mean()), floats(n.std())));
+            }
+            Deployment.Files files = Deployment.export(dir, model);
             int batch = w.config().data().batchSize();
             int max = w.config().ptq().maxEvalBatches();
             ImageSet test = max <= 0 ? w.data().test() : w.data().test().limit(max * batch);
@@ -267,6 +278,14 @@ public final class QuantizationEngine {
                     sink);
         }
         return sink;
+    }
+
+    private static float[] floats(List<Double> v) {
+        float[] out = new float[v.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = v.get(i).floatValue();
+        }
+        return out;
     }
 
     private static QuantPolicy policy(PreparedJob w) {

@@ -48,6 +48,20 @@ public final class ShiftRecords {
             }
             TensorShift in = shift(n + ".input", lq.input(), sample(stats, n + ".input"));
             TensorShift out = shift(n + ".output", lq.output(), sample(stats, n + ".output"));
+            if (layer instanceof Layer.AvgPool2d p) {
+                records.add(avgPool(n, p, out, outputExponent(plan, network.producerOf(i, 0))));
+                continue;
+            }
+            if (layer instanceof Layer.Concat) {
+                List<Integer> shifts = new ArrayList<>();
+                for (int k = 0; k < network.nodes().get(i).inputs().size(); k++) {
+                    Integer e = outputExponent(plan, network.producerOf(i, k));
+                    shifts.add(e == null || out == null ? null : e - out.exponent());
+                }
+                records.add(new ShiftRecord(
+                        n, "Concat", null, null, in, out, 0, null, null, ShiftRecord.HALF_UP, List.of(), shifts));
+                continue;
+            }
             if (layer instanceof Layer.Add) {
                 if (in != null) {
                     records.add(ShiftRecord.deriveAdd(
@@ -72,6 +86,32 @@ public final class ShiftRecords {
                     ShiftRecord.HALF_UP));
         }
         return records;
+    }
+
+    /**
+     * An average pool: the output holds the exact window sum at the input exponent + ceil(log2(window)), so
+     * {@code input_align_shift} is that gain and {@code shift_cut} 0; a window that is not a power of two needs a
+     * division, listed under violations so nobody mistakes it for a shift.
+     */
+    private static ShiftRecord avgPool(String n, Layer.AvgPool2d p, TensorShift out, Integer producerExponent) {
+        List<String> violations = p.powerOfTwo()
+                ? List.of()
+                : List.of("window " + p.kernel() + "x" + p.kernel() + " = " + p.window()
+                        + " is not a power of two: the integer path divides the window sum by " + p.window()
+                        + " (rounding half up) after a left shift by " + p.extraBits() + ", not a shift alone");
+        return new ShiftRecord(
+                n,
+                "AvgPool2d",
+                null,
+                null,
+                null,
+                out,
+                0,
+                null,
+                producerExponent == null ? null : p.extraBits(),
+                ShiftRecord.HALF_UP,
+                violations,
+                null);
     }
 
     /** FP32 bytes of weights and biases against their quantized bytes at the planned bitwidths. */

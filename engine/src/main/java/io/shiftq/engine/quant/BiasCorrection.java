@@ -90,10 +90,14 @@ public final class BiasCorrection {
         int outChannels = (int) w.shape()[0];
         int inChannels = (int) w.shape()[1];
         int kernel = w.size() / outChannels / inChannels;
+        // A grouped (depthwise) convolution's output o reads only its group's input channels.
+        int groups = inputMeans.length / inChannels;
+        int outPerGroup = outChannels / groups;
         float[] bias = b.data().clone();
         float[] wd = w.data();
         for (int o = 0; o < outChannels; o++) {
             int e = q.exponentOf(o);
+            int firstInput = (o / outPerGroup) * inChannels;
             double delta = 0;
             for (int i = 0; i < inChannels; i++) {
                 double residual = 0;
@@ -101,7 +105,7 @@ public final class BiasCorrection {
                     double v = wd[(o * inChannels + i) * kernel + k];
                     residual += v - Pow2.fakeQuant(v, e, q.bits(), q.signed());
                 }
-                delta += residual * inputMeans[i];
+                delta += residual * inputMeans[firstInput + i];
             }
             bias[o] += (float) delta;
         }

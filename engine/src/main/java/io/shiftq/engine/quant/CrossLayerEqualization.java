@@ -23,7 +23,11 @@ public final class CrossLayerEqualization {
     private CrossLayerEqualization() {}
 
     /** A pair of weighted layers where output channel i of the first feeds input slice i of the second. */
-    record Pair(String first, String second) {}
+    record Pair(String first, String second, boolean depthwiseSecond) {
+        Pair(String first, String second) {
+            this(first, second, false);
+        }
+    }
 
     /** Equalized weights; layers outside any pair keep theirs. */
     public static StateDict equalize(Network network, StateDict weights) {
@@ -52,15 +56,39 @@ public final class CrossLayerEqualization {
                 j = readers.get(0);
                 readers = network.consumers(j);
             }
-            if (readers.size() == 1 && nodes.get(readers.get(0)).layer().quantized()) {
-                out.add(new Pair(first.name(), nodes.get(readers.get(0)).layer().name()));
+            if (readers.size() == 1
+                    && nodes.get(readers.get(0)).layer().quantized()
+                    && ungroupedOrDepthwise(nodes.get(readers.get(0)).layer())) {
+                Layer second = nodes.get(readers.get(0)).layer();
+                out.add(new Pair(first.name(), second.name(), depthwise(second)));
             }
         }
         return out;
     }
 
+    /**
+     * Whether input channel i of the layer is read by a slice that can be scaled alone: every output of an
+     * ungrouped layer, or output i of a depthwise one. Other grouped convolutions are left out of pairs.
+     */
+    private static boolean ungroupedOrDepthwise(Layer layer) {
+        return !(layer instanceof Layer.Conv2d c) || c.groups() == 1 || depthwise(c);
+    }
+
+    private static boolean depthwise(Layer layer) {
+        return layer instanceof Layer.Conv2d c
+                && c.groups() > 1
+                && c.groups() == c.inChannels()
+                && c.groups() == c.outChannels();
+    }
+
+    /**
+     * ReLU, pooling, dropout and flatten commute with a positive per-channel factor. A clipped ReLU (ReLU6) does not:
+     * min(x / s, 6) * s is min(x, 6s), so pairs stop there (AIMET replaces ReLU6 by ReLU first, which changes the
+     * function; shiftq does not).
+     */
     private static boolean commutes(Layer layer) {
         return layer instanceof Layer.ReLU
+                || layer instanceof Layer.AvgPool2d
                 || layer instanceof Layer.MaxPool2d
                 || layer instanceof Layer.Dropout
                 || layer instanceof Layer.Flatten;
@@ -75,7 +103,8 @@ public final class CrossLayerEqualization {
         int perOut2 = w2.size() / out2;
         // The second layer's weights that read first-layer channel i: in every output row, the i-th of
         // `channels` equal slices (a kernel for a convolution, H*W features after a flatten, one column).
-        int slice = perOut2 / channels;
+        // A depthwise second layer reads channel i with output row i only.
+        int slice = p.depthwiseSecond() ? perOut2 : perOut2 / channels;
         float[] a = w1.data().clone();
         float[] b = w2.data().clone();
         float[] bias = weights.has(p.first() + ".bias")
@@ -84,8 +113,11 @@ public final class CrossLayerEqualization {
         for (int i = 0; i < channels; i++) {
             double r1 = maxAbs(a, i * perOut1, perOut1);
             double r2 = 0;
-            for (int o = 0; o < out2; o++) {
-                r2 = Math.max(r2, maxAbs(b, o * perOut2 + i * slice, slice));
+            int rowFrom = p.depthwiseSecond() ? i : 0;
+            int rowTo = p.depthwiseSecond() ? i + 1 : out2;
+            int at = p.depthwiseSecond() ? 0 : i * slice;
+            for (int o = rowFrom; o < rowTo; o++) {
+                r2 = Math.max(r2, maxAbs(b, o * perOut2 + at, slice));
             }
             if (r1 == 0 || r2 == 0) {
                 continue;
@@ -95,8 +127,8 @@ public final class CrossLayerEqualization {
             if (bias != null) {
                 bias[i] /= s;
             }
-            for (int o = 0; o < out2; o++) {
-                scale(b, o * perOut2 + i * slice, slice, s);
+            for (int o = rowFrom; o < rowTo; o++) {
+                scale(b, o * perOut2 + at, slice, s);
             }
         }
         StateDict out = weights.with(p.first() + ".weight", new HeapTensor(w1.shape(), a))

@@ -86,8 +86,10 @@ public final class QuantPolicy {
 
     /**
      * Step 3: every tensor quantized. Weights from their values, each layer's input and output from
-     * calibration ({@code <layer>.input}, {@code <layer>.output}), biases at w + i, and each
-     * residual add aligning its inputs to the coarser of their two output exponents.
+     * calibration ({@code <layer>.input}, {@code <layer>.output}), biases at w + i, each
+     * residual add aligning its inputs to the coarser of their two output exponents, each concatenation
+     * moving its inputs straight to its calibrated output quantizer, and each average pool keeping the
+     * exact window sum at its producer's exponent + ceil(log2(window)) (32-bit, signed).
      */
     public QuantPlan fullPlan(Network network, StateDict weights, Map<String, ActivationStats> stats) {
         Map<String, LayerQuant> layers = new LinkedHashMap<>();
@@ -105,6 +107,19 @@ public final class QuantPolicy {
                         layers.get(network.producerOf(i, 1)).output().exponent());
                 TensorQuant in = TensorQuant.perTensor(ShiftRecord.ACCUMULATOR_BITS, true, ExponentRule.MAX, align);
                 layers.put(n, new LayerQuant(null, null, in, activation(stat(stats, n + ".output"), spec.output())));
+            } else if (layer instanceof Layer.AvgPool2d p) {
+                String producer = network.producerOf(i, 0);
+                if (producer == null) {
+                    throw new IllegalArgumentException(n + ": average pooling of the network input is not supported;"
+                            + " the integer path pools codes of a quantized layer");
+                }
+                int sumExponent = layers.get(producer).output().exponent() + p.extraBits();
+                TensorQuant sum =
+                        TensorQuant.perTensor(ShiftRecord.ACCUMULATOR_BITS, true, ExponentRule.MAX, sumExponent);
+                layers.put(n, new LayerQuant(null, null, null, sum));
+            } else if (layer instanceof Layer.Concat) {
+                TensorQuant out = activation(stat(stats, n + ".output"), spec.output());
+                layers.put(n, new LayerQuant(null, null, out, out));
             }
         }
         return new QuantPlan(layers);

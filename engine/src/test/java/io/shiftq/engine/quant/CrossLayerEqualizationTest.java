@@ -8,12 +8,15 @@ import ai.djl.ndarray.types.Shape;
 import io.shiftq.engine.EngineSetup;
 import io.shiftq.engine.model.BatchNormFolding;
 import io.shiftq.engine.model.HeapTensor;
+import io.shiftq.engine.model.Layer;
 import io.shiftq.engine.model.Models;
 import io.shiftq.engine.model.Network;
+import io.shiftq.engine.model.NetworkBuilder;
 import io.shiftq.engine.model.StateDict;
 import io.shiftq.engine.nn.LoadedNetwork;
 import io.shiftq.schema.config.QuantizationSpec;
 import io.shiftq.schema.config.TensorQuantConfig;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -44,6 +47,41 @@ class CrossLayerEqualizationTest {
                     assertThat(p.second()).endsWith("conv2");
                 })
                 .isNotEmpty();
+    }
+
+    @Test
+    void aDepthwiseLayerPairsWithItsProducerAndPairsStopAtRelu6WithTheFloatModelUnchanged() {
+        NetworkBuilder b = new NetworkBuilder("Depthwise", 1, 12, 12);
+        b.add(new Layer.Conv2d("conv", 1, 8, 3, 1, 1, true), List.of(Network.INPUT));
+        b.add(new Layer.ReLU("relu"), List.of(b.last()));
+        b.add(new Layer.Conv2d("dw", 8, 8, 3, 1, 1, true, 8), List.of(b.last()));
+        b.add(new Layer.ReLU("dw_relu"), List.of(b.last()));
+        b.add(new Layer.Conv2d("pw", 8, 8, 1, 1, 0, true), List.of(b.last()));
+        b.add(new Layer.ClippedReLU("relu6", 6f), List.of(b.last()));
+        b.add(new Layer.Conv2d("last", 8, 4, 1, 1, 0, true), List.of(b.last()));
+        b.add(new Layer.Flatten("flatten"), List.of(b.last()));
+        b.add(new Layer.Linear("fc", 4 * 12 * 12, 10, true), List.of(b.last()));
+        Network net = b.build(10);
+        assertThat(CrossLayerEqualization.pairs(net))
+                .extracting(p -> p.first() + ">" + p.second())
+                .containsExactly("conv>dw", "dw>pw", "last>fc");
+        Random rnd = new Random(5);
+        StateDict w = StateDict.initialize(net, 4);
+        float[] spread = w.get("conv.weight").data().clone();
+        for (int i = 0; i < spread.length; i++) {
+            spread[i] *= (float) Math.exp(rnd.nextGaussian() * 1.5);
+        }
+        w = w.with("conv.weight", new HeapTensor(w.get("conv.weight").shape(), spread));
+        StateDict equalized = CrossLayerEqualization.equalize(net, w);
+        assertThat(equalized.get("dw.weight")).isNotEqualTo(w.get("dw.weight"));
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray x = m.randomUniform(0, 1, new Shape(16, 1, 12, 12));
+            float[] reference = logits(net, w, QuantPlan.FLOAT, x, m);
+            float[] same = logits(net, equalized, QuantPlan.FLOAT, x, m);
+            assertThat(rms(same, reference) / rms(reference, new float[reference.length]))
+                    .as("relative change of the float logits")
+                    .isLessThan(1e-5);
+        }
     }
 
     @Test

@@ -9,7 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Keeps a request's file paths ({@code data.path}, {@code model.weights}) inside the directories the operator
+ * Keeps a request's file paths ({@code data.path}, {@code model.weights}, {@code model.path}) inside the directories the operator
  * allows, so a request cannot make a service read any file on its machine. A path is judged after resolving
  * {@code ..} and symbolic links, so neither can lead out of a root.
  */
@@ -35,6 +35,10 @@ public final class ConfinedPaths {
         String weights = config.model().weights();
         if (weights != null && !weights.isBlank()) {
             inside("model.weights", weights.replaceFirst("^file:", ""), modelRoots, "shiftq.models.roots", problems);
+        }
+        String onnx = config.model().path();
+        if (onnx != null && !onnx.isBlank()) {
+            inside("model.path", onnx.replaceFirst("^file:", ""), modelRoots, "shiftq.models.roots", problems);
         }
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);

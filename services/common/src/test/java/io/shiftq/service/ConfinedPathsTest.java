@@ -53,6 +53,14 @@ class ConfinedPathsTest {
     }
 
     @Test
+    void anOnnxModelOutsideTheModelRootsIsRefused() {
+        assertThatThrownBy(() -> paths.check(QuantizationConfig.parseYaml(
+                        "data: {path: '" + data + "'}\n" + "model: {path: '/tmp/elsewhere/model.onnx'}")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("model.path: '/tmp/elsewhere/model.onnx' is outside the allowed roots");
+    }
+
+    @Test
     void dotDotCannotLeadOutOfARoot() {
         assertThatThrownBy(() -> paths.check(config(data + "/../../etc", null)))
                 .isInstanceOf(ConfigException.class)

@@ -47,7 +47,9 @@ final class ConfigTree {
             return defaults;
         }
         if (!defaults.isObject()) {
-            if (user.isContainerNode()) {
+            // A key whose default is null (data.normalize) may hold a mapping; its keys and types are checked when the
+            // tree becomes records (unknown keys fail there too).
+            if (user.isContainerNode() && !defaults.isNull()) {
                 errors.add(label(path) + ": expected a single value, got " + describe(user));
             }
             return user;

@@ -1,16 +1,27 @@
 package io.shiftq.schema.config;
 
-/**
- * The model to quantize. The engine's model registry checks the name; this only checks it is there.
- *
- * @param name a registered architecture, e.g. {@code VGGSmall}
- * @param weights path or artifact URI of FP32 weights; null means random init or a trained baseline
- */
-public record ModelConfig(String name, int numClasses, String weights) {
+import java.util.Locale;
 
-    /** VGGSmall, 10 classes, no weights. */
+/**
+ * The model to quantize: a registered architecture by name, or an ONNX file. The engine's model registry checks
+ * the name and reads the file; this checks the values are there and do not contradict each other.
+ *
+ * @param name a registered architecture, e.g. {@code VGGSmall}; ignored when {@code path} is set
+ * @param numClasses number of logits
+ * @param weights path or artifact URI of FP32 weights; null means random init or a trained baseline
+ * @param path an {@code .onnx} file (graph and weights, e.g. from {@code torch.onnx.export}); null means
+ *     {@code name}
+ */
+public record ModelConfig(String name, int numClasses, String weights, String path) {
+
+    /** VGGSmall, 10 classes, no weights, no ONNX file. */
     public static ModelConfig defaults() {
-        return new ModelConfig("VGGSmall", 10, null);
+        return new ModelConfig("VGGSmall", 10, null, null);
+    }
+
+    /** Whether the model comes from an ONNX file. */
+    public boolean usesOnnx() {
+        return path != null && !path.isBlank();
     }
 
     void check(String path, Problems p) {
@@ -18,6 +29,15 @@ public record ModelConfig(String name, int numClasses, String weights) {
         p.positive(path + ".num_classes", numClasses);
         if (weights != null) {
             p.nonBlank(path + ".weights", weights);
+        }
+        if (this.path != null) {
+            p.nonBlank(path + ".path", this.path);
+            if (!this.path.isBlank() && !this.path.toLowerCase(Locale.ROOT).endsWith(".onnx")) {
+                p.add(path + ".path", "must name an .onnx file, got " + Problems.quote(this.path));
+            }
+            if (weights != null) {
+                p.add(path + ".weights", "must not be set with " + path + ".path: the ONNX file holds the weights");
+            }
         }
     }
 }

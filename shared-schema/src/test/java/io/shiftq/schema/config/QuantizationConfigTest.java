@@ -25,8 +25,9 @@ class QuantizationConfigTest {
     @Test
     void defaultsMatchTheSeed() {
         QuantizationConfig c = QuantizationConfig.defaults();
-        assertThat(c.model()).isEqualTo(new ModelConfig("VGGSmall", 10, null));
-        assertThat(c.data()).isEqualTo(new DataConfig("FashionMNIST", "/usr/share/datasets/fashion-mnist", 64, 0, 0));
+        assertThat(c.model()).isEqualTo(new ModelConfig("VGGSmall", 10, null, null));
+        assertThat(c.data())
+                .isEqualTo(new DataConfig("FashionMNIST", "/usr/share/datasets/fashion-mnist", 64, 0, 0, null));
         assertThat(c.baseline()).isEqualTo(new BaselineConfig(0, 0.001));
         assertThat(c.training())
                 .isEqualTo(new TrainingConfig(
@@ -183,7 +184,7 @@ class QuantizationConfigTest {
     void validatedCollectsEveryProblemIntoTheMessage() {
         QuantizationConfig bad = new QuantizationConfig(
                 ModelConfig.defaults(),
-                new DataConfig("", "/d", 0, 0, 0),
+                new DataConfig("", "/d", 0, 0, 0, null),
                 BaselineConfig.defaults(),
                 TrainingConfig.defaults(),
                 PtqConfig.defaults(),
@@ -217,5 +218,36 @@ class QuantizationConfigTest {
                 .hasMessage(file + ": data.batch_size: must be a positive integer, got -1");
         assertThatThrownBy(() -> QuantizationConfig.load(dir.resolve("missing.yaml")))
                 .hasMessageContaining("missing.yaml: cannot read");
+    }
+
+    @Test
+    void anOnnxModelAndANormalizationAreRead() {
+        QuantizationConfig c = QuantizationConfig.parseYaml("""
+                model: {path: models/resnet_style.onnx}
+                data: {normalize: {mean: [0.286], std: [0.353]}}
+                """);
+        assertThat(c.model().path()).isEqualTo("models/resnet_style.onnx");
+        assertThat(c.model().usesOnnx()).isTrue();
+        assertThat(c.data().normalize()).isEqualTo(new DataConfig.Normalize(List.of(0.286), List.of(0.353)));
+    }
+
+    @Test
+    void aModelPathMustBeAnOnnxFileWithoutSeparateWeights() {
+        assertThat(problemsOf("model: {path: net.pt}"))
+                .containsExactly("model.path: must name an .onnx file, got 'net.pt'");
+        assertThat(problemsOf("model: {path: net.onnx, weights: w.npz}"))
+                .containsExactly("model.weights: must not be set with model.path: the ONNX file holds the weights");
+    }
+
+    @Test
+    void aNormalizationNeedsOnePositiveStdPerMean() {
+        assertThat(problemsOf("data: {normalize: {mean: [0.5, 0.5], std: [0.25]}}"))
+                .containsExactly("data.normalize: mean has 2 values and std 1; give one per channel");
+        assertThat(problemsOf("data: {normalize: {mean: [0.5], std: [0]}}"))
+                .containsExactly("data.normalize.std: must be positive finite numbers, got [0.0]");
+        assertThat(problemsOf("data: {normalize: {mean: [0.5], sdt: [1]}}"))
+                .singleElement()
+                .asString()
+                .startsWith("data.normalize.sdt");
     }
 }

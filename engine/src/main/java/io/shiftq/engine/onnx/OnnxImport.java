@@ -1,0 +1,532 @@
+package io.shiftq.engine.onnx;
+
+import io.shiftq.engine.model.HeapTensor;
+import io.shiftq.engine.model.Layer;
+import io.shiftq.engine.model.Network;
+import io.shiftq.engine.model.StateDict;
+import io.shiftq.engine.onnx.OnnxGraph.Node;
+import io.shiftq.engine.onnx.OnnxGraph.Tensor;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Builds shiftq's own {@link Network} and FP32 {@link StateDict} from an ONNX classifier, so every step, the shift
+ * records, the integer executor and the exports work on it as on a built-in model.
+ *
+ * <p>Layer names are the ONNX node names without a leading {@code /} ({@code /layer1/conv1/Conv} becomes
+ * {@code layer1/conv1/Conv}: a leading slash would make an absolute path of the npz entry); parameters are
+ * {@code <layer>.weight}, {@code <layer>.bias} and, for BatchNormalization, {@code .running_mean} and
+ * {@code .running_var}. Every node is checked before anything is built: an unsupported operator is refused naming
+ * the node, the operator and {@link #SUPPORTED}, and so is an attribute the engine does not implement (dilation,
+ * asymmetric padding, non-square kernels, ceil mode, broadcasting adds).
+ */
+public final class OnnxImport {
+    /** The operators read. Identity and Dropout vanish (inference), Constant feeds Clip and Reshape. */
+    public static final List<String> SUPPORTED = List.of(
+            "Conv",
+            "BatchNormalization",
+            "Relu",
+            "Clip",
+            "MaxPool",
+            "AveragePool",
+            "GlobalAveragePool",
+            "Add",
+            "Concat",
+            "Gemm",
+            "MatMul",
+            "Flatten",
+            "Reshape",
+            "Identity",
+            "Dropout",
+            "Constant");
+
+    private final OnnxGraph graph;
+    private final String networkName;
+    private final Map<String, Tensor> constants = new HashMap<>();
+    /** Tensor name -> node index producing it (Network.INPUT for the graph input). */
+    private final Map<String, Integer> producer = new HashMap<>();
+    /** Tensor name -> per-sample shape ([C, H, W] or [F]). */
+    private final Map<String, int[]> shapes = new HashMap<>();
+
+    private final List<Network.Node> nodes = new ArrayList<>();
+    private final List<int[]> nodeShapes = new ArrayList<>();
+    private final Map<String, HeapTensor> params = new LinkedHashMap<>();
+    private final Set<String> names = new HashSet<>();
+
+    /**
+     * The imported model.
+     *
+     * @param network the network, BatchNorm nodes kept (folded later as for any model)
+     * @param weights its FP32 parameters
+     */
+    public record Imported(Network network, StateDict weights) {}
+
+    private OnnxImport(OnnxGraph graph, String networkName) {
+        this.graph = graph;
+        this.networkName = networkName;
+    }
+
+    /** Reads an .onnx file; the network is named after the file (without {@code .onnx}). */
+    public static Imported load(Path file) throws IOException {
+        String base = file.getFileName().toString().replaceFirst("\\.onnx$", "");
+        OnnxGraph g = OnnxGraph.read(file);
+        try {
+            return build(g, base);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("model.path: " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Builds from a parsed graph. */
+    public static Imported build(OnnxGraph g, String networkName) {
+        checkOperators(g);
+        return new OnnxImport(g, networkName).run();
+    }
+
+    /** Refuses the graph when any node's operator is not read, naming every such node. */
+    static void checkOperators(OnnxGraph g) {
+        List<String> bad = new ArrayList<>();
+        for (Node n : g.nodes()) {
+            boolean defaultDomain = n.domain().isEmpty() || n.domain().equals("ai.onnx");
+            if (!defaultDomain || !SUPPORTED.contains(n.opType())) {
+                bad.add("node '" + n.name() + "' (operator " + (defaultDomain ? "" : n.domain() + ".") + n.opType()
+                        + ")");
+            }
+        }
+        if (!bad.isEmpty()) {
+            throw new IllegalArgumentException("unsupported operator" + (bad.size() > 1 ? "s" : "") + " in "
+                    + String.join(", ", bad) + "; supported: " + String.join(", ", SUPPORTED));
+        }
+    }
+
+    private Imported run() {
+        if (graph.inputs().size() != 1) {
+            throw new IllegalArgumentException("the graph must have exactly one input, has "
+                    + graph.inputs().size());
+        }
+        OnnxGraph.ValueInfo input = graph.inputs().get(0);
+        long[] d = input.dims();
+        if (d.length != 4 || d[1] <= 0 || d[2] <= 0 || d[3] <= 0) {
+            throw new IllegalArgumentException(
+                    "input '" + input.name() + "' must be [N, C, H, W] with fixed C, H, W, has " + Arrays.toString(d));
+        }
+        int[] inShape = {(int) d[1], (int) d[2], (int) d[3]};
+        producer.put(input.name(), Network.INPUT);
+        shapes.put(input.name(), inShape);
+        constants.putAll(graph.initializers());
+        for (Node n : graph.nodes()) {
+            convert(n);
+        }
+        if (graph.outputs().size() != 1) {
+            throw new IllegalArgumentException("the graph must have exactly one output (the logits), has "
+                    + graph.outputs().size());
+        }
+        String out = graph.outputs().get(0).name();
+        Integer last = producer.get(out);
+        if (last == null || last != nodes.size() - 1) {
+            throw new IllegalArgumentException(
+                    "the output '" + out + "' must be produced by the graph's last computing node");
+        }
+        int[] logits = shapes.get(out);
+        if (logits.length != 1) {
+            throw new IllegalArgumentException(
+                    "the output '" + out + "' must be [N, classes], has per-sample shape " + Arrays.toString(logits));
+        }
+        Network network = new Network(networkName, List.copyOf(nodes), inShape, logits[0]);
+        Map<String, HeapTensor> ordered = new LinkedHashMap<>();
+        network.parameterShapes().keySet().forEach(k -> ordered.put(k, params.get(k)));
+        StateDict weights = new StateDict(ordered);
+        weights.checkFits(network);
+        return new Imported(network, weights);
+    }
+
+    private void convert(Node n) {
+        switch (n.opType()) {
+            case "Constant" -> {
+                OnnxGraph.Attribute value = n.attributes().get("value");
+                if (value == null || value.t() == null) {
+                    throw refuse(n, "only a tensor 'value' is read");
+                }
+                constants.put(n.outputs().get(0), value.t());
+            }
+            case "Identity", "Dropout" -> alias(n);
+            case "Conv" -> conv(n);
+            case "BatchNormalization" -> batchNorm(n);
+            case "Relu" -> add(n, new Layer.ReLU(name(n)), List.of(in(n, 0)), shape(n, 0));
+            case "Clip" -> clip(n);
+            case "MaxPool", "AveragePool" -> pool(n);
+            case "GlobalAveragePool" -> {
+                int[] s = shape(n, 0);
+                if (s.length != 3 || s[1] != s[2]) {
+                    throw refuse(n, "needs a square [C, H, H] input, has " + Arrays.toString(s));
+                }
+                add(n, new Layer.AvgPool2d(name(n), s[1], s[1]), List.of(in(n, 0)), new int[] {s[0], 1, 1});
+            }
+            case "Add" -> addNode(n);
+            case "Concat" -> concat(n);
+            case "Gemm" -> gemm(n);
+            case "MatMul" -> matMul(n);
+            case "Flatten" -> {
+                if (n.intAttr("axis", 1) != 1) {
+                    throw refuse(n, "only axis 1 is read (keep the batch dimension)");
+                }
+                add(n, new Layer.Flatten(name(n)), List.of(in(n, 0)), new int[] {size(shape(n, 0))});
+            }
+            case "Reshape" -> reshape(n);
+            default -> throw refuse(n, "unsupported; supported: " + String.join(", ", SUPPORTED));
+        }
+    }
+
+    private void alias(Node n) {
+        String x = n.inputs().get(0);
+        producer.put(n.outputs().get(0), index(n, x));
+        shapes.put(n.outputs().get(0), shapes.get(x));
+    }
+
+    private void conv(Node n) {
+        int[] s = shape(n, 0);
+        Tensor w = constant(n, 1, "weight");
+        Tensor b = n.inputs().size() > 2 && !n.inputs().get(2).isEmpty() ? constant(n, 2, "bias") : null;
+        if (s.length != 3 || w.dims().length != 4) {
+            throw refuse(n, "only 2-D convolutions of [N, C, H, W] are read");
+        }
+        int groups = (int) n.intAttr("group", 1);
+        int out = (int) w.dims()[0];
+        int k = (int) w.dims()[2];
+        if (w.dims()[3] != k) {
+            throw refuse(n, "kernel " + w.dims()[2] + "x" + w.dims()[3] + " is not square");
+        }
+        if (w.dims()[1] * groups != s[0]) {
+            throw refuse(
+                    n,
+                    "weight " + Arrays.toString(w.dims()) + " with " + groups + " groups does not read " + s[0]
+                            + " channels");
+        }
+        checkAutoPad(n);
+        checkOnes(n, "dilations");
+        int stride = square(n, "strides", 1);
+        int pad = symmetricPad(n);
+        String name = name(n);
+        Layer.Conv2d layer = new Layer.Conv2d(name, s[0], out, k, stride, pad, b != null, groups);
+        params.put(name + ".weight", heap(w));
+        if (b != null) {
+            params.put(name + ".bias", heap(b));
+        }
+        int h = (s[1] + 2 * pad - k) / stride + 1;
+        int wd = (s[2] + 2 * pad - k) / stride + 1;
+        add(n, layer, List.of(in(n, 0)), new int[] {out, h, wd});
+    }
+
+    private void batchNorm(Node n) {
+        int[] s = shape(n, 0);
+        if (n.intAttr("training_mode", 0) != 0 || n.outputs().size() > 1) {
+            throw refuse(n, "only inference-mode BatchNormalization is read (export the model in eval mode)");
+        }
+        String name = name(n);
+        String[] keys = {"weight", "bias", "running_mean", "running_var"};
+        for (int k = 0; k < 4; k++) {
+            params.put(name + "." + keys[k], heap(constant(n, k + 1, keys[k])));
+        }
+        float eps = n.floatAttr("epsilon", 1e-5f);
+        add(n, new Layer.BatchNorm2d(name, s[0], eps, 0.1f), List.of(in(n, 0)), s);
+    }
+
+    private void clip(Node n) {
+        float lo;
+        float hi;
+        if (graph.opset() < 11) {
+            lo = n.floatAttr("min", Float.NEGATIVE_INFINITY);
+            hi = n.floatAttr("max", Float.POSITIVE_INFINITY);
+        } else {
+            lo = n.inputs().size() > 1 && !n.inputs().get(1).isEmpty() ? scalar(n, 1, "min") : Float.NEGATIVE_INFINITY;
+            hi = n.inputs().size() > 2 && !n.inputs().get(2).isEmpty() ? scalar(n, 2, "max") : Float.POSITIVE_INFINITY;
+        }
+        if (lo != 0f || !(hi > 0f)) {
+            throw refuse(n, "only Clip(0, max) is read (ReLU6 and its kind), got min " + lo + ", max " + hi);
+        }
+        Layer layer = Float.isInfinite(hi) ? new Layer.ReLU(name(n)) : new Layer.ClippedReLU(name(n), hi);
+        add(n, layer, List.of(in(n, 0)), shape(n, 0));
+    }
+
+    private void pool(Node n) {
+        int[] s = shape(n, 0);
+        long[] kernel = n.intsAttr("kernel_shape");
+        if (kernel == null || kernel.length != 2 || kernel[0] != kernel[1]) {
+            throw refuse(n, "only square 2-D windows are read, got " + Arrays.toString(kernel));
+        }
+        if (n.intAttr("ceil_mode", 0) != 0) {
+            throw refuse(n, "ceil_mode 1 is not read");
+        }
+        if (n.intAttr("storage_order", 0) != 0 || n.outputs().size() > 1) {
+            throw refuse(n, "pooling indices are not read");
+        }
+        checkAutoPad(n);
+        checkOnes(n, "dilations");
+        if (symmetricPad(n) != 0) {
+            throw refuse(n, "padded pooling is not read");
+        }
+        int k = (int) kernel[0];
+        int stride = square(n, "strides", 1);
+        Layer layer = n.opType().equals("MaxPool")
+                ? new Layer.MaxPool2d(name(n), k, stride)
+                : new Layer.AvgPool2d(name(n), k, stride);
+        add(n, layer, List.of(in(n, 0)), new int[] {s[0], (s[1] - k) / stride + 1, (s[2] - k) / stride + 1});
+    }
+
+    private void addNode(Node n) {
+        String a = n.inputs().get(0);
+        String b = n.inputs().get(1);
+        boolean ca = constants.containsKey(a);
+        boolean cb = constants.containsKey(b);
+        if (ca || cb) {
+            biasAdd(n, ca ? b : a, constants.get(ca ? a : b));
+            return;
+        }
+        if (!Arrays.equals(shape(n, 0), shape(n, 1))) {
+            throw refuse(
+                    n,
+                    "adds tensors of shapes " + Arrays.toString(shape(n, 0)) + " and " + Arrays.toString(shape(n, 1))
+                            + "; only same-shape (residual) adds are read");
+        }
+        add(n, new Layer.Add(name(n)), List.of(in(n, 0), in(n, 1)), shape(n, 0));
+    }
+
+    /** Add(MatMul(x, W), b): the bias of the linear layer MatMul made. */
+    private void biasAdd(Node n, String x, Tensor bias) {
+        int j = index(n, x);
+        if (j < 0 || !(nodes.get(j).layer() instanceof Layer.Linear l) || l.bias()) {
+            throw refuse(
+                    n,
+                    "adds a constant to a tensor that is not the output of a MatMul without bias;"
+                            + " only MatMul + Add (a linear layer) is read");
+        }
+        if (bias.floats().length != l.outFeatures()) {
+            throw refuse(n, "bias of " + bias.floats().length + " values for " + l.outFeatures() + " features");
+        }
+        Layer.Linear withBias = new Layer.Linear(l.name(), l.inFeatures(), l.outFeatures(), true);
+        nodes.set(j, new Network.Node(withBias, nodes.get(j).inputs()));
+        params.put(
+                l.name() + ".bias",
+                new HeapTensor(new long[] {l.outFeatures()}, bias.floats().clone()));
+        producer.put(n.outputs().get(0), j);
+        shapes.put(n.outputs().get(0), nodeShapes.get(j));
+    }
+
+    private void concat(Node n) {
+        int[] first = shape(n, 0);
+        long axis = n.intAttr("axis", 1);
+        if (axis < 0) {
+            axis += first.length + 1;
+        }
+        if (axis != 1) {
+            throw refuse(n, "only concatenation along channels (axis 1) is read, got axis " + n.intAttr("axis", 1));
+        }
+        int[] out = first.clone();
+        List<Integer> in = new ArrayList<>();
+        for (int k = 0; k < n.inputs().size(); k++) {
+            int[] s = shape(n, k);
+            if (s.length != first.length
+                    || !Arrays.equals(Arrays.copyOfRange(s, 1, s.length), Arrays.copyOfRange(first, 1, first.length))) {
+                throw refuse(
+                        n,
+                        "inputs of shapes " + Arrays.toString(first) + " and " + Arrays.toString(s)
+                                + " differ beyond the channel dimension");
+            }
+            if (k > 0) {
+                out[0] += s[0];
+            }
+            in.add(in(n, k));
+        }
+        add(n, new Layer.Concat(name(n)), in, out);
+    }
+
+    private void gemm(Node n) {
+        int[] s = shape(n, 0);
+        if (s.length != 1) {
+            throw refuse(n, "reads [N, features], got per-sample shape " + Arrays.toString(s) + "; flatten first");
+        }
+        if (n.intAttr("transA", 0) != 0 || n.floatAttr("alpha", 1f) != 1f || n.floatAttr("beta", 1f) != 1f) {
+            throw refuse(n, "only Gemm with transA 0, alpha 1 and beta 1 is read");
+        }
+        Tensor b = constant(n, 1, "weight");
+        boolean transB = n.intAttr("transB", 0) != 0;
+        HeapTensor w = transB ? heap(b) : transpose(b);
+        Tensor c = n.inputs().size() > 2 && !n.inputs().get(2).isEmpty() ? constant(n, 2, "bias") : null;
+        linear(n, s[0], w, c == null ? null : c.floats());
+    }
+
+    private void matMul(Node n) {
+        int[] s = shape(n, 0);
+        if (s.length != 1) {
+            throw refuse(n, "reads [N, features], got per-sample shape " + Arrays.toString(s) + "; flatten first");
+        }
+        linear(n, s[0], transpose(constant(n, 1, "weight")), null);
+    }
+
+    private void linear(Node n, int inFeatures, HeapTensor w, float[] bias) {
+        if (w.shape().length != 2 || w.shape()[1] != inFeatures) {
+            throw refuse(n, "weight " + Arrays.toString(w.shape()) + " does not read " + inFeatures + " features");
+        }
+        int out = (int) w.shape()[0];
+        if (bias != null && bias.length != out) {
+            throw refuse(n, "bias of " + bias.length + " values for " + out + " features (no broadcasting)");
+        }
+        String name = name(n);
+        params.put(name + ".weight", w);
+        if (bias != null) {
+            params.put(name + ".bias", new HeapTensor(new long[] {out}, bias.clone()));
+        }
+        add(n, new Layer.Linear(name, inFeatures, out, bias != null), List.of(in(n, 0)), new int[] {out});
+    }
+
+    private void reshape(Node n) {
+        int[] s = shape(n, 0);
+        Tensor target = constant(n, 1, "shape");
+        long[] t = target.longs();
+        int features = size(s);
+        boolean flat = t != null
+                && t.length == 2
+                && (t[1] == -1 || t[1] == features)
+                && (t[0] == 0 || t[0] == -1 || t[1] == -1 || t[0] >= 1);
+        if (!flat || (t[0] == -1 && t[1] == -1)) {
+            throw refuse(n, "only a reshape to [N, features] (a flatten) is read, got " + Arrays.toString(t));
+        }
+        add(n, new Layer.Flatten(name(n)), List.of(in(n, 0)), new int[] {features});
+    }
+
+    private void add(Node n, Layer layer, List<Integer> inputs, int[] outShape) {
+        nodes.add(new Network.Node(layer, List.copyOf(inputs)));
+        nodeShapes.add(outShape);
+        producer.put(n.outputs().get(0), nodes.size() - 1);
+        shapes.put(n.outputs().get(0), outShape);
+    }
+
+    /** A unique layer name: the node name without a leading slash, or operator + position when the node has none. */
+    private String name(Node n) {
+        String base = n.name().startsWith("/") ? n.name().substring(1) : n.name();
+        if (base.isBlank()) {
+            base = n.opType() + "_" + nodes.size();
+        }
+        String name = base;
+        for (int k = 1; !names.add(name); k++) {
+            name = base + "_" + k;
+        }
+        return name;
+    }
+
+    private int in(Node n, int slot) {
+        return index(n, n.inputs().get(slot));
+    }
+
+    private int index(Node n, String tensor) {
+        Integer j = producer.get(tensor);
+        if (j == null) {
+            throw refuse(
+                    n,
+                    "reads '" + tensor + "', which is neither the input nor a computed tensor"
+                            + (constants.containsKey(tensor)
+                                    ? " (a constant where a computed tensor is expected)"
+                                    : ""));
+        }
+        return j;
+    }
+
+    private int[] shape(Node n, int slot) {
+        in(n, slot);
+        return shapes.get(n.inputs().get(slot));
+    }
+
+    private Tensor constant(Node n, int slot, String what) {
+        Tensor t = slot < n.inputs().size() ? constants.get(n.inputs().get(slot)) : null;
+        if (t == null) {
+            throw refuse(
+                    n,
+                    "needs a constant " + what + " (an initializer), got '"
+                            + (slot < n.inputs().size() ? n.inputs().get(slot) : "") + "'");
+        }
+        return t;
+    }
+
+    private float scalar(Node n, int slot, String what) {
+        Tensor t = constant(n, slot, what);
+        if (t.floats().length != 1) {
+            throw refuse(n, what + " must be a scalar");
+        }
+        return t.floats()[0];
+    }
+
+    private static void checkAutoPad(Node n) {
+        String p = n.stringAttr("auto_pad", "NOTSET");
+        if (!p.equals("NOTSET") && !p.equals("VALID")) {
+            throw refuse(n, "auto_pad " + p + " is not read; export with explicit pads");
+        }
+    }
+
+    private static void checkOnes(Node n, String key) {
+        long[] v = n.intsAttr(key);
+        if (v != null && Arrays.stream(v).anyMatch(x -> x != 1)) {
+            throw refuse(n, key + " " + Arrays.toString(v) + " are not read (only 1)");
+        }
+    }
+
+    private static int square(Node n, String key, int dflt) {
+        long[] v = n.intsAttr(key);
+        if (v == null) {
+            return dflt;
+        }
+        if (v.length != 2 || v[0] != v[1]) {
+            throw refuse(n, key + " " + Arrays.toString(v) + " must be equal in both dimensions");
+        }
+        return (int) v[0];
+    }
+
+    private static int symmetricPad(Node n) {
+        long[] p = n.intsAttr("pads");
+        if (p == null) {
+            return 0;
+        }
+        if (p.length != 4 || Arrays.stream(p).anyMatch(x -> x != p[0])) {
+            throw refuse(n, "pads " + Arrays.toString(p) + " must be equal on every side");
+        }
+        return (int) p[0];
+    }
+
+    private static HeapTensor heap(Tensor t) {
+        return new HeapTensor(t.dims().clone(), t.floats().clone());
+    }
+
+    private static HeapTensor transpose(Tensor t) {
+        if (t.dims().length != 2) {
+            throw new IllegalArgumentException(t.name() + ": a 2-D weight is needed, got " + Arrays.toString(t.dims()));
+        }
+        int r = (int) t.dims()[0];
+        int c = (int) t.dims()[1];
+        float[] out = new float[r * c];
+        for (int i = 0; i < r; i++) {
+            for (int j = 0; j < c; j++) {
+                out[j * r + i] = t.floats()[i * c + j];
+            }
+        }
+        return new HeapTensor(new long[] {c, r}, out);
+    }
+
+    private static int size(int[] s) {
+        int n = 1;
+        for (int d : s) {
+            n *= d;
+        }
+        return n;
+    }
+
+    private static IllegalArgumentException refuse(Node n, String why) {
+        return new IllegalArgumentException("node '" + n.name() + "' (" + n.opType() + "): " + why);
+    }
+}
