@@ -3,6 +3,7 @@ package io.shiftq.engine.deploy;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.shiftq.engine.deploy.IntegerModel.Add;
+import io.shiftq.engine.deploy.IntegerModel.ClippedRelu;
 import io.shiftq.engine.deploy.IntegerModel.Op;
 import io.shiftq.engine.deploy.IntegerModel.Quantizer;
 import io.shiftq.engine.deploy.IntegerModel.Relu;
@@ -85,7 +86,6 @@ public final class AimetEncodings {
      * Activation encodings on the modules where aimet-torch places quantizers, in op order (see the
      * class comment).
      *
-     * @throws IllegalArgumentException when a fused ReLU has no ReLU op to carry its output
      */
     static List<ModuleActivation> moduleActivations(IntegerModel m) {
         List<Op> ops = m.ops();
@@ -102,22 +102,31 @@ public final class AimetEncodings {
                 out.add(new ModuleActivation(outputModule(m, i, a.fusedRelu()), "output", of(a.output())));
             } else if (op instanceof Relu r && !r.fused() && value[i] != null) {
                 out.add(new ModuleActivation(r.name(), "output", of(value[i])));
+            } else if (op instanceof ClippedRelu c && !c.fused() && value[i] != null) {
+                out.add(new ModuleActivation(c.name(), "output", of(value[i])));
             }
         }
         return out;
     }
 
-    /** The module that carries op i's output quantizer: the fused ReLU reading it, else op i. */
+    /**
+     * The module that carries op i's output quantizer: the fused ReLU or ReLU6 (clip) reading it, as aimet-torch
+     * puts the quantizer after the activation of a conv/linear + activation group; else op i itself (an
+     * imported graph may fuse an activation that has no op of its own).
+     */
     private static String outputModule(IntegerModel m, int i, boolean fusedRelu) {
         if (!fusedRelu) {
             return m.ops().get(i).name();
         }
         return m.ops().stream()
-                .filter(o -> o instanceof Relu r && r.fused() && r.inputs().equals(List.of(i)))
+                .filter(o -> isFusedActivation(o) && o.inputs().equals(List.of(i)))
                 .map(Op::name)
                 .findFirst()
-                .orElseThrow(() -> new IllegalArgumentException(m.ops().get(i).name()
-                        + " has a fused ReLU but no ReLU op reads it; AIMET's output quantizer would have no module"));
+                .orElse(m.ops().get(i).name());
+    }
+
+    private static boolean isFusedActivation(Op o) {
+        return (o instanceof Relu r && r.fused()) || (o instanceof ClippedRelu c && c.fused());
     }
 
     /**
