@@ -4,6 +4,7 @@
 # integer check, and writes .shiftq/onnx-accuracy/<run>/report.json. Builds with `package` in one reactor
 # (no `mvn install`), and runs from a copy of the jars so a rebuild does not disturb a running job.
 # Usage: scripts/onnx_accuracy.sh [run ...]   (no argument: every file in configs/onnx/)
+# TEST_LIMIT=n / TRAIN_LIMIT=n run on the first n test / training images instead of all (0 = all).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -f /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz ] || apt-get install -y dataset-fashion-mnist
@@ -19,7 +20,10 @@ runs=("$@")
 for run in "${runs[@]}"; do
   echo "== $run"
   start=$(date +%s)
-  java -Xmx6g -cp "$cp" io.shiftq.tools.LocalRun "configs/onnx/$run.yaml" ".shiftq/onnx-accuracy/$run" "$run" 2>/dev/null \
+  config="$jars/$run.yaml"
+  sed -e "s/train_limit: 0/train_limit: ${TRAIN_LIMIT:-0}/" -e "s/test_limit: 0/test_limit: ${TEST_LIMIT:-0}/" \
+    "configs/onnx/$run.yaml" > "$config"
+  java -Xmx6g -cp "$cp" io.shiftq.tools.LocalRun "$config" ".shiftq/onnx-accuracy/$run" "$run" 2>/dev/null \
     | grep -vE '^\s+epoch'
   echo "   ($(( $(date +%s) - start )) s)"
 done
