@@ -41,13 +41,15 @@ def defaults() -> dict:
         out = {}
         for key, prop in node.get("properties", {}).items():
             if prop.get("type") == "object" and "properties" in prop:
-                out[key] = from_schema(prop)
+                # An optional section without defaults (data.normalize) is absent, as Java's null is.
+                out[key] = from_schema(prop) or None
             elif "default" in prop:
                 out[key] = prop["default"]
         return out
 
     d = from_schema(schemas.load("quantization-config"))
     d["model"].setdefault("weights", None)
+    d["model"].setdefault("path", None)
     d["quantization"] = {role: _tensor_default(role) for role in ROLES}
     return d
 
@@ -119,6 +121,11 @@ def check(c: dict) -> list[str]:
     _num(p, "model.num_classes", m["num_classes"], 1, integer=True)
     if m["weights"] is not None and (not isinstance(m["weights"], str) or not m["weights"].strip()):
         p.append("model.weights: must be a non-blank path (.pt/.pth state dict or .npz) or left out")
+    if m.get("path") is not None:
+        p.append("model.path: ONNX import is not supported by the aimet variant; leave it out or use variant custom")
+    if d.get("normalize") is not None:
+        p.append("data.normalize: input normalization is not supported by the aimet variant; leave it out or use"
+                 " variant custom")
     _one_of(p, "data.dataset", d["dataset"], DATASETS)
     if not isinstance(d["path"], str) or not d["path"].strip():
         p.append("data.path: must be a non-blank directory")

@@ -87,6 +87,8 @@ def test_progress_events_carry_percent_and_a_message(tiny_job):
     ({"ptq": {"bias_correction": True}}, "ptq.bias_correction", "allowed: false"),
     ({"data": {"dataset": "CIFAR10"}}, "data.dataset", "FashionMNIST, MNIST"),
     ({"training": {"epoch": 3}}, "training.epoch", "allowed: epochs"),
+    ({"data": {"normalize": {"mean": [0.3], "std": [0.3]}}}, "data.normalize", "use variant custom"),
+    ({"model": {"path": "model.onnx"}}, "model.path", "use variant custom"),
 ])
 def test_a_bad_config_fails_with_a_reason_naming_the_field_and_the_allowed_values(tmp_path, config, field, allowed):
     from shiftq_aimet.artifacts import ArtifactStore
@@ -124,3 +126,11 @@ def test_cloudevents_headers_name_the_versioned_type():
     h = dict(events.headers(e))
     assert h["ce_type"] == b"io.shiftq.qat.completed.v1" and h["ce_subject"] == b"j-1"
     assert events.topic_and_type(e)[0] == "shiftq.qat.done"
+
+
+def test_optional_sections_left_out_stay_out_as_java_writes_them():
+    # Java's reader refuses data.normalize: {} (no mean, no std), so the worker must not invent it: it once
+    # did, and the reporting service skipped every completion of the job.
+    from shiftq_aimet import config
+    merged = config.parse({})
+    assert "normalize" not in merged["data"] and "path" not in merged["model"]
