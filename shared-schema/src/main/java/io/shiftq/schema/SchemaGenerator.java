@@ -79,7 +79,7 @@ public final class SchemaGenerator {
     /**
      * The topic names as MicroProfile Config properties ({@code shiftq-topic.<key>=<topic>}), which every Quarkus
      * service reads from this module's jar; generated from {@link Topics} so the names stand in one place. The root
-     * is not {@code shiftq.}: the services' {@code @ConfigMapping(prefix = "shiftq")} refuses keys it does not map.
+     * is not {@code shiftq.}: the services' config mapping of {@code shiftq.*} refuses keys it does not map.
      */
     public static String topicProperties() {
         StringBuilder out =
