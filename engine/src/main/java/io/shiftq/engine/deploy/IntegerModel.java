@@ -162,6 +162,13 @@ public record IntegerModel(
         public boolean isConv() {
             return type.equals("conv");
         }
+
+        /** The weight tensor's shape, PyTorch layout: [out, in / groups, k, k] or [out, in]. */
+        public long[] weightShape() {
+            return isConv()
+                    ? new long[] {geometry.outChannels(), geometry.inPerGroup(), geometry.kernel(), geometry.kernel()}
+                    : new long[] {geometry.outChannels(), geometry.inChannels()};
+        }
     }
 
     /**
@@ -442,15 +449,7 @@ public record IntegerModel(
                 }
                 Quantizer align = Quantizer.of(lq.input());
                 Quantizer output = Quantizer.of(lq.output());
-                int[] shifts = new int[in.size()];
-                for (int s = 0; s < in.size(); s++) {
-                    int j = in.get(s);
-                    if (j == INPUT || value[j] == null) {
-                        throw new IllegalArgumentException(
-                                n + " reads a float tensor; the integer path needs quantized inputs");
-                    }
-                    shifts[s] = align.exponent() - value[j].exponent();
-                }
+                int[] shifts = alignShifts(n, in, value, align.exponent());
                 ops.add(new Add(
                         n,
                         in,
@@ -465,15 +464,7 @@ public record IntegerModel(
                     throw new IllegalArgumentException(n + ": the plan has no output quantizer");
                 }
                 Quantizer output = Quantizer.of(lq.output());
-                int[] shifts = new int[in.size()];
-                for (int s = 0; s < in.size(); s++) {
-                    int j = in.get(s);
-                    if (j == INPUT || value[j] == null) {
-                        throw new IllegalArgumentException(
-                                n + " reads a float tensor; the integer path needs quantized inputs");
-                    }
-                    shifts[s] = output.exponent() - value[j].exponent();
-                }
+                int[] shifts = alignShifts(n, in, value, output.exponent());
                 ops.add(new Concat(n, in, shifts, output));
                 value[i] = output;
             } else if (layer instanceof Layer.AvgPool2d p) {
@@ -545,5 +536,19 @@ public record IntegerModel(
         float clipped = Math.max((float) qmin, Math.min((float) qmax, scaled));
         float rounded = (float) Math.floor(clipped + 0.5f);
         return Math.max(qmin, Math.min(qmax, (long) rounded));
+    }
+
+    /** Left shifts (negative: right) that bring each quantized input to {@code exponent}, for adds and concats. */
+    private static int[] alignShifts(String name, List<Integer> inputs, Quantizer[] value, int exponent) {
+        int[] shifts = new int[inputs.size()];
+        for (int s = 0; s < inputs.size(); s++) {
+            int j = inputs.get(s);
+            if (j == INPUT || value[j] == null) {
+                throw new IllegalArgumentException(
+                        name + " reads a float tensor; the integer path needs quantized inputs");
+            }
+            shifts[s] = exponent - value[j].exponent();
+        }
+        return shifts;
     }
 }

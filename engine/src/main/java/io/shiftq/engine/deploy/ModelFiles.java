@@ -88,14 +88,7 @@ public final class ModelFiles {
         for (Op op : m.ops()) {
             String n = op.name();
             if (op instanceof Weighted w) {
-                long[] shape = w.isConv()
-                        ? new long[] {
-                            w.geometry().outChannels(),
-                            w.geometry().inPerGroup(),
-                            w.geometry().kernel(),
-                            w.geometry().kernel()
-                        }
-                        : new long[] {w.geometry().outChannels(), w.geometry().inChannels()};
+                long[] shape = w.weightShape();
                 out.put(
                         n + ".weight",
                         Npz.Array.ofLongs(

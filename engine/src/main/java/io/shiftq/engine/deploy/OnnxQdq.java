@@ -196,14 +196,7 @@ public final class OnnxQdq {
 
     private String dequantizeWeight(Weighted w) {
         String n = w.name() + ".weight";
-        long[] shape = w.isConv()
-                ? new long[] {
-                    w.geometry().outChannels(),
-                    w.geometry().inPerGroup(),
-                    w.geometry().kernel(),
-                    w.geometry().kernel()
-                }
-                : new long[] {w.geometry().outChannels(), w.geometry().inChannels()};
+        long[] shape = w.weightShape();
         long[] codes = ModelFiles.toLongs(w.weights().codes());
         if (w.weights().bits() <= 8) {
             initializers.add(tensor(n + "_quantized", INT8, shape, bytes(codes, 1)));

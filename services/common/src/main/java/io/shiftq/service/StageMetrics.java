@@ -29,6 +29,8 @@ public class StageMetrics {
     private final MeterRegistry registry;
     private final Map<Stage, AtomicLong> active = new ConcurrentHashMap<>();
     private final Map<Stage, AtomicLong> progressPermille = new ConcurrentHashMap<>();
+    // Built once per stage: step() runs on every training batch.
+    private final Map<Stage, Timer> stepTimers = new ConcurrentHashMap<>();
 
     StageMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -64,11 +66,14 @@ public class StageMetrics {
 
     /** One training step (batch) took this long. */
     public void step(Stage stage, long nanos) {
-        Timer.builder("shiftq.training.step")
-                .description("Time of one training step (forward, backward, update)")
-                .tags("stage", stage.id())
-                .publishPercentileHistogram()
-                .register(registry)
+        stepTimers
+                .computeIfAbsent(
+                        stage,
+                        s -> Timer.builder("shiftq.training.step")
+                                .description("Time of one training step (forward, backward, update)")
+                                .tags("stage", s.id())
+                                .publishPercentileHistogram()
+                                .register(registry))
                 .record(nanos, TimeUnit.NANOSECONDS);
     }
 

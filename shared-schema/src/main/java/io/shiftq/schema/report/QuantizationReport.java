@@ -60,52 +60,6 @@ public record QuantizationReport(
         artifacts = ImmutableCopies.map(artifacts);
     }
 
-    /** The same report with the integer executor's check attached. */
-    public QuantizationReport withIntegerCheck(IntegerCheck check) {
-        return new QuantizationReport(
-                schemaVersion,
-                jobId,
-                variant,
-                quantizationType,
-                pipelineSteps,
-                config,
-                finalQuantizationDetails,
-                initialAccuracy,
-                ptqAccuracy,
-                qatBestAccuracy,
-                finalAccuracy,
-                totalImprovement,
-                shiftRecords,
-                modelSize,
-                qatEpochs,
-                stageTimingsMs,
-                artifacts,
-                check);
-    }
-
-    /** The same report with these artifacts listed. */
-    public QuantizationReport withArtifacts(Map<String, ArtifactRef> refs) {
-        return new QuantizationReport(
-                schemaVersion,
-                jobId,
-                variant,
-                quantizationType,
-                pipelineSteps,
-                config,
-                finalQuantizationDetails,
-                initialAccuracy,
-                ptqAccuracy,
-                qatBestAccuracy,
-                finalAccuracy,
-                totalImprovement,
-                shiftRecords,
-                modelSize,
-                qatEpochs,
-                stageTimingsMs,
-                refs,
-                integerCheck);
-    }
-
     /** Starts the report of a job; the accuracies and everything else are named on the builder. */
     public static Builder builder(String jobId, String variant, QuantizationConfig config) {
         return new Builder(jobId, variant, config);

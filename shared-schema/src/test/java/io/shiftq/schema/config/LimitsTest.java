@@ -1,24 +1,15 @@
 package io.shiftq.schema.config;
 
+import static io.shiftq.schema.config.QuantizationConfigTest.problemsOf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /** The upper bounds on a request: what a user tried and got through before, now refused naming the field. */
 class LimitsTest {
-
-    private static List<String> problemsOf(String yaml) {
-        try {
-            QuantizationConfig.parseYaml(yaml);
-        } catch (ConfigException e) {
-            return e.problems();
-        }
-        throw new AssertionError("expected a ConfigException for:\n" + yaml);
-    }
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', textBlock = """

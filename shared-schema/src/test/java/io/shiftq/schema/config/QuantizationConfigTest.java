@@ -13,7 +13,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 class QuantizationConfigTest {
 
-    private static List<String> problemsOf(String yaml) {
+    /** The problems a YAML config is refused with; fails when it is accepted. */
+    static List<String> problemsOf(String yaml) {
         try {
             QuantizationConfig.parseYaml(yaml);
         } catch (ConfigException e) {
