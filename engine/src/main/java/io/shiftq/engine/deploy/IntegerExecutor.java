@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -63,6 +64,7 @@ public final class IntegerExecutor {
     private final Rounding rounding;
     private final int threads;
     private final List<int[]> shapes;
+    private final Optional<TensorExecutor> batched;
 
     /** An executor with round-half-up requantization on 2 threads. */
     public IntegerExecutor(IntegerModel model) {
@@ -75,11 +77,17 @@ public final class IntegerExecutor {
         this.rounding = rounding;
         this.threads = Math.max(1, threads);
         this.shapes = ModelFiles.shapes(model);
+        this.batched = TensorExecutor.plan(model, rounding);
     }
 
     /** Loads {@code weights.npz} and {@code model.json} from dir (nothing else) into an executor. */
     public static IntegerExecutor load(Path dir) throws IOException {
         return new IntegerExecutor(ModelFiles.read(dir));
+    }
+
+    /** Whether {@link #run} takes the batched libtorch path (every value of the model stays below 2^53). */
+    boolean batched() {
+        return batched.isPresent();
     }
 
     /** The model run. */
@@ -88,9 +96,16 @@ public final class IntegerExecutor {
     }
 
     /**
-     * Runs images packed as [n, C, H, W] float32 (n = pixels.length / (C*H*W)).
+     * Runs images packed as [n, C, H, W] float32 (n = pixels.length / (C*H*W)): on whole batches with libtorch
+     * ({@link TensorExecutor}, bit-exact, see there why) unless some value of the model could reach 2^53, then with
+     * the scalar loops.
      */
     public Result run(float[] pixels) {
+        return batched.map(t -> result(t.run(pixels))).orElseGet(() -> runScalar(pixels));
+    }
+
+    /** Runs images as {@link #run} does, always with the scalar loops: the reference the batched path is held to. */
+    public Result runScalar(float[] pixels) {
         int per = model.inputShape()[0] * model.inputShape()[1] * model.inputShape()[2];
         int n = pixels.length / per;
         long[][] codes = new long[n][];
@@ -122,6 +137,11 @@ public final class IntegerExecutor {
                 fs.forEach(f -> f.cancel(true));
             }
         }
+        return result(codes);
+    }
+
+    private Result result(long[][] codes) {
+        int n = codes.length;
         int[] pred = new int[n];
         for (int k = 0; k < n; k++) {
             pred[k] = argmax(codes[k]);
