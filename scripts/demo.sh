@@ -148,5 +148,16 @@ if ! cli watch "$JOB_ID" --timeout "$TIMEOUT"; then
   die "job $JOB_ID did not end with a report; logs in $LOG_DIR, state at http://127.0.0.1:$PORT_BASE/jobs/$JOB_ID"
 fi
 say "job $JOB_ID done in $(( $(date +%s) - started )) s"
+# Where the job's time went (the report's stage_timings_ms) and each service's peak memory: VmHWM, the resident
+# set's high-water mark since the JVM started (heap, libtorch's native memory, code), which docs/benchmarks.md
+# records and the -Xmx / container limits in docker-compose.yml and k8s/ are set from.
+python3 -c 'import json,sys; print("demo: stage timings (ms):", json.load(open(sys.argv[1]))["stage_timings_ms"])' \
+  "$ARTIFACTS/$JOB_ID/report.json" || true
+i=0
+for entry in "${SERVICES[@]}"; do
+  pid="${STARTED_PIDS[$i]}"
+  i=$((i + 1))
+  say "$(printf '%-12s peak RSS %5d MB' "${entry%%:*}" "$(awk '/VmHWM/ {print int($2 / 1024)}' "/proc/$pid/status")")"
+done
 say "report file: $ARTIFACTS/$JOB_ID/report.json"
 say "over REST:   http://127.0.0.1:$PORT_BASE/jobs/$JOB_ID/report (while the services run)"

@@ -13,6 +13,7 @@ import io.shiftq.engine.quant.QuantPlan;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
@@ -90,19 +91,29 @@ public final class Agreement {
         return check(IntegerExecutor.load(exportDir), folded, weights, plan, test, batchSize);
     }
 
+    /**
+     * As {@link #check(Path, Network, StateDict, QuantPlan, ImageSet, int)} with the fake-quant logits measured
+     * already (by step 3's evaluation, over the same images), so they are not computed a second time.
+     */
+    public static Result check(Path exportDir, Logits fakeQuant, ImageSet test) throws IOException {
+        return compare(IntegerExecutor.load(exportDir), fakeQuant, test);
+    }
+
     /** As {@link #check(Path, Network, StateDict, QuantPlan, ImageSet, int)} with an executor at hand. */
     public static Result check(
             IntegerExecutor executor, Network folded, StateDict weights, QuantPlan plan, ImageSet test, int batchSize) {
+        return compare(executor, logits(folded, weights, plan, test, batchSize), test);
+    }
+
+    private static Result compare(IntegerExecutor executor, Logits logits, ImageSet test) {
+        if (logits.predictions().length != test.size()) {
+            throw new IllegalArgumentException("fake-quant logits of " + logits.predictions().length
+                    + " images against " + test.size() + " test images");
+        }
         long t0 = System.nanoTime();
         IntegerExecutor.Result integer = executor.run(test.pixels());
         long millis = (System.nanoTime() - t0) / 1_000_000;
-        FakeQuantRun fq = fakeQuant(
-                folded,
-                weights,
-                plan,
-                test,
-                batchSize,
-                executor.model().outputQuantizer().exponent());
+        FakeQuantRun fq = logits.codes(executor.model().outputQuantizer().exponent());
         int n = test.size();
         int predMismatch = 0;
         int logitMismatch = 0;
@@ -146,11 +157,46 @@ public final class Agreement {
     /** Fake-quant logit codes (logits * 2^outputExponent) and DJL argmax predictions. */
     record FakeQuantRun(long[][] codes, int[] predictions) {}
 
+    /**
+     * Fake-quant logits of a test set, [images * classes] in image order, and DJL's argmax per image.
+     *
+     * @param values the logits
+     * @param predictions predicted class per image
+     */
+    public record Logits(float[] values, int[] predictions) {
+        /** Top-1 accuracy in percent, computed as {@code Evaluation.accuracy} computes it. */
+        public double accuracy(int[] labels) {
+            int correct = 0;
+            for (int i = 0; i < predictions.length; i++) {
+                correct += predictions[i] == labels[i] ? 1 : 0;
+            }
+            return predictions.length == 0 ? 0 : 100.0 * correct / predictions.length;
+        }
+
+        /** The logits as codes at the output exponent (exact: they are codes times 2^-exponent). */
+        FakeQuantRun codes(int outputExponent) {
+            int n = predictions.length;
+            int classes = n == 0 ? 0 : values.length / n;
+            long[][] codes = new long[n][classes];
+            for (int k = 0; k < n; k++) {
+                for (int c = 0; c < classes; c++) {
+                    codes[k][c] = (long) Math.rint(Math.scalb((double) values[k * classes + c], outputExponent));
+                }
+            }
+            return new FakeQuantRun(codes, predictions);
+        }
+    }
+
     static FakeQuantRun fakeQuant(
             Network folded, StateDict weights, QuantPlan plan, ImageSet test, int batchSize, int outputExponent) {
-        EngineSetup.start();
+        return logits(folded, weights, plan, test, batchSize).codes(outputExponent);
+    }
+
+    /** Runs the folded network under the plan over every image of test, in order, keeping the logits. */
+    public static Logits logits(Network folded, StateDict weights, QuantPlan plan, ImageSet test, int batchSize) {
+        EngineSetup.noGradOnThisThread();
         Batches batches = Batches.inOrder(test, batchSize, 0);
-        long[][] codes = new long[batches.images()][];
+        float[][] perBatch = new float[batches.count()][];
         int[] pred = new int[batches.images()];
         try (NDManager manager = NDManager.newBaseManager();
                 LoadedNetwork model = new LoadedNetwork(folded, weights, manager)) {
@@ -161,19 +207,19 @@ public final class Agreement {
                     NDArray logits = model.forward(images, plan, null, false)
                             .reshape(images.getShape().get(0), -1);
                     long[] arg = logits.argMax(1).toLongArray();
-                    float[] v = logits.toFloatArray();
-                    int classes = v.length / arg.length;
                     for (int i = 0; i < arg.length; i++) {
-                        int k = b * batchSize + i;
-                        pred[k] = (int) arg[i];
-                        codes[k] = new long[classes];
-                        for (int c = 0; c < classes; c++) {
-                            codes[k][c] = (long) Math.rint(Math.scalb((double) v[i * classes + c], outputExponent));
-                        }
+                        pred[b * batchSize + i] = (int) arg[i];
                     }
+                    perBatch[b] = logits.toFloatArray();
                 }
             }
         }
-        return new FakeQuantRun(codes, pred);
+        float[] all = new float[Arrays.stream(perBatch).mapToInt(v -> v.length).sum()];
+        int at = 0;
+        for (float[] v : perBatch) {
+            System.arraycopy(v, 0, all, at, v.length);
+            at += v.length;
+        }
+        return new Logits(all, pred);
     }
 }

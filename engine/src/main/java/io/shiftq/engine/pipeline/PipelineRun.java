@@ -9,6 +9,7 @@ import io.shiftq.schema.report.QuantizationReport;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.OptionalDouble;
 
 /**
  * Runs baseline, step 1, step 2 and step 3 in one process and returns the report, for the CLI's
@@ -49,7 +50,7 @@ public final class PipelineRun {
         t = lap(timings, Stage.CALIBRATION, t);
         StepResults.Ptq ptq = engine.ptq(w, base.weights());
         t = lap(timings, Stage.PTQ, t);
-        StepResults.Qat qat = engine.qat(w, ptq.network(), ptq.weights(), listener);
+        StepResults.Qat qat = engine.qat(w, ptq.network(), ptq.weights(), listener, OptionalDouble.of(ptq.accuracy()));
         t = lap(timings, Stage.QAT, t);
         StepResults.FinalPtq fin = engine.finalPtq(w, ptq.network(), qat.weights());
         t = lap(timings, Stage.FINAL_PTQ, t);
@@ -65,7 +66,7 @@ public final class PipelineRun {
                 .stageTimingsMs(timings);
         StepResults.Deployed deployed = null;
         if (exportDir != null && !fin.skipped()) {
-            deployed = engine.deploy(w, ptq.network(), qat.weights(), fin.plan(), exportDir);
+            deployed = engine.deploy(w, ptq.network(), qat.weights(), fin.plan(), fin.logits(), exportDir);
             report.integerCheck(deployed.check());
         }
         return new Outcome(report.build(), base.weights(), ptq, qat, fin, w, deployed);

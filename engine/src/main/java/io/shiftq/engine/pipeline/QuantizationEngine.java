@@ -39,6 +39,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalDouble;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -75,6 +76,7 @@ public final class QuantizationEngine {
         try (NDManager manager = NDManager.newBaseManager();
                 LoadedNetwork model = new LoadedNetwork(w.network(), weights, manager)) {
             List<EpochResult> epochs = List.of();
+            OptionalDouble trainedAccuracy = OptionalDouble.empty();
             if (!given && c.baseline().epochs() > 0) {
                 TrainingLoop loop = new TrainingLoop(new TrainingLoop.Settings(
                         c.baseline().epochs(),
@@ -91,8 +93,13 @@ public final class QuantizationEngine {
                                 false),
                         c.training().seed(),
                         c.ptq().maxEvalBatches()));
-                TrainingLoop.Result r =
-                        loop.run(model, w.data().train(), w.data().test(), m -> QuantPlan.FLOAT, listener);
+                TrainingLoop.Result r = loop.run(
+                        model,
+                        w.data().train(),
+                        w.data().test(),
+                        m -> QuantPlan.FLOAT,
+                        listener,
+                        OptionalDouble.of(Double.NEGATIVE_INFINITY));
                 String divergence = r.divergence(c.model().numClasses());
                 if (divergence != null) {
                     throw new TrainingDivergedException(
@@ -102,13 +109,18 @@ public final class QuantizationEngine {
                             c.baseline().learningRate());
                 }
                 epochs = r.epochs();
+                trainedAccuracy = OptionalDouble.of(r.bestAccuracy());
             }
-            double acc = Evaluation.accuracy(
-                    model,
-                    w.data().test(),
-                    QuantPlan.FLOAT,
-                    c.data().batchSize(),
-                    c.ptq().maxEvalBatches());
+            // After training the model holds the best epoch's parameters, whose accuracy the loop measured with
+            // these very settings: measuring it again would take as long as an epoch's evaluation and give the same.
+            double acc = trainedAccuracy.isPresent()
+                    ? trainedAccuracy.getAsDouble()
+                    : Evaluation.accuracy(
+                            model,
+                            w.data().test(),
+                            QuantPlan.FLOAT,
+                            c.data().batchSize(),
+                            c.ptq().maxEvalBatches());
             return new StepResults.Baseline(model.stateDict(), acc, epochs);
         }
     }
@@ -146,6 +158,15 @@ public final class QuantizationEngine {
      * weights at every step; keeps the best epoch. {@code training.epochs: 0} skips.
      */
     public StepResults.Qat qat(PreparedJob w, Network folded, StateDict weights, TrainingListener listener) {
+        return qat(w, folded, weights, listener, OptionalDouble.empty());
+    }
+
+    /**
+     * Step 2, as {@link #qat(PreparedJob, Network, StateDict, TrainingListener)}, given step 1's accuracy of these
+     * very weights (measured with the same plan and test set), which QAT's starting point then need not measure again.
+     */
+    public StepResults.Qat qat(
+            PreparedJob w, Network folded, StateDict weights, TrainingListener listener, OptionalDouble ptqAccuracy) {
         QuantPolicy policy = policy(w);
         TrainingConfig t = w.config().training();
         if (t.epochs() == 0) {
@@ -153,7 +174,7 @@ public final class QuantizationEngine {
             return new StepResults.Qat(
                     weights,
                     List.of(),
-                    accuracy(w, folded, weights, plan),
+                    ptqAccuracy.orElseGet(() -> accuracy(w, folded, weights, plan)),
                     0,
                     plan,
                     ShiftRecords.of(folded, plan, weights, Map.of(), true),
@@ -163,7 +184,7 @@ public final class QuantizationEngine {
                 LoadedNetwork model = new LoadedNetwork(folded, weights, manager)) {
             Function<LoadedNetwork, QuantPlan> planFor = m -> policy.weightPlan(folded, m.stateDict());
             TrainingLoop.Result r = new TrainingLoop(settings(w))
-                    .run(model, w.data().train(), w.data().test(), planFor, listener);
+                    .run(model, w.data().train(), w.data().test(), planFor, listener, ptqAccuracy);
             // QAT keeps its best epoch, so a diverged run would silently hand on the PTQ weights: say so instead.
             String divergence =
                     r.bestEpoch() == 0 ? r.divergence(w.config().model().numClasses()) : null;
@@ -203,17 +224,32 @@ public final class QuantizationEngine {
                     ShiftRecords.of(folded, weightPlan, weights, Map.of(), true),
                     Map.of(),
                     ShiftRecords.size(folded, weights, weightPlan),
-                    true);
+                    true,
+                    null);
         }
         Map<String, ActivationStats> stats = calibrate(w, folded, weights, weightPlan);
         QuantPlan plan = policy.fullPlan(folded, weights, stats);
+        // The accuracy comes from logits kept for the deployment check, which then compares the integer executor
+        // with them instead of running the fake-quant model over the test set a second time.
+        ImageSet test = evaluationSet(w);
+        Agreement.Logits logits =
+                Agreement.logits(folded, weights, plan, test, w.config().data().batchSize());
         return new StepResults.FinalPtq(
                 plan,
-                accuracy(w, folded, weights, plan),
+                logits.accuracy(test.labels()),
                 ShiftRecords.of(folded, plan, weights, stats, false),
                 stats,
                 ShiftRecords.size(folded, weights, plan),
-                false);
+                false,
+                logits);
+    }
+
+    /** The job's test set limited to ptq.max_eval_batches batches, as every evaluation uses it. */
+    private static ImageSet evaluationSet(PreparedJob w) {
+        int max = w.config().ptq().maxEvalBatches();
+        return max <= 0
+                ? w.data().test()
+                : w.data().test().limit(max * w.config().data().batchSize());
     }
 
     /**
@@ -222,6 +258,15 @@ public final class QuantizationEngine {
      * test set (limited by ptq.max_eval_batches) and compares it with fake-quant image by image.
      */
     public StepResults.Deployed deploy(PreparedJob w, Network folded, StateDict weights, QuantPlan plan, Path dir) {
+        return deploy(w, folded, weights, plan, null, dir);
+    }
+
+    /**
+     * As {@link #deploy(PreparedJob, Network, StateDict, QuantPlan, Path)}, comparing the integer executor with
+     * step 3's fake-quant logits (from {@link StepResults.FinalPtq#logits()}) when given instead of recomputing them.
+     */
+    public StepResults.Deployed deploy(
+            PreparedJob w, Network folded, StateDict weights, QuantPlan plan, Agreement.Logits logits, Path dir) {
         try {
             IntegerModel model = IntegerModel.from(folded, weights, plan);
             DataConfig.Normalize n = w.config().data().normalize();
@@ -229,10 +274,11 @@ public final class QuantizationEngine {
                 model = model.withNormalization(new IntegerModel.InputNormalization(floats(n.mean()), floats(n.std())));
             }
             Deployment.Files files = Deployment.export(dir, model);
-            int batch = w.config().data().batchSize();
-            int max = w.config().ptq().maxEvalBatches();
-            ImageSet test = max <= 0 ? w.data().test() : w.data().test().limit(max * batch);
-            Agreement.Result r = Agreement.check(dir, folded, weights, plan, test, batch);
+            ImageSet test = evaluationSet(w);
+            Agreement.Result r = logits != null
+                    ? Agreement.check(dir, logits, test)
+                    : Agreement.check(
+                            dir, folded, weights, plan, test, w.config().data().batchSize());
             return new StepResults.Deployed(
                     files,
                     new IntegerCheck(

@@ -1,5 +1,6 @@
 package io.shiftq.engine.pipeline;
 
+import io.shiftq.engine.deploy.Agreement;
 import io.shiftq.engine.deploy.Deployment;
 import io.shiftq.engine.model.Network;
 import io.shiftq.engine.model.StateDict;
@@ -65,6 +66,8 @@ public final class StepResults {
      * @param stats calibration statistics
      * @param size FP32 against quantized bytes
      * @param skipped true when pipeline.final_ptq is false (the plan is then weight-only)
+     * @param logits the fake-quant logits the accuracy was measured from, which the deployment check compares the
+     *     integer executor with; null when skipped
      */
     public record FinalPtq(
             QuantPlan plan,
@@ -72,7 +75,8 @@ public final class StepResults {
             List<ShiftRecord> records,
             Map<String, ActivationStats> stats,
             ModelSize size,
-            boolean skipped) {}
+            boolean skipped,
+            Agreement.Logits logits) {}
 
     /**
      * The deployment files of step 3 and the integer executor's agreement with fake-quant.

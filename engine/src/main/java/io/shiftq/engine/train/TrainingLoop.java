@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.OptionalDouble;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -121,14 +122,30 @@ public final class TrainingLoop {
             ImageSet test,
             Function<LoadedNetwork, QuantPlan> planFor,
             TrainingListener listener) {
+        return run(model, train, test, planFor, listener, OptionalDouble.empty());
+    }
+
+    /**
+     * Trains, as {@link #run(LoadedNetwork, ImageSet, ImageSet, Function, TrainingListener)}, with the starting
+     * parameters' test accuracy given instead of measured: a caller that measured it already with the same test set,
+     * plan and settings (QAT after PTQ) saves one evaluation; negative infinity means the start is never kept (a
+     * random initialization, which has nothing worth keeping).
+     */
+    public Result run(
+            LoadedNetwork model,
+            ImageSet train,
+            ImageSet test,
+            Function<LoadedNetwork, QuantPlan> planFor,
+            TrainingListener listener,
+            OptionalDouble startAccuracy) {
         EngineSetup.noGradOnThisThread();
         // Dropout draws from libtorch's generator: seeding it makes a run repeat bit for bit.
         Engine.getInstance().setRandomSeed((int) settings.seed());
         List<EpochResult> results = new ArrayList<>();
         // The starting point competes too: an epoch that made the model worse (or diverged) is never kept.
         StateDict best = model.stateDict();
-        double bestAcc =
-                Evaluation.accuracy(model, test, planFor.apply(model), settings.batchSize(), settings.evalBatches());
+        double bestAcc = startAccuracy.orElseGet(() ->
+                Evaluation.accuracy(model, test, planFor.apply(model), settings.batchSize(), settings.evalBatches()));
         int bestEpoch = 0;
         skipped = 0;
         int steps = 0;

@@ -75,8 +75,8 @@ public class FinalPtqProcessor {
         Path dir = null;
         try {
             dir = Files.createTempDirectory("shiftq-deploy-");
-            StepResults.Deployed d =
-                    stages.engine().deploy(workload, workload.foldedNetwork(), weights, result.plan(), dir);
+            StepResults.Deployed d = stages.engine()
+                    .deploy(workload, workload.foldedNetwork(), weights, result.plan(), result.logits(), dir);
             completion.artifacts(stages.artifacts()
                     .putFiles(jobId, ArtifactNames.DEPLOY, d.files().all()));
             d.check().toMetrics().forEach(completion::metric);

@@ -20,6 +20,7 @@ import io.smallrye.reactive.messaging.kafka.Record;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.OptionalDouble;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
@@ -57,8 +58,11 @@ public class QatProcessor {
                 .reporter(ptq, Stage.QAT)
                 .withCheckpoints((epoch, weights) ->
                         checkpoints.put(qatEpoch(epoch), files.putWeights(ptq.jobId(), qatEpoch(epoch), weights)));
-        StepResults.Qat qat =
-                stages.engine().qat(workload, workload.foldedNetwork(), files.weights(ptq, FOLDED_WEIGHTS), listener);
+        // PTQ measured these weights under this plan already: QAT's starting point needs no second evaluation.
+        OptionalDouble ptqAccuracy =
+                ptq.accuracy() == null ? OptionalDouble.empty() : OptionalDouble.of(ptq.accuracy());
+        StepResults.Qat qat = stages.engine()
+                .qat(workload, workload.foldedNetwork(), files.weights(ptq, FOLDED_WEIGHTS), listener, ptqAccuracy);
         return completion
                 .skipped(qat.skipped())
                 .accuracy(qat.bestAccuracy())
