@@ -50,6 +50,7 @@ def defaults() -> dict:
     d = from_schema(schemas.load("quantization-config"))
     d["model"].setdefault("weights", None)
     d["model"].setdefault("path", None)
+    d["data"].setdefault("resize", None)
     d["quantization"] = {role: _tensor_default(role) for role in ROLES}
     return d
 
@@ -126,6 +127,8 @@ def check(c: dict) -> list[str]:
     if d.get("normalize") is not None:
         p.append("data.normalize: input normalization is not supported by the aimet variant; leave it out or use"
                  " variant custom")
+    if d.get("resize") is not None:
+        p.append("data.resize: resizing is not supported by the aimet variant; leave it out or use variant custom")
     _one_of(p, "data.dataset", d["dataset"], DATASETS)
     if not isinstance(d["path"], str) or not d["path"].strip():
         p.append("data.path: must be a non-blank directory")

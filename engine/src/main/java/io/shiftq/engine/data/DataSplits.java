@@ -15,6 +15,11 @@ public record DataSplits(String name, ImageSet train, ImageSet test, int numClas
         return new DataSplits(name, train.limit(trainLimit), test.limit(testLimit), numClasses);
     }
 
+    /** Both splits resized (see {@link ImageSet#resized}). */
+    public DataSplits resized(int height, int width) {
+        return new DataSplits(name, train.resized(height, width), test.resized(height, width), numClasses);
+    }
+
     /** Both splits normalized per channel (see {@link ImageSet#normalized}). */
     public DataSplits normalized(float[] mean, float[] std) {
         return new DataSplits(name, train.normalized(mean, std), test.normalized(mean, std), numClasses);

@@ -82,4 +82,59 @@ public record ImageSet(float[] pixels, int[] labels, int channels, int height, i
         }
         return new ImageSet(out, labels, channels, height, width);
     }
+
+    /**
+     * The images resized to height x width by bilinear interpolation with half-pixel centres, computed in float32 the
+     * way PyTorch's CPU kernel for {@code F.interpolate(x, size, mode="bilinear", align_corners=False)} computes it
+     * (and torchvision's {@code Resize(size, antialias=False)} on a float tensor): source coordinate (d + 0.5) *
+     * in / out - 0.5, clamped at 0, and the two neighbours along each axis weighted by the fraction. Done once at
+     * load time, like {@link #normalized}, so every step reads the same pixels; the same size returns this set.
+     */
+    public ImageSet resized(int outH, int outW) {
+        if (outH == height && outW == width) {
+            return this;
+        }
+        Axis ys = new Axis(height, outH);
+        Axis xs = new Axis(width, outW);
+        int planes = size() * channels;
+        float[] out = new float[planes * outH * outW];
+        for (int p = 0; p < planes; p++) {
+            int in = p * height * width;
+            int at = p * outH * outW;
+            for (int y = 0; y < outH; y++) {
+                int r0 = in + ys.first[y] * width;
+                int r1 = r0 + ys.step[y] * width;
+                for (int x = 0; x < outW; x++) {
+                    int c0 = xs.first[x];
+                    int c1 = c0 + xs.step[x];
+                    out[at + y * outW + x] = ys.w0[y] * (xs.w0[x] * pixels[r0 + c0] + xs.w1[x] * pixels[r0 + c1])
+                            + ys.w1[y] * (xs.w0[x] * pixels[r1 + c0] + xs.w1[x] * pixels[r1 + c1]);
+                }
+            }
+        }
+        return new ImageSet(out, labels, channels, outH, outW);
+    }
+
+    /** Per output index along one axis: the first source index, 0 or 1 to the second, and the two weights. */
+    private static final class Axis {
+        final int[] first;
+        final int[] step;
+        final float[] w0;
+        final float[] w1;
+
+        Axis(int in, int out) {
+            first = new int[out];
+            step = new int[out];
+            w0 = new float[out];
+            w1 = new float[out];
+            float scale = (float) in / out;
+            for (int d = 0; d < out; d++) {
+                float src = Math.max(scale * (d + 0.5f) - 0.5f, 0f);
+                first[d] = (int) src;
+                step[d] = first[d] < in - 1 ? 1 : 0;
+                w1[d] = src - first[d];
+                w0[d] = 1f - w1[d];
+            }
+        }
+    }
 }

@@ -19,7 +19,7 @@ import java.util.Arrays;
  * A validated config with its data loaded and its model built: what every step works on.
  *
  * @param config the job's config
- * @param data train and test images, cut to the configured limits and normalized when {@code data.normalize} says
+ * @param data train and test images, cut to the configured limits, resized and normalized when {@code data.resize} / {@code data.normalize} say
  * @param network the architecture as trained in FP32 (with BatchNorm)
  * @param onnxWeights the FP32 weights read from {@code model.path}, or null for a model built by name
  */
@@ -27,7 +27,7 @@ public record PreparedJob(QuantizationConfig config, DataSplits data, Network ne
 
     /**
      * Validates the config, builds the model (by name, or from the ONNX file: unsupported operators are refused here,
-     * before any data is read), loads the data set and normalizes it.
+     * before any data is read), loads the data set, resizes and normalizes it.
      */
     public static PreparedJob load(QuantizationConfig config) {
         config.validated();
@@ -35,6 +35,10 @@ public record PreparedJob(QuantizationConfig config, DataSplits data, Network ne
                 config.model().usesOnnx() ? importOnnx(config.model().path()) : null;
         DataSplits data = Datasets.load(config.data().dataset(), config.data().path())
                 .limit(config.data().trainLimit(), config.data().testLimit());
+        int[] size = config.data().resizeTo();
+        if (size != null) {
+            data = data.resized(size[0], size[1]);
+        }
         DataConfig.Normalize n = config.data().normalize();
         if (n != null) {
             data = data.normalized(toFloats(n.mean()), toFloats(n.std()));
@@ -50,8 +54,9 @@ public record PreparedJob(QuantizationConfig config, DataSplits data, Network ne
         if (!Arrays.equals(network.inputShape(), dataShape)) {
             throw new IllegalArgumentException("model.path: " + config.model().path() + " reads inputs of shape "
                     + Arrays.toString(network.inputShape()) + ", data.dataset "
-                    + config.data().dataset() + " has "
-                    + Arrays.toString(dataShape));
+                    + config.data().dataset() + " gives "
+                    + Arrays.toString(dataShape) + "; set data.resize: [" + network.inputShape()[1] + ", "
+                    + network.inputShape()[2] + "] to resize the images");
         }
         if (network.numClasses() != config.model().numClasses()) {
             throw new IllegalArgumentException(

@@ -9,13 +9,24 @@ import java.util.List;
  * @param trainLimit how many training images to use; 0 = all
  * @param testLimit how many test images to use; 0 = all
  * @param normalize per-channel normalization of the [0, 1] pixels, or null for none
+ * @param resize [height, width] (or one value for both) the images are resized to, bilinearly, before the
+ *     normalization; null keeps the data set's size
  */
 public record DataConfig(
-        String dataset, String path, int batchSize, int trainLimit, int testLimit, Normalize normalize) {
+        String dataset,
+        String path,
+        int batchSize,
+        int trainLimit,
+        int testLimit,
+        Normalize normalize,
+        List<Integer> resize) {
+
+    /** Largest side {@code data.resize} accepts: far above what a stage's memory holds for a data set. */
+    public static final int MAX_RESIZE = 4096;
 
     /** Fashion-MNIST from Debian's dataset-fashion-mnist package, batches of 64, all images, no normalization. */
     public static DataConfig defaults() {
-        return new DataConfig("FashionMNIST", "/usr/share/datasets/fashion-mnist", 64, 0, 0, null);
+        return new DataConfig("FashionMNIST", "/usr/share/datasets/fashion-mnist", 64, 0, 0, null, null);
     }
 
     /**
@@ -56,5 +67,21 @@ public record DataConfig(
         if (normalize != null) {
             normalize.check(path + ".normalize", p);
         }
+        if (resize != null
+                && (resize.isEmpty()
+                        || resize.size() > 2
+                        || resize.stream().anyMatch(v -> v == null || v < 1 || v > MAX_RESIZE))) {
+            p.add(
+                    path + ".resize",
+                    "must be [height, width] or one size for both, each 1 to " + MAX_RESIZE + ", got " + resize);
+        }
+    }
+
+    /** The [height, width] to resize to, or null to keep the data set's size. */
+    public int[] resizeTo() {
+        if (resize == null) {
+            return null;
+        }
+        return new int[] {resize.get(0), resize.get(resize.size() - 1)};
     }
 }

@@ -28,7 +28,7 @@ class QuantizationConfigTest {
         QuantizationConfig c = QuantizationConfig.defaults();
         assertThat(c.model()).isEqualTo(new ModelConfig("VGGSmall", 10, null, null));
         assertThat(c.data())
-                .isEqualTo(new DataConfig("FashionMNIST", "/usr/share/datasets/fashion-mnist", 64, 0, 0, null));
+                .isEqualTo(new DataConfig("FashionMNIST", "/usr/share/datasets/fashion-mnist", 64, 0, 0, null, null));
         assertThat(c.baseline()).isEqualTo(new BaselineConfig(0, 0.001));
         assertThat(c.training())
                 .isEqualTo(new TrainingConfig(
@@ -185,7 +185,7 @@ class QuantizationConfigTest {
     void validatedCollectsEveryProblemIntoTheMessage() {
         QuantizationConfig bad = new QuantizationConfig(
                 ModelConfig.defaults(),
-                new DataConfig("", "/d", 0, 0, 0, null),
+                new DataConfig("", "/d", 0, 0, 0, null, List.of(0, 5000)),
                 BaselineConfig.defaults(),
                 TrainingConfig.defaults(),
                 PtqConfig.defaults(),
@@ -194,7 +194,8 @@ class QuantizationConfigTest {
         assertThatThrownBy(bad::validated)
                 .isInstanceOf(ConfigException.class)
                 .hasMessage("data.dataset: must not be blank, got ''; data.batch_size: must be a positive integer, "
-                        + "got 0; pipeline: must be set");
+                        + "got 0; data.resize: must be [height, width] or one size for both, each 1 to 4096, got [0,"
+                        + " 5000]; pipeline: must be set");
         assertThat(QuantizationConfig.defaults().validated()).isEqualTo(QuantizationConfig.defaults());
     }
 
