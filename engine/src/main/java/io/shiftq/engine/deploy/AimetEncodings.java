@@ -3,7 +3,9 @@ package io.shiftq.engine.deploy;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.shiftq.engine.deploy.IntegerModel.Add;
+import io.shiftq.engine.deploy.IntegerModel.AvgPool;
 import io.shiftq.engine.deploy.IntegerModel.ClippedRelu;
+import io.shiftq.engine.deploy.IntegerModel.Concat;
 import io.shiftq.engine.deploy.IntegerModel.Op;
 import io.shiftq.engine.deploy.IntegerModel.Quantizer;
 import io.shiftq.engine.deploy.IntegerModel.Relu;
@@ -77,6 +79,10 @@ public final class AimetEncodings {
                 out.put(w.name() + ".output", of(w.output()));
             } else if (op instanceof Add a) {
                 out.put(a.name() + ".output", of(a.output()));
+            } else if (op instanceof Concat c) {
+                out.put(c.name() + ".output", of(c.output()));
+            } else if (op instanceof AvgPool p) {
+                out.put(p.name() + ".output", of(p.output()));
             }
         }
         return out;
@@ -104,6 +110,12 @@ public final class AimetEncodings {
                 out.add(new ModuleActivation(r.name(), "output", of(value[i])));
             } else if (op instanceof ClippedRelu c && !c.fused() && value[i] != null) {
                 out.add(new ModuleActivation(c.name(), "output", of(value[i])));
+            } else if (op instanceof Concat c) {
+                // aimet-torch's Concat and AvgPool2d modules carry an output quantizer: the shifted codes here, and
+                // for a pool the exact window sum at the input exponent plus ceil(log2(window)) (32-bit).
+                out.add(new ModuleActivation(c.name(), "output", of(c.output())));
+            } else if (op instanceof AvgPool p) {
+                out.add(new ModuleActivation(p.name(), "output", of(p.output())));
             }
         }
         return out;

@@ -129,19 +129,12 @@ public final class ModelFiles {
     }
 
     /**
-     * What an export leaves out or does differently for this model, in words: the AIMET encodings hold the
-     * quantizers of conv/linear inputs and outputs and of add outputs only, so a concatenation's output and an
-     * average pool's sum are not in them; an average pool whose window is not a power of two needs a division.
+     * What an export does differently for this model, in words: an average pool whose window is not a power of two
+     * needs a division on every integer target.
      */
     public static List<String> exportNotes(IntegerModel m) {
         List<String> notes = new ArrayList<>();
         for (Op op : m.ops()) {
-            if (op instanceof Concat || op instanceof AvgPool) {
-                notes.add(op.name() + " (" + op.type() + "): its output quantizer (exponent "
-                        + m.valueQuantizers()[m.ops().indexOf(op)].exponent()
-                        + ") is in model.json, weights.npz, the C header and the QDQ model, but not in the AIMET"
-                        + " encodings files");
-            }
             if (op instanceof AvgPool p && !p.powerOfTwo()) {
                 notes.add(op.name() + " (avgpool): window " + p.window() + " is not a power of two; every integer"
                         + " target needs a division by " + p.window() + " here, not a shift");

@@ -2,6 +2,8 @@ package io.shiftq.engine.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.shiftq.engine.data.ImageSet;
 import io.shiftq.engine.pipeline.PipelineRun;
 import io.shiftq.engine.pipeline.QuantizationEngine;
@@ -10,7 +12,9 @@ import io.shiftq.schema.config.QuantizationConfig;
 import io.shiftq.schema.report.ShiftRecord;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -57,6 +61,21 @@ class EveryLayerKindTest {
                 .asList()
                 .isEmpty();
         assertThat(Files.readString(files.header())).contains("#define DW_GROUPS (8)", "#define AVG3_DIVISOR (9)");
+        // Both AIMET encodings files carry the concatenation's and the pools' output quantizers.
+        JsonNode v100 = new ObjectMapper().readTree(files.aimet100().toFile());
+        List<String> tensors = new ArrayList<>();
+        v100.get("activation_encodings").forEach(e -> tensors.add(e.get("name").asText()));
+        assertThat(tensors).contains("cat.output", "avg3.output", "avg2.output");
+        JsonNode v061 = new ObjectMapper().readTree(files.aimet061().toFile()).get("activation_encodings");
+        for (String module : List.of("cat", "avg3", "avg2")) {
+            assertThat(v061.path(module)
+                            .path("output")
+                            .path("0")
+                            .path("bitwidth")
+                            .asInt())
+                    .as(module + " output encoding")
+                    .isPositive();
+        }
 
         ImageSet test = out.workload().data().test();
         int outExp = IntegerExecutor.load(files.dir()).model().outputQuantizer().exponent();
