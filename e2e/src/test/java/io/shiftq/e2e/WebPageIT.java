@@ -4,19 +4,27 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.shiftq.cli.Main;
 import io.shiftq.schema.Json;
 import io.shiftq.schema.config.QuantizationConfig;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URISyntaxException;
 import java.net.URLEncoder;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.stream.StreamSupport;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -110,10 +118,7 @@ class WebPageIT {
         String jobId = "web-" + System.currentTimeMillis();
         browser.get(services.url("reporting") + "/");
         fill("f-job-id", jobId);
-        fill(
-                "f-config",
-                Files.readString(
-                        Path.of(WebPageIT.class.getResource("/web.yaml").toURI())));
+        fill("f-config", Files.readString(config()));
         browser.findElement(By.id("f-submit")).click();
         awaitElement(By.id("f-job-link")).click();
 
@@ -164,7 +169,7 @@ class WebPageIT {
         Files.write(shot, ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
         String docs = System.getProperty("shiftq.screenshot.copy");
         if (docs != null && !docs.isBlank()) {
-            Files.copy(shot, Path.of(docs), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Files.copy(shot, Path.of(docs), StandardCopyOption.REPLACE_EXISTING);
         }
 
         browser.get(services.url("reporting") + "/");
@@ -180,9 +185,7 @@ class WebPageIT {
                         + q.get("output").get("bitwidth"));
         assertThat(row.getText())
                 .contains(String.format(
-                        java.util.Locale.ROOT,
-                        "%.2f%%",
-                        report.get("final_accuracy").asDouble()));
+                        Locale.ROOT, "%.2f%%", report.get("final_accuracy").asDouble()));
     }
 
     /** The CLI's views of the same job: {@code jobs} from the reporting service, {@code report} as CSV and table. */
@@ -204,7 +207,7 @@ class WebPageIT {
                 RunningServices.ARTIFACTS.toString());
         assertThat(csv.lines().toList()).hasSize(records.size() + 1);
         assertThat(csv.lines().skip(1).map(l -> l.substring(0, l.indexOf(','))).toList())
-                .containsExactlyElementsOf(java.util.stream.StreamSupport.stream(records.spliterator(), false)
+                .containsExactlyElementsOf(StreamSupport.stream(records.spliterator(), false)
                         .map(r -> r.get("layer").asText())
                         .toList());
         String table = cli(
@@ -220,9 +223,8 @@ class WebPageIT {
     }
 
     private static String cli(String... args) {
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-        int code = io.shiftq.cli.Main.run(
-                args, Map.of(), new java.io.PrintStream(out, true, StandardCharsets.UTF_8), System.err);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        int code = Main.run(args, Map.of(), new PrintStream(out, true, StandardCharsets.UTF_8), System.err);
         assertThat(code).as("shiftq " + String.join(" ", args)).isZero();
         return out.toString(StandardCharsets.UTF_8);
     }
@@ -310,7 +312,7 @@ class WebPageIT {
         assertThat(ascending).isSorted();
         header.click();
         List<Long> descending = columnNumbers(6);
-        assertThat(descending).isSortedAccordingTo(java.util.Comparator.reverseOrder());
+        assertThat(descending).isSortedAccordingTo(Comparator.reverseOrder());
     }
 
     private void downloadsServeTheArtifacts(String jobId, JsonNode report) throws Exception {
@@ -336,13 +338,13 @@ class WebPageIT {
     private static QuantizationConfig submitted() {
         try {
             return QuantizationConfig.parseYaml(Files.readString(config()));
-        } catch (IOException | java.net.URISyntaxException e) {
+        } catch (IOException | URISyntaxException e) {
             throw new AssertionError(e);
         }
     }
 
     /** The job's config: web.yaml, or a file named by -Dshiftq.web.config (e.g. a Fashion-MNIST job for docs/). */
-    private static Path config() throws java.net.URISyntaxException {
+    private static Path config() throws URISyntaxException {
         String file = System.getProperty("shiftq.web.config");
         return file == null || file.isBlank()
                 ? Path.of(WebPageIT.class.getResource("/web.yaml").toURI())
