@@ -34,6 +34,7 @@ public class SubmitResource {
     @Operation(summary = "Submit a request: job_id (optional), variant (custom|aimet), config (YAML text)")
     @APIResponse(responseCode = "202", description = "Published; the body names the job id")
     @APIResponse(responseCode = "400", description = "problems: one per bad field, each naming the field and key")
+    @APIResponse(responseCode = "503", description = "The broker did not confirm the request within 30 s")
     public Response submit(Submission.Form form) {
         QuantizationRequested request;
         try {
@@ -43,9 +44,16 @@ public class SubmitResource {
                     .entity(Map.of("problems", e.problems()))
                     .build();
         }
-        requests.sendMessage(EventMessages.of(request, request.requestedAt()))
-                .await()
-                .atMost(BROKER_ACK);
+        try {
+            requests.sendMessage(EventMessages.of(request, request.requestedAt()))
+                    .await()
+                    .atMost(BROKER_ACK);
+        } catch (RuntimeException e) {
+            // The form stays filled in; the person can submit again once the broker answers.
+            return Response.status(Response.Status.SERVICE_UNAVAILABLE)
+                    .entity(Map.of("error", "the request could not be published to Kafka: " + e.getMessage()))
+                    .build();
+        }
         return Response.accepted(Map.of("job_id", request.jobId())).build();
     }
 }
