@@ -46,6 +46,18 @@ final class StageBars {
         draw(stage, line);
     }
 
+    /**
+     * Marks every stage not yet shown as finished as completed: a report exists only after all four stage
+     * completions, but the topics are read side by side, so the report can be read before some of them.
+     */
+    void reported() {
+        for (Stage stage : Stage.PIPELINE) {
+            if (!finished.contains(stage)) {
+                done(stage, String.format("%-11s completed (details in the report)", stage.id()));
+            }
+        }
+    }
+
     private void draw(Stage stage, String line) {
         lines.put(stage, line);
         if (drawn > 0) {

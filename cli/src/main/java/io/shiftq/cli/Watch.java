@@ -89,6 +89,9 @@ final class Watch {
                 }
                 case Topics.REPORTS -> {
                     ReportPublished report = Json.read(record.value(), ReportPublished.class);
+                    if (bars != null) {
+                        bars.reported();
+                    }
                     out.println(EventLines.summary(
                             report, Path.of(URI.create(report.report().uri())).toString()));
                     return Main.OK;

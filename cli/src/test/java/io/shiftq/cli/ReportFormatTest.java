@@ -119,4 +119,17 @@ class ReportFormatTest {
         String last = text.substring(text.lastIndexOf("\u001b[4F"));
         assertThat(last).contains("calibration completed").contains("ptq 10%").doesNotContain("99%");
     }
+
+    @Test
+    void aReportMarksTheStagesNotReadYetAsCompleted() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        StageBars bars = new StageBars(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+
+        bars.done(Stage.FINAL_PTQ, "final_ptq   completed");
+        bars.reported();
+
+        String text = bytes.toString(StandardCharsets.UTF_8);
+        String last = text.substring(text.lastIndexOf("\u001b[4F"));
+        assertThat(last).doesNotContain("waiting").contains("qat         completed (details in the report)");
+    }
 }
