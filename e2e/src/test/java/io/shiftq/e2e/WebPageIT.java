@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
@@ -179,7 +180,8 @@ class WebPageIT {
         JsonNode q = report.get("config");
         assertThat(row.getText())
                 .contains(submitted().model().name())
-                .contains("W" + q.get("weight").get("bitwidth") + " / B"
+                .contains("W" + q.get("weight").get("bitwidth")
+                        + (q.get("weight").get("per_channel").asBoolean() ? " per-ch" : "") + " / B"
                         + q.get("bias").get("bitwidth") + " / I"
                         + q.get("input").get("bitwidth") + " / O"
                         + q.get("output").get("bitwidth"));
@@ -285,10 +287,16 @@ class WebPageIT {
                     r.hasNonNull("shift_cut") ? r.get("shift_cut").asText() : "\u2013");
             broken += r.get("violations").isEmpty() ? 0 : 1;
         }
+        Map<String, String> weightByLayer = new TreeMap<>();
+        for (JsonNode r : records) {
+            weightByLayer.put(r.get("layer").asText(), weightCell(r.get("weight")));
+        }
         for (WebElement row : rows) {
             List<WebElement> cells = row.findElements(By.tagName("td"));
             assertThat(cells.get(6).getText())
                     .isEqualTo(cutByLayer.get(cells.get(0).getText()));
+            assertThat(cells.get(2).getText())
+                    .isEqualTo(weightByLayer.get(cells.get(0).getText()));
         }
         // Layers that break a hardware rule are highlighted, with the rule named (web.yaml asks for 15-bit outputs
         // from 4-bit weights, so some output exponent is finer than its accumulator).
@@ -349,6 +357,22 @@ class WebPageIT {
         return file == null || file.isBlank()
                 ? Path.of(WebPageIT.class.getResource("/web.yaml").toURI())
                 : Path.of(file);
+    }
+
+    /** A weight's exponent as the table shows it: one number, or the range of a per-channel weight's channels. */
+    private static String weightCell(JsonNode weight) {
+        if (weight == null || weight.isNull()) {
+            return "\u2013";
+        }
+        JsonNode channels = weight.get("channel_exponents");
+        if (channels == null || channels.isNull()) {
+            return weight.get("shift").get("exponent").asText();
+        }
+        List<Integer> all = new ArrayList<>();
+        channels.forEach(c -> all.add(c.asInt()));
+        int lo = Collections.min(all);
+        int hi = Collections.max(all);
+        return lo == hi ? Integer.toString(lo) : lo + "\u2026" + hi + " per channel";
     }
 
     private List<Long> columnNumbers(int column) {

@@ -132,11 +132,12 @@
     const records = report.shift_records;
     const layers = records.map(r => r.layer);
     const broken = records.map(r => (r.violations || []).length > 0);
+    const perChannel = records.some(r => r.weight && r.weight.channel_exponents);
     showEpochs(report.qat_epochs);
     shiftq.charts.exponents = new Chart(document.getElementById('chart-exponents'), {
       type: 'bar',
       data: {labels: layers, datasets: [
-        {label: 'weight exp', data: records.map(r => exp(r.weight)), backgroundColor: '#3b82f6'},
+        {label: perChannel ? 'weight exp (smallest channel)' : 'weight exp', data: records.map(r => exp(r.weight)), backgroundColor: '#3b82f6'},
         {label: 'input exp', data: records.map(r => exp(r.input)), backgroundColor: '#9aa5b5'},
         {label: 'output exp', data: records.map(r => exp(r.output)), backgroundColor: '#22a05a'},
         {label: 'shift_cut', data: records.map(r => r.shift_cut), backgroundColor: broken.map(b => (b ? '#d64545' : '#f2a33a'))}]},
@@ -158,10 +159,18 @@
     showDownloads(report);
   }
 
+  // A per-channel weight sorts by its smallest exponent and shows the range of its channels.
+  function channelRange(t) {
+    if (!t || !t.channel_exponents) return null;
+    const lo = Math.min(...t.channel_exponents);
+    const hi = Math.max(...t.channel_exponents);
+    return lo === hi ? String(lo) : `${lo}\u2026${hi} per channel`;
+  }
+
   let rows = [];
   function fillTable(records) {
     rows = records.map(r => ({
-      layer: r.layer, op: r.op_type, w: exp(r.weight), b: exp(r.bias), i: exp(r.input), o: exp(r.output),
+      layer: r.layer, op: r.op_type, w: exp(r.weight), wText: channelRange(r.weight), b: exp(r.bias), i: exp(r.input), o: exp(r.output),
       cut: r.shift_cut, bshift: r.bias_shift, sqnr: r.weight ? r.weight.sqnr_db : null,
       rules: (r.violations || []).join('; '),
     }));
@@ -173,7 +182,7 @@
     document.querySelector('#shifts tbody').replaceChildren(...rows.map(r => shiftq.el('tr',
       {class: r.rules ? 'violation' : null, 'data-layer': r.layer},
       shiftq.el('td', {text: r.layer}), shiftq.el('td', {class: 'text', text: text(r.op)}),
-      shiftq.el('td', {text: text(r.w)}), shiftq.el('td', {text: text(r.b)}), shiftq.el('td', {text: text(r.i)}),
+      shiftq.el('td', {text: r.wText || text(r.w)}), shiftq.el('td', {text: text(r.b)}), shiftq.el('td', {text: text(r.i)}),
       shiftq.el('td', {text: text(r.o)}), shiftq.el('td', {text: text(r.cut)}), shiftq.el('td', {text: text(r.bshift)}),
       shiftq.el('td', {text: r.sqnr == null ? '\u2013' : r.sqnr.toFixed(2)}), shiftq.el('td', {class: 'rule', text: r.rules}))));
   }
