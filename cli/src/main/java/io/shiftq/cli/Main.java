@@ -13,7 +13,8 @@ import org.apache.kafka.common.config.ConfigException;
  * <pre>
  * shiftq [--bootstrap HOST:PORT] [--kafka-config FILE] submit CONFIG.yaml [--job-id ID] [--variant custom|aimet]
  * shiftq [--bootstrap HOST:PORT] watch JOB_ID [--timeout SECONDS]
- * shiftq [--bootstrap HOST:PORT] report JOB_ID [--json] [--artifacts DIR]
+ * shiftq [--bootstrap HOST:PORT] report JOB_ID [--format table|csv|json] [--artifacts DIR]
+ * shiftq [--reporting URL] jobs [--limit N] [--format table|json]
  * </pre>
  *
  * Exit codes: 0 done, 1 the job failed or was not found, 2 bad usage, a bad config or bad Kafka client settings.
@@ -33,6 +34,10 @@ public final class Main {
     public static final String DEFAULT_BOOTSTRAP = "127.0.0.1:9092";
     /** Environment variable naming a Kafka client properties file (TLS, SASL) when --kafka-config is not given. */
     public static final String ENV_KAFKA_CONFIG = "SHIFTQ_KAFKA_CONFIG";
+    /** Environment variable naming the reporting service's URL when --reporting is not given. */
+    public static final String ENV_REPORTING = "SHIFTQ_REPORTING_URL";
+    /** Environment variable that makes {@code watch} print lines even on a terminal, when set to {@code lines}. */
+    public static final String ENV_WATCH = "SHIFTQ_WATCH";
     /** Environment variable naming the artifact store when --artifacts is not given. */
     public static final String ENV_ARTIFACTS = "SHIFTQ_ARTIFACTS_ROOT";
 
@@ -40,7 +45,10 @@ public final class Main {
             usage: shiftq [--bootstrap HOST:PORT] [--kafka-config FILE] COMMAND ...
               submit CONFIG.yaml [--job-id ID] [--variant custom|aimet]   validate and publish a request
               watch JOB_ID [--timeout SECONDS]                            follow a job until its report
-              report JOB_ID [--json] [--artifacts DIR]                     print a job's report
+              report JOB_ID [--format table|csv|json] [--artifacts DIR]    print a job's report (--json = --format json)
+              jobs [--limit N] [--format table|json]                       the newest jobs and their states
+            watch keeps one live bar per stage on a terminal; --lines (or $SHIFTQ_WATCH=lines) prints lines
+            reporting service (jobs): --reporting URL, else $SHIFTQ_REPORTING_URL, else http://127.0.0.1:8080
             broker: --bootstrap, else $KAFKA_BOOTSTRAP_SERVERS, else 127.0.0.1:9092
             client properties (security.protocol, sasl.*, ssl.*): --kafka-config FILE, else $SHIFTQ_KAFKA_CONFIG
             artifacts: --artifacts, else $SHIFTQ_ARTIFACTS_ROOT, else .shiftq/artifacts""";
@@ -83,9 +91,20 @@ public final class Main {
                                     parsed.option("job-id", null),
                                     parsed.option("variant", "custom"));
                 case "watch" ->
-                    new Watch(kafka, out, err).run(parsed.operand("JOB_ID"), parsed.longOption("timeout", 0));
+                    new Watch(kafka, out, err, liveBars(parsed, env))
+                            .run(parsed.operand("JOB_ID"), parsed.longOption("timeout", 0));
                 case "report" ->
-                    new ReportCommand(kafka, artifacts, out, err).run(parsed.operand("JOB_ID"), parsed.flag("json"));
+                    new ReportCommand(kafka, artifacts, out, err)
+                            .run(
+                                    parsed.operand("JOB_ID"),
+                                    ReportFormat.of(parsed.option("format", parsed.flag("json") ? "json" : "table")));
+                case "jobs" ->
+                    new Jobs(
+                                    parsed.option(
+                                            "reporting", env.getOrDefault(ENV_REPORTING, "http://127.0.0.1:8080")),
+                                    out,
+                                    err)
+                            .run((int) parsed.longOption("limit", 20), jobsJson(parsed));
                 case "help", "--help", "-h" -> {
                     out.println(USAGE_TEXT);
                     yield OK;
@@ -103,10 +122,23 @@ public final class Main {
         }
     }
 
+    /** Live bars only on a terminal (a pipe or a file gets lines), and not when lines are asked for. */
+    private static boolean liveBars(Args parsed, Map<String, String> env) {
+        return System.console() != null && !parsed.flag("lines") && !"lines".equals(env.get(ENV_WATCH));
+    }
+
+    private static boolean jobsJson(Args parsed) {
+        String format = parsed.option("format", "table");
+        if (!format.equals("table") && !format.equals("json")) {
+            throw new IllegalArgumentException("--format '" + format + "' is not one of table, json");
+        }
+        return format.equals("json");
+    }
+
     /** Options ({@code --name value}, {@code --flag}) anywhere; the first operand is the command. */
     record Args(String command, List<String> operands, Map<String, String> options) {
 
-        private static final List<String> FLAGS = List.of("json");
+        private static final List<String> FLAGS = List.of("json", "lines");
 
         static Args parse(String[] args) {
             List<String> operands = new ArrayList<>();

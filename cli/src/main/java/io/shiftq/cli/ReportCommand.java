@@ -6,6 +6,7 @@ import io.shiftq.schema.artifact.ArtifactStore;
 import io.shiftq.schema.event.EventReadException;
 import io.shiftq.schema.event.ReportPublished;
 import io.shiftq.schema.event.Topics;
+import io.shiftq.schema.report.QuantizationReport;
 import java.io.PrintStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -17,7 +18,10 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 
-/** {@code report}: finds the job's ReportPublished on shiftq.reports and prints its summary, or the file. */
+/**
+ * {@code report}: finds the job's ReportPublished on shiftq.reports and prints the report from the artifact store as
+ * a table, CSV or the JSON file.
+ */
 final class ReportCommand {
 
     private final KafkaSettings kafka;
@@ -32,22 +36,27 @@ final class ReportCommand {
         this.err = err;
     }
 
-    int run(String jobId, boolean json) {
+    int run(String jobId, ReportFormat format) {
         ReportPublished found = find(jobId);
         if (found == null) {
             err.println("shiftq: no report of " + jobId + " on " + Topics.REPORTS + " yet (shiftq watch " + jobId
                     + " waits for it)");
             return Main.JOB_FAILED;
         }
-        if (!json) {
-            out.println(EventLines.summary(
-                    found, Path.of(URI.create(found.report().uri())).toString()));
-            return Main.OK;
-        }
         try {
             // Read through the store: the URI must lie under its root and the bytes must match the sha256.
             byte[] bytes = new ArtifactStore(Path.of(artifactsRoot)).read(found.report());
-            out.println(new String(bytes, StandardCharsets.UTF_8));
+            String json = new String(bytes, StandardCharsets.UTF_8);
+            switch (format) {
+                case JSON -> out.println(json);
+                case CSV -> out.print(ReportFormat.csv(Json.read(json, QuantizationReport.class)));
+                case TABLE -> {
+                    out.println(EventLines.summary(
+                            found, Path.of(URI.create(found.report().uri())).toString()));
+                    out.println();
+                    out.print(ReportFormat.table(Json.read(json, QuantizationReport.class)));
+                }
+            }
             return Main.OK;
         } catch (ArtifactException e) {
             err.println("shiftq: " + e.getMessage() + " (is --artifacts the services' shiftq.artifacts.root?)");

@@ -33,11 +33,19 @@ final class Watch {
     private Stage lastStage;
     private Integer lastEpoch;
     private double lastPercent = -PROGRESS_STEP;
+    /** One live bar per stage on a terminal; null prints lines (not a terminal, or --lines). */
+    private final StageBars bars;
 
     Watch(KafkaSettings kafka, PrintStream out, PrintStream err) {
+        this(kafka, out, err, false);
+    }
+
+    /** @param live keep one bar per stage, redrawn in place: for a terminal that understands ANSI */
+    Watch(KafkaSettings kafka, PrintStream out, PrintStream err, boolean live) {
         this.kafka = kafka;
         this.out = out;
         this.err = err;
+        this.bars = live ? new StageBars(out) : null;
     }
 
     /** @param timeoutSeconds give up after this long; 0 waits for ever */
@@ -70,16 +78,32 @@ final class Watch {
             switch (record.topic()) {
                 case Topics.PROGRESS -> progress(Json.read(record.value(), StageProgress.class));
                 case Topics.FAILURES -> {
-                    out.println(EventLines.failed(Json.read(record.value(), StageFailed.class)));
+                    StageFailed failed = Json.read(record.value(), StageFailed.class);
+                    if (bars != null) {
+                        bars.done(
+                                failed.stage(),
+                                String.format("%-11s FAILED", failed.stage().id()));
+                    }
+                    out.println(EventLines.failed(failed));
                     return Main.JOB_FAILED;
                 }
                 case Topics.REPORTS -> {
                     ReportPublished report = Json.read(record.value(), ReportPublished.class);
+                    if (bars != null) {
+                        bars.reported();
+                    }
                     out.println(EventLines.summary(
                             report, Path.of(URI.create(report.report().uri())).toString()));
                     return Main.OK;
                 }
-                default -> out.println(EventLines.completed(Json.read(record.value(), StageCompleted.class)));
+                default -> {
+                    StageCompleted done = Json.read(record.value(), StageCompleted.class);
+                    if (bars != null) {
+                        bars.done(done.stage(), EventLines.completed(done));
+                    } else {
+                        out.println(EventLines.completed(done));
+                    }
+                }
             }
         } catch (EventReadException e) {
             err.println("shiftq: skipped an unreadable event on " + record.topic() + ": " + e.getMessage());
@@ -88,6 +112,10 @@ final class Watch {
     }
 
     private void progress(StageProgress p) {
+        if (bars != null) {
+            bars.progress(p.stage(), EventLines.progress(p));
+            return;
+        }
         boolean moved = p.stage() != lastStage
                 || !Objects.equals(p.epoch(), lastEpoch)
                 || p.percent() - lastPercent >= PROGRESS_STEP

@@ -16,5 +16,8 @@ public final class Channels {
     /** ReportPublished written to {@code shiftq.reports}. */
     public static final String REPORTS_OUT = "reports-out";
 
+    /** QuantizationRequested written to {@code shiftq.requests} by the page's form. */
+    public static final String REQUESTS_OUT = "requests-out";
+
     private Channels() {}
 }

@@ -1,5 +1,6 @@
 package io.shiftq.reporting;
 
+import io.shiftq.schema.config.QuantizationConfig;
 import io.shiftq.schema.event.ArtifactRef;
 import io.shiftq.schema.event.QuantizationRequested;
 import io.shiftq.schema.event.ReportPublished;
@@ -15,6 +16,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 
 /**
  * Every job's state, built from its events in whatever order they arrive (a replay reads the topics side by
@@ -26,11 +29,28 @@ public final class JobBoard {
     public record ReportInput(
             String jobId, String variant, QuantizationRequested request, Map<Stage, StageCompleted> stages) {}
 
+    /** Progress events kept per job for the page's per-batch chart; the oldest go first beyond this. */
+    public static final int PROGRESS_HISTORY = 10_000;
+
     private final Map<String, Job> jobs = new LinkedHashMap<>();
+    private final List<Consumer<JobView>> listeners = new CopyOnWriteArrayList<>();
+
+    /**
+     * Calls {@code listener} with the job's new snapshot after every event that changes a job, under the board's
+     * lock (so snapshots arrive in order): it must only hand the snapshot on, never block.
+     *
+     * @return what stops the calls
+     */
+    public Runnable subscribe(Consumer<JobView> listener) {
+        listeners.add(listener);
+        return () -> listeners.remove(listener);
+    }
 
     /** Records a request. */
     public synchronized void onRequest(QuantizationRequested request) {
-        job(request).request = request;
+        Job job = job(request);
+        job.request = request;
+        changed(job);
     }
 
     /**
@@ -42,6 +62,7 @@ public final class JobBoard {
     public synchronized Optional<ReportInput> onStageCompleted(StageCompleted completed) {
         Job job = job(completed);
         job.stages.put(completed.stage(), completed);
+        changed(job);
         if (job.report != null || job.reporting || !job.stages.keySet().containsAll(Stage.PIPELINE)) {
             return Optional.empty();
         }
@@ -51,12 +72,20 @@ public final class JobBoard {
 
     /** Records progress; only the latest is kept. */
     public synchronized void onProgress(StageProgress progress) {
-        job(progress).progress = progress;
+        Job job = job(progress);
+        job.progress = progress;
+        if (job.history.size() == PROGRESS_HISTORY) {
+            job.history.remove(0);
+        }
+        job.history.add(progress);
+        changed(job);
     }
 
     /** Records a failure; the job is FAILED until a report arrives. */
     public synchronized void onFailure(StageFailed failure) {
-        job(failure).failures.add(failure);
+        Job job = job(failure);
+        job.failures.add(failure);
+        changed(job);
     }
 
     /** Records a published report, ours or one read back from the topic; a second one for a job is ignored. */
@@ -68,6 +97,7 @@ public final class JobBoard {
         }
         job.report = published.report();
         job.summary = published.summary();
+        changed(job);
         return true;
     }
 
@@ -89,6 +119,18 @@ public final class JobBoard {
         return Optional.ofNullable(jobs.get(jobId)).map(Job::view);
     }
 
+    /** The job's progress events in arrival order (at most {@link #PROGRESS_HISTORY}), if the job is known. */
+    public synchronized Optional<List<StageProgress>> progressHistory(String jobId) {
+        return Optional.ofNullable(jobs.get(jobId)).map(job -> List.copyOf(job.history));
+    }
+
+    private void changed(Job job) {
+        if (!listeners.isEmpty()) {
+            JobView view = job.view();
+            listeners.forEach(l -> l.accept(view));
+        }
+    }
+
     private Job job(ShiftqEvent event) {
         Job job = jobs.computeIfAbsent(event.jobId(), Job::new);
         if (job.variant == null) {
@@ -103,6 +145,7 @@ public final class JobBoard {
         QuantizationRequested request;
         final Map<Stage, StageCompleted> stages = new EnumMap<>(Stage.class);
         StageProgress progress;
+        final List<StageProgress> history = new ArrayList<>();
         final List<StageFailed> failures = new ArrayList<>();
         ArtifactRef report;
         ReportSummary summary;
@@ -123,6 +166,18 @@ public final class JobBoard {
             return JobState.REQUESTED;
         }
 
+        /** The job's config: the request's, else the one a completion carries forward, else null. */
+        QuantizationConfig config() {
+            if (request != null) {
+                return request.config();
+            }
+            return stages.values().stream()
+                    .map(StageCompleted::config)
+                    .filter(c -> c != null)
+                    .findFirst()
+                    .orElse(null);
+        }
+
         JobView view() {
             List<StageView> done = stages.values().stream()
                     .map(c -> new StageView(
@@ -131,12 +186,15 @@ public final class JobBoard {
             JobState state = state();
             String reason =
                     state == JobState.FAILED ? failures.get(failures.size() - 1).reason() : null;
+            StageCompleted qat = stages.get(Stage.QAT);
             return new JobView(
                     jobId,
                     variant,
                     state,
                     request == null ? null : request.requestedAt(),
+                    JobSetup.of(config()),
                     done,
+                    qat == null ? List.of() : qat.epochs(),
                     progress,
                     reason,
                     failures,

@@ -1,6 +1,10 @@
 package io.shiftq.reporting;
 
+import io.shiftq.schema.Json;
 import io.shiftq.schema.artifact.ArtifactStore;
+import io.shiftq.schema.event.ArtifactRef;
+import io.shiftq.schema.event.StageProgress;
+import io.shiftq.schema.report.QuantizationReport;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.NotFoundException;
 import jakarta.ws.rs.Path;
@@ -8,6 +12,7 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import org.eclipse.microprofile.openapi.annotations.Operation;
@@ -39,7 +44,7 @@ public class JobResource {
     @Operation(summary = "One job: state, finished stages in pipeline order, latest progress, failures")
     @APIResponse(responseCode = "404", description = "No event of this job has been seen")
     public JobView job(@PathParam("id") String id) {
-        return board.job(id).orElseThrow(() -> notFound("no job '" + id + "' has been seen on the shiftq topics"));
+        return board.job(id).orElseThrow(() -> notFound(unknown(id)));
     }
 
     /** The report file, byte for byte as stored (sha256 checked). */
@@ -48,6 +53,10 @@ public class JobResource {
     @Operation(summary = "The job's QuantizationReport (report.json from the artifact store)")
     @APIResponse(responseCode = "404", description = "Unknown job, or its report is not ready yet")
     public Response report(@PathParam("id") String id) {
+        return Response.ok(reportBytes(id), MediaType.APPLICATION_JSON).build();
+    }
+
+    private byte[] reportBytes(String id) {
         JobView job = job(id);
         if (job.report() == null) {
             String why = switch (job.state()) {
@@ -59,7 +68,43 @@ public class JobResource {
             };
             throw notFound("report of job '" + id + "' is not ready (" + job.state() + "): " + why);
         }
-        return Response.ok(store.read(job.report()), MediaType.APPLICATION_JSON).build();
+        return store.read(job.report());
+    }
+
+    /** The job's progress events so far, oldest first: what the page's per-batch chart starts from. */
+    @GET
+    @Path("/{id}/progress")
+    @Operation(summary = "The job's progress events so far, oldest first (at most the latest 10,000)")
+    @APIResponse(responseCode = "404", description = "No event of this job has been seen")
+    public List<StageProgress> progress(@PathParam("id") String id) {
+        return board.progressHistory(id).orElseThrow(() -> notFound(unknown(id)));
+    }
+
+    /**
+     * One file the report lists under {@code artifacts} (weights, checkpoints, every deployment file), read
+     * through the artifact store: it must lie under the store's root and match its SHA-256.
+     */
+    @GET
+    @Path("/{id}/artifacts/{name}")
+    @Produces(MediaType.APPLICATION_OCTET_STREAM)
+    @Operation(summary = "A file the job's report lists under artifacts, e.g. final_ptq.weights.npz")
+    @APIResponse(responseCode = "404", description = "Unknown job, no report yet, or no such artifact")
+    public Response artifact(@PathParam("id") String id, @PathParam("name") String name) {
+        QuantizationReport report =
+                Json.read(new String(reportBytes(id), StandardCharsets.UTF_8), QuantizationReport.class);
+        ArtifactRef ref = report.artifacts().get(name);
+        if (ref == null) {
+            throw notFound("job '" + id + "' has no artifact '" + name + "'; it has "
+                    + report.artifacts().keySet());
+        }
+        java.nio.file.Path file = store.resolve(ref);
+        return Response.ok(file.toFile(), MediaType.APPLICATION_OCTET_STREAM)
+                .header("Content-Disposition", "attachment; filename=\"" + file.getFileName() + "\"")
+                .build();
+    }
+
+    private static String unknown(String id) {
+        return "no job '" + id + "' has been seen on the shiftq topics";
     }
 
     private static NotFoundException notFound(String message) {

@@ -7,23 +7,16 @@ import io.shiftq.schema.event.ArtifactRef;
 import io.shiftq.schema.event.EventTypes;
 import io.shiftq.schema.event.ReportPublished;
 import io.shiftq.schema.event.ReportSummary;
-import io.shiftq.schema.event.Stage;
 import io.shiftq.schema.report.QuantizationReport;
 import io.smallrye.reactive.messaging.MutinyEmitter;
-import io.smallrye.reactive.messaging.ce.OutgoingCloudEventMetadata;
-import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.Arrays;
-import java.util.UUID;
 import org.eclipse.microprofile.reactive.messaging.Channel;
-import org.eclipse.microprofile.reactive.messaging.Message;
 
 /** Writes a job's report.json into the artifact store and announces it on {@code shiftq.reports}, once per job. */
 @ApplicationScoped
@@ -60,7 +53,7 @@ public class ReportPublisher {
                 Log.infof("job %s: report %s was published before", input.jobId(), ref.uri());
                 return;
             }
-            reports.sendMessageAndAwait(message(event));
+            reports.sendMessageAndAwait(EventMessages.of(event, event.at()));
             Log.infof(
                     "job %s: report %s (%d layers, final accuracy %.2f%%)",
                     input.jobId(), ref.uri(), summary.layers(), summary.finalAccuracy());
@@ -77,21 +70,5 @@ public class ReportPublisher {
         } catch (IOException e) {
             return false;
         }
-    }
-
-    private static Message<String> message(ReportPublished event) {
-        OutgoingCloudEventMetadata<String> ce = OutgoingCloudEventMetadata.<String>builder()
-                .withId(UUID.randomUUID().toString())
-                .withType(EventTypes.REPORT_PUBLISHED)
-                .withSource(URI.create(EventTypes.sourceOf(Stage.REPORTING)))
-                .withSubject(event.jobId())
-                .withDataContentType(EventTypes.CONTENT_TYPE)
-                .withTimestamp(event.at().atZone(ZoneOffset.UTC))
-                .build();
-        return Message.of(Json.write(event))
-                .addMetadata(OutgoingKafkaRecordMetadata.<String>builder()
-                        .withKey(event.jobId())
-                        .build())
-                .addMetadata(ce);
     }
 }

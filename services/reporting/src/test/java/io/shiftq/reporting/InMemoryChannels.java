@@ -13,7 +13,7 @@ public class InMemoryChannels implements QuarkusTestResourceLifecycleManager {
         Map<String, String> props = new HashMap<>();
         props.putAll(InMemoryConnector.switchIncomingChannelsToInMemory(
                 Channels.REQUESTS, Channels.STAGE_DONE, Channels.PROGRESS, Channels.FAILURES, Channels.REPORTS_IN));
-        props.putAll(InMemoryConnector.switchOutgoingChannelsToInMemory(Channels.REPORTS_OUT));
+        props.putAll(InMemoryConnector.switchOutgoingChannelsToInMemory(Channels.REPORTS_OUT, Channels.REQUESTS_OUT));
         return props;
     }
 

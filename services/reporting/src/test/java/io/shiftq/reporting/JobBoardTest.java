@@ -159,4 +159,38 @@ class JobBoardTest {
                 new ReportSummary(90.0, 88.5, 89.25, 89.0, 2, 1000),
                 Instant.now());
     }
+
+    @Test
+    void aSubscriberGetsEveryChangeAsASnapshotUntilItUnsubscribes() {
+        java.util.List<JobView> seen = new java.util.ArrayList<>();
+        Runnable stop = board.subscribe(seen::add);
+
+        board.onRequest(Events.request("j1"));
+        board.onProgress(Events.progress("j1", 10));
+        board.onStageCompleted(Events.calibration("j1"));
+        board.onFailure(Events.failure("j1"));
+        stop.run();
+        board.onProgress(Events.progress("j1", 20));
+
+        assertThat(seen)
+                .extracting(JobView::state)
+                .containsExactly(JobState.REQUESTED, JobState.RUNNING, JobState.RUNNING, JobState.FAILED);
+        assertThat(seen.get(1).progress().percent()).isEqualTo(10);
+        assertThat(seen.get(0).setup().model()).isEqualTo("VGGSmall");
+        assertThat(seen.get(0).setup().weightBits()).isEqualTo(8);
+    }
+
+    @Test
+    void progressHistoryKeepsTheNewestEventsInArrivalOrder() {
+        for (int i = 0; i < JobBoard.PROGRESS_HISTORY + 5; i++) {
+            board.onProgress(Events.progress("j1", i));
+        }
+
+        java.util.List<io.shiftq.schema.event.StageProgress> history =
+                board.progressHistory("j1").orElseThrow();
+        assertThat(history).hasSize(JobBoard.PROGRESS_HISTORY);
+        assertThat(history.get(0).percent()).isEqualTo(5);
+        assertThat(history.get(history.size() - 1).percent()).isEqualTo(JobBoard.PROGRESS_HISTORY + 4);
+        assertThat(board.progressHistory("other")).isEmpty();
+    }
 }
