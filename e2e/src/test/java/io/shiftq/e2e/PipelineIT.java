@@ -143,10 +143,10 @@ class PipelineIT {
     @Test
     void anOnnxModelRunsThroughTheServices() throws Exception {
         String jobId = "e2e-onnx-" + System.currentTimeMillis();
-        Path model = ARTIFACTS.resolve("models").resolve(jobId + ".onnx");
+        Path model = RunningServices.ARTIFACTS.resolve("models").resolve(jobId + ".onnx");
         Files.createDirectories(model.getParent());
-        Files.copy(ROOT.resolve("engine/src/test/resources/onnx/resnet_style.onnx"), model);
-        Path config = WORK.resolve(jobId + ".yaml");
+        Files.copy(RunningServices.ROOT.resolve("engine/src/test/resources/onnx/resnet_style.onnx"), model);
+        Path config = RunningServices.WORK.resolve(jobId + ".yaml");
         Files.writeString(config, """
                 model: {path: %s, num_classes: 10}
                 data: {dataset: FashionMNIST, normalize: {mean: [0.2860], std: [0.3530]}, train_limit: 640,
@@ -159,8 +159,9 @@ class PipelineIT {
                 .as("watch ends with the report")
                 .isEqualTo(Main.OK);
 
-        QuantizationReport report =
-                Json.read(Files.readString(ARTIFACTS.resolve(jobId).resolve("report.json")), QuantizationReport.class);
+        QuantizationReport report = Json.read(
+                Files.readString(RunningServices.ARTIFACTS.resolve(jobId).resolve("report.json")),
+                QuantizationReport.class);
         List<String> layers =
                 report.shiftRecords().stream().map(ShiftRecord::layer).toList();
         assertThat(layers)
