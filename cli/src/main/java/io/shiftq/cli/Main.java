@@ -41,6 +41,7 @@ public final class Main {
               submit CONFIG.yaml [--job-id ID] [--variant custom|aimet]   validate and publish a request
               watch JOB_ID [--timeout SECONDS]                            follow a job until its report
               report JOB_ID [--json] [--artifacts DIR]                     print a job's report
+              cancel JOB_ID [--reason TEXT] [--variant custom|aimet]       stop a job; its report says cancelled
             broker: --bootstrap, else $KAFKA_BOOTSTRAP_SERVERS, else 127.0.0.1:9092
             client properties (security.protocol, sasl.*, ssl.*): --kafka-config FILE, else $SHIFTQ_KAFKA_CONFIG
             artifacts: --artifacts, else $SHIFTQ_ARTIFACTS_ROOT, else .shiftq/artifacts""";
@@ -86,6 +87,12 @@ public final class Main {
                     new Watch(kafka, out, err).run(parsed.operand("JOB_ID"), parsed.longOption("timeout", 0));
                 case "report" ->
                     new ReportCommand(kafka, artifacts, out, err).run(parsed.operand("JOB_ID"), parsed.flag("json"));
+                case "cancel" ->
+                    new Cancel(kafka, out, err)
+                            .run(
+                                    parsed.operand("JOB_ID"),
+                                    parsed.option("variant", "custom"),
+                                    parsed.option("reason", null));
                 case "help", "--help", "-h" -> {
                     out.println(USAGE_TEXT);
                     yield OK;
