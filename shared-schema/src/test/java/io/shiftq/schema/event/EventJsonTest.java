@@ -313,6 +313,21 @@ class EventJsonTest {
     }
 
     @Test
+    void aTimestampMustBeIsoTextNotEmptyNorANumber() {
+        String request = Json.write(QuantizationRequested.of("job-8", "custom", QuantizationConfig.defaults()));
+        for (String bad : List.of("\"\"", "7", "\"yesterday\"")) {
+            String payload = request.replaceFirst("\"requested_at\":\"[^\"]*\"", "\"requested_at\":" + bad);
+            assertThatThrownBy(() -> Json.read(payload, QuantizationRequested.class))
+                    .isInstanceOf(EventReadException.class)
+                    .hasMessageStartingWith("requested_at: expected an ISO-8601 timestamp");
+        }
+        String offset =
+                request.replaceFirst("\"requested_at\":\"[^\"]*\"", "\"requested_at\":\"2026-01-01T13:00:00+01:00\"");
+        assertThat(Json.read(offset, QuantizationRequested.class).requestedAt())
+                .isEqualTo(Instant.parse("2026-01-01T12:00:00Z"));
+    }
+
+    @Test
     void aCancelGoesToTheControlTopicKeyedByJobAndReadsBack() {
         CancelRequested cancel = CancelRequested.of("job-7", "custom", "wrong config");
         assertThat(Topics.of(cancel)).isEqualTo("shiftq.control");
