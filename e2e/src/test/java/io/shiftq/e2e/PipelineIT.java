@@ -1,7 +1,6 @@
 package io.shiftq.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 
 import io.shiftq.cli.Main;
 import io.shiftq.engine.io.Npz;
@@ -12,32 +11,19 @@ import io.shiftq.engine.quant.Pow2;
 import io.shiftq.schema.Json;
 import io.shiftq.schema.artifact.ArtifactStore;
 import io.shiftq.schema.event.ArtifactRef;
-import io.shiftq.schema.event.Topics;
 import io.shiftq.schema.report.QuantizationReport;
 import io.shiftq.schema.report.ShiftRecord;
 import io.shiftq.schema.report.TensorShift;
-import io.shiftq.testsupport.KafkaBroker;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
 import org.assertj.core.data.Offset;
-import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -48,76 +34,19 @@ import org.junit.jupiter.api.Test;
  */
 class PipelineIT {
 
-    private static final List<String> SERVICES = List.of("calibration", "ptq", "qat", "final-ptq", "reporting");
-    private static final Path ROOT = Path.of(System.getProperty("shiftq.repo.root", ".."))
-            .toAbsolutePath()
-            .normalize();
     private static final Path WORK = Path.of("target/e2e").toAbsolutePath();
     private static final Path ARTIFACTS = WORK.resolve("artifacts");
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
 
-    private static final Map<String, Integer> PORTS = new LinkedHashMap<>();
-    private static final List<Process> PROCESSES = new ArrayList<>();
-    private static String bootstrap;
+    private static PackagedServices services;
 
     @BeforeAll
     static void startServices() throws IOException {
-        List<String> missing = SERVICES.stream()
-                .map(PipelineIT::jarOf)
-                .filter(j -> !Files.isRegularFile(j))
-                .map(Path::toString)
-                .toList();
-        if (!missing.isEmpty()) {
-            fail("the end-to-end test launches the packaged services, and these jars are missing: " + missing
-                    + " -- build them first with `mvn -B -DskipTests install` from " + ROOT);
-        }
-        bootstrap = KafkaBroker.bootstrapServers();
-        KafkaBroker.createTopics(bootstrap, Topics.ALL, 2);
-        Files.createDirectories(WORK.resolve("logs"));
-        for (String service : SERVICES) {
-            int port = freePort();
-            PORTS.put(service, port);
-            ProcessBuilder pb = new ProcessBuilder(
-                            "java",
-                            "-Dai.djl.offline=true",
-                            "-Dai.djl.default_engine=PyTorch",
-                            "-Xmx2g",
-                            "-jar",
-                            jarOf(service).toString())
-                    .redirectErrorStream(true)
-                    .redirectOutput(WORK.resolve("logs/" + service + ".log").toFile());
-            pb.environment().put("KAFKA_BOOTSTRAP_SERVERS", bootstrap);
-            pb.environment().put("SHIFTQ_ARTIFACTS_ROOT", ARTIFACTS.toString());
-            pb.environment().put("QUARKUS_HTTP_PORT", Integer.toString(port));
-            PROCESSES.add(pb.start());
-        }
-        for (int i = 0; i < SERVICES.size(); i++) {
-            String service = SERVICES.get(i);
-            Process process = PROCESSES.get(i);
-            Awaitility.await(service + " ready")
-                    .atMost(Duration.ofMinutes(3))
-                    .pollInterval(Duration.ofSeconds(1))
-                    .until(() -> {
-                        if (!process.isAlive()) {
-                            fail(service + " exited during start-up; see " + WORK.resolve("logs/" + service + ".log"));
-                        }
-                        return ready(service);
-                    });
-        }
+        services = PackagedServices.start(WORK, PackagedServices.ALL);
     }
 
     @AfterAll
     static void stopServices() {
-        PROCESSES.forEach(Process::destroy);
-        for (Process p : PROCESSES) {
-            try {
-                if (!p.waitFor(20, TimeUnit.SECONDS)) {
-                    p.destroyForcibly();
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        services.close();
     }
 
     @Test
@@ -243,37 +172,10 @@ class PipelineIT {
     }
 
     private static int cli(String... args) {
-        List<String> all = new ArrayList<>(List.of("--bootstrap", bootstrap));
-        all.addAll(List.of(args));
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        int code = Main.run(
-                all.toArray(String[]::new), Map.of(), new PrintStream(out, true, StandardCharsets.UTF_8), System.err);
-        System.out.print(out.toString(StandardCharsets.UTF_8));
-        return code;
+        return services.cli(args);
     }
 
     private static HttpResponse<String> get(String service, String path) throws IOException, InterruptedException {
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + PORTS.get(service) + path))
-                .timeout(Duration.ofSeconds(10))
-                .build();
-        return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static boolean ready(String service) throws InterruptedException {
-        try {
-            return get(service, "/q/health/ready").statusCode() == 200;
-        } catch (IOException notListeningYet) {
-            return false;
-        }
-    }
-
-    private static Path jarOf(String service) {
-        return ROOT.resolve("services").resolve(service).resolve("target/quarkus-app/quarkus-run.jar");
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
+        return services.get(service, path);
     }
 }
