@@ -72,6 +72,11 @@ final class PackagedServices implements AutoCloseable {
         return services;
     }
 
+    /** The repository the jars and scripts are in. */
+    static Path root() {
+        return ROOT;
+    }
+
     /** The broker the services use. */
     String bootstrap() {
         return bootstrap;
