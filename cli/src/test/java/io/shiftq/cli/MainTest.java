@@ -52,6 +52,16 @@ class MainTest {
     }
 
     @Test
+    void cancelWithoutAValidJobIdOrVariantIsUsageWithoutTouchingKafka() {
+        assertThat(run("cancel")).isEqualTo(Main.USAGE);
+        assertThat(run("--bootstrap", "127.0.0.1:1", "cancel", "../etc")).isEqualTo(Main.USAGE);
+        assertThat(err()).contains("job id '../etc' must match");
+        assertThat(run("--bootstrap", "127.0.0.1:1", "cancel", "job-1", "--variant", "tflite"))
+                .isEqualTo(Main.USAGE);
+        assertThat(err()).contains("variant 'tflite' is not one of custom, aimet");
+    }
+
+    @Test
     void clientPropertiesFromKafkaConfigReachTheKafkaClient(@TempDir Path dir) throws IOException {
         Path config = dir.resolve("ok.yaml");
         Files.writeString(config, "model:\n  name: LeNet5\n");

@@ -19,8 +19,12 @@ public record CancelRequested(
         String reason)
         implements ShiftqEvent {
 
-    /** A cancel made now, for a checked job id. */
+    /** A cancel made now, for a checked job id and variant. */
     public static CancelRequested of(String jobId, String variant, String reason) {
+        if (!VARIANTS.contains(variant)) {
+            throw new IllegalArgumentException(
+                    "variant '" + variant + "' is not one of " + String.join(", ", VARIANTS));
+        }
         return new CancelRequested(
                 EventTypes.SCHEMA_VERSION, JobIds.requireValid(jobId), variant, Instant.now(), reason);
     }
