@@ -42,6 +42,11 @@ public interface Cancellation {
         }
     }
 
+    /** The cancellation in force on this thread, to hand to worker threads that run part of the job. */
+    static Cancellation current() {
+        return Scope.CURRENT.get();
+    }
+
     /** Checks the cancellation in force on this thread; a no-op outside {@link #during}. */
     static void checkCurrent() {
         Scope.CURRENT.get().check();

@@ -8,9 +8,11 @@ import io.shiftq.engine.JobCancelledException;
 import io.shiftq.engine.train.BatchProgress;
 import io.shiftq.engine.train.TrainingListener;
 import io.shiftq.schema.config.QuantizationConfig;
+import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** A cancel reaches the engine's batch loops through {@link Cancellation}: the next batch stops the step. */
 class CancellationTest {
@@ -20,6 +22,12 @@ class CancellationTest {
             model: {name: LeNet5}
             data: {dataset: Synthetic, batch_size: 32, train_limit: 512, test_limit: 128}
             baseline: {epochs: 2, learning_rate: 0.003}
+            """);
+    /** No training: the steps after it only need some weights. */
+    private final QuantizationConfig untrained = QuantizationConfig.parseYaml("""
+            model: {name: LeNet5}
+            data: {dataset: Synthetic, batch_size: 32, train_limit: 256, test_limit: 128}
+            baseline: {epochs: 0}
             """);
 
     @Test
@@ -43,11 +51,22 @@ class CancellationTest {
 
     @Test
     void evaluationStopsToo() {
-        PreparedJob job = PreparedJob.load(config);
+        PreparedJob job = PreparedJob.load(untrained);
         var fp32 = engine.baseline(job, TrainingListener.NONE);
         var ptq = engine.ptq(job, fp32.weights());
         assertThatThrownBy(() -> Cancellation.during(
                         () -> true, () -> engine.accuracy(job, ptq.network(), ptq.weights(), ptq.plan())))
+                .isInstanceOf(JobCancelledException.class);
+    }
+
+    @Test
+    void theIntegerCheckOnItsWorkerThreadsStopsToo(@TempDir Path dir) {
+        PreparedJob job = PreparedJob.load(untrained);
+        var fp32 = engine.baseline(job, TrainingListener.NONE);
+        var ptq = engine.ptq(job, fp32.weights());
+        var fin = engine.finalPtq(job, ptq.network(), ptq.weights());
+        assertThatThrownBy(() -> Cancellation.during(
+                        () -> true, () -> engine.deploy(job, ptq.network(), ptq.weights(), fin.plan(), dir)))
                 .isInstanceOf(JobCancelledException.class);
     }
 
