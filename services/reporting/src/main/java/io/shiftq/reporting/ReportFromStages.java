@@ -8,6 +8,7 @@ import io.shiftq.schema.event.Stage;
 import io.shiftq.schema.event.StageCompleted;
 import io.shiftq.schema.event.StageStatus;
 import io.shiftq.schema.report.IntegerCheck;
+import io.shiftq.schema.report.JobStatus;
 import io.shiftq.schema.report.ModelSize;
 import io.shiftq.schema.report.QuantizationReport;
 import io.shiftq.schema.report.ShiftRecord;
@@ -145,7 +146,8 @@ public final class ReportFromStages {
                 report.qatBestAccuracy(),
                 report.finalAccuracy(),
                 report.shiftRecords().size(),
-                total);
+                total,
+                report.status() == JobStatus.CANCELLED ? JobStatus.CANCELLED : null);
     }
 
     private static StageCompleted require(JobBoard.ReportInput input, Stage stage) {

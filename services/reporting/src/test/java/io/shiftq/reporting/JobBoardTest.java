@@ -63,6 +63,7 @@ class JobBoardTest {
         assertThat(report.shiftRecords()).isEqualTo(Events.ptq("j9").shiftRecords());
         assertThat(report.stageTimingsMs()).containsKeys("calibration", "ptq", "qat", "final_ptq");
         assertThat(ReportFromStages.summary(input, report).finalAccuracy()).isNull();
+        assertThat(ReportFromStages.summary(input, report).status()).isEqualTo(JobStatus.CANCELLED);
     }
 
     @Test
