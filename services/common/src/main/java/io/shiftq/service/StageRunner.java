@@ -114,6 +114,18 @@ public class StageRunner {
             publishOrFail(stage, sourceTopic, in, event, inputKey, cancelledCompletion(event, stage), done);
             return;
         }
+        compute(stage, sourceTopic, in, event, inputKey, work, done);
+    }
+
+    /** Runs the stage inside the job's cancellation scope and attempt folder, and publishes how it ended. */
+    private <T extends ShiftqEvent> void compute(
+            Stage stage,
+            String sourceTopic,
+            Record<String, String> in,
+            T event,
+            String inputKey,
+            Function<T, StageCompleted> work,
+            Emitter<String> done) {
         LOG.infof("job %s: %s started", event.jobId(), stage.id());
         long start = System.nanoTime();
         metrics.started(stage);
