@@ -45,7 +45,7 @@ TOOLS_LOG4J="$KAFKA_HOME_DIR/log4j2-tools.properties"
 ADMIN_CONFIG="$KAFKA_HOME_DIR/admin.properties"
 
 SHIFTQ_TOPICS=(shiftq.requests shiftq.calibration.done shiftq.ptq.done shiftq.qat.done
-  shiftq.final-ptq.done shiftq.progress shiftq.failures shiftq.reports shiftq.dead-letters)
+  shiftq.final-ptq.done shiftq.progress shiftq.failures shiftq.reports shiftq.dead-letters shiftq.control)
 
 log() { echo "kafka.sh: $*" >&2; }
 die() { log "$*"; exit 1; }
@@ -295,8 +295,11 @@ cmd_topics() {
   done
   # One JVM per topic costs about a second each; only the missing ones pay it.
   for t in "${missing[@]}"; do
+    # shiftq.control keeps the latest cancel of every job (compacted): a stage that starts later reads them all.
+    local extra=()
+    [ "$t" != shiftq.control ] || extra=(--config cleanup.policy=compact)
     kafka_tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$bootstrap" \
-      --create --if-not-exists --topic "$t" --partitions 2 --replication-factor 1 >/dev/null
+      --create --if-not-exists --topic "$t" --partitions 2 --replication-factor 1 "${extra[@]}" >/dev/null
     echo "created $t"
   done
   ((${#missing[@]} > 0)) || echo "all ${#SHIFTQ_TOPICS[@]} shiftq topics exist"

@@ -5,6 +5,7 @@ import io.shiftq.schema.event.ReportSummary;
 import io.shiftq.schema.event.StageCompleted;
 import io.shiftq.schema.event.StageFailed;
 import io.shiftq.schema.event.StageProgress;
+import io.shiftq.schema.report.JobStatus;
 import java.util.Locale;
 
 /** One readable line per event. */
@@ -71,6 +72,9 @@ final class EventLines {
     static String summary(ReportPublished r, String path) {
         ReportSummary s = r.summary();
         StringBuilder text = new StringBuilder("report      " + path);
+        if (s != null && s.status() == JobStatus.CANCELLED) {
+            text.append("  (cancelled: shiftq cancel stopped the job; steps after the cancel show -)");
+        }
         if (s != null) {
             text.append(String.format(
                     Locale.ROOT,

@@ -1,8 +1,10 @@
 package io.shiftq.cli;
 
+import io.shiftq.schema.Json;
 import io.shiftq.schema.event.EventTypes;
 import io.shiftq.schema.event.ShiftqEvent;
 import io.shiftq.schema.event.Topics;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -10,11 +12,15 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Properties;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.internals.RecordHeader;
@@ -39,6 +45,34 @@ final class KafkaClients {
         p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "30000");
         p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "15000");
         return new KafkaProducer<>(kafka.with(p));
+    }
+
+    /**
+     * Publishes one event and waits for the broker; prints where it landed, or why not, on err.
+     *
+     * @return true when the broker has it
+     */
+    static boolean publish(KafkaSettings kafka, ShiftqEvent event, PrintStream err) {
+        try (KafkaProducer<String, String> producer = producer(kafka)) {
+            RecordMetadata written =
+                    producer.send(record(event, Json.write(event))).get(30, TimeUnit.SECONDS);
+            err.printf(
+                    "%s %s (%s) to %s partition %d offset %d%n",
+                    EventTypes.typeOf(event),
+                    event.jobId(),
+                    event.variant(),
+                    written.topic(),
+                    written.partition(),
+                    written.offset());
+            return true;
+        } catch (ExecutionException | TimeoutException e) {
+            err.println("shiftq: could not publish to " + kafka.bootstrap() + ": " + e.getMessage()
+                    + " (is the broker up? scripts/kafka.sh start)");
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     /** The event as a record on its topic, keyed by job id, with CloudEvents binary-mode headers. */

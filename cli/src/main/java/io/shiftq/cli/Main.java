@@ -47,6 +47,7 @@ public final class Main {
               watch JOB_ID [--timeout SECONDS]                            follow a job until its report
               report JOB_ID [--format table|csv|json] [--artifacts DIR]    print a job's report (--json = --format json)
               jobs [--limit N] [--format table|json]                       the newest jobs and their states
+              cancel JOB_ID [--reason TEXT] [--variant custom|aimet]       stop a job; its report says cancelled
             watch keeps one live bar per stage on a terminal; --lines (or $SHIFTQ_WATCH=lines) prints lines
             reporting service (jobs): --reporting URL, else $SHIFTQ_REPORTING_URL, else http://127.0.0.1:8080
             broker: --bootstrap, else $KAFKA_BOOTSTRAP_SERVERS, else 127.0.0.1:9092
@@ -105,6 +106,12 @@ public final class Main {
                                     out,
                                     err)
                             .run((int) parsed.longOption("limit", 20), jobsJson(parsed));
+                case "cancel" ->
+                    new Cancel(kafka, out, err)
+                            .run(
+                                    parsed.operand("JOB_ID"),
+                                    parsed.option("variant", "custom"),
+                                    parsed.option("reason", null));
                 case "help", "--help", "-h" -> {
                     out.println(USAGE_TEXT);
                     yield OK;

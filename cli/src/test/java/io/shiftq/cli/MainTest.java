@@ -2,15 +2,21 @@ package io.shiftq.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.shiftq.schema.event.ArtifactRef;
+import io.shiftq.schema.event.EventTypes;
+import io.shiftq.schema.event.ReportPublished;
+import io.shiftq.schema.event.ReportSummary;
 import io.shiftq.schema.event.ShiftqEvent;
 import io.shiftq.schema.event.Stage;
 import io.shiftq.schema.event.StageProgress;
+import io.shiftq.schema.report.JobStatus;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -52,6 +58,16 @@ class MainTest {
     }
 
     @Test
+    void cancelWithoutAValidJobIdOrVariantIsUsageWithoutTouchingKafka() {
+        assertThat(run("cancel")).isEqualTo(Main.USAGE);
+        assertThat(run("--bootstrap", "127.0.0.1:1", "cancel", "../etc")).isEqualTo(Main.USAGE);
+        assertThat(err()).contains("job id '../etc' must match");
+        assertThat(run("--bootstrap", "127.0.0.1:1", "cancel", "job-1", "--variant", "tflite"))
+                .isEqualTo(Main.USAGE);
+        assertThat(err()).contains("variant 'tflite' is not one of custom, aimet");
+    }
+
+    @Test
     void clientPropertiesFromKafkaConfigReachTheKafkaClient(@TempDir Path dir) throws IOException {
         Path config = dir.resolve("ok.yaml");
         Files.writeString(config, "model:\n  name: LeNet5\n");
@@ -73,6 +89,20 @@ class MainTest {
         assertThat(run("--kafka-config", dir.resolve("none.properties").toString(), "watch", "job-1"))
                 .isEqualTo(Main.USAGE);
         assertThat(err()).contains("--kafka-config: cannot read");
+    }
+
+    @Test
+    void aCancelledJobsReportLineSaysCancelled() {
+        ReportPublished cancelled = new ReportPublished(
+                EventTypes.SCHEMA_VERSION,
+                "job-1",
+                ShiftqEvent.CUSTOM,
+                new ArtifactRef("file:///tmp/job-1/report.json", "00", 1),
+                new ReportSummary(90.0, 88.5, null, null, 5, 1000, JobStatus.CANCELLED),
+                Instant.now());
+        assertThat(EventLines.summary(cancelled, "/tmp/job-1/report.json"))
+                .contains("(cancelled: shiftq cancel stopped the job")
+                .contains("QAT best (step 2)        -");
     }
 
     @Test

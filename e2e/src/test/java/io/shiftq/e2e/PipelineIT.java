@@ -14,11 +14,8 @@ import io.shiftq.schema.event.ArtifactRef;
 import io.shiftq.schema.report.QuantizationReport;
 import io.shiftq.schema.report.ShiftRecord;
 import io.shiftq.schema.report.TensorShift;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -38,7 +35,7 @@ class PipelineIT {
 
     private static final Path ARTIFACTS = RunningServices.ARTIFACTS;
 
-    private static RunningServices services;
+    private static PackagedServices services;
     private static String bootstrap;
 
     @BeforeAll
@@ -213,13 +210,7 @@ class PipelineIT {
     }
 
     private static int cli(String... args) {
-        List<String> all = new ArrayList<>(List.of("--bootstrap", bootstrap));
-        all.addAll(List.of(args));
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        int code = Main.run(
-                all.toArray(String[]::new), Map.of(), new PrintStream(out, true, StandardCharsets.UTF_8), System.err);
-        System.out.print(out.toString(StandardCharsets.UTF_8));
-        return code;
+        return services.cli(args);
     }
 
     private static HttpResponse<String> get(String service, String path) throws IOException, InterruptedException {

@@ -52,7 +52,7 @@ class WebPageIT {
     private static final Path CHROMEDRIVER =
             Path.of(System.getProperty("shiftq.chromedriver", "/usr/bin/chromedriver"));
 
-    private static RunningServices services;
+    private static PackagedServices services;
     private static WebDriver browser;
 
     @BeforeAll

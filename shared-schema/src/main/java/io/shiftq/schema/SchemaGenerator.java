@@ -14,6 +14,7 @@ import io.shiftq.schema.config.QuantizationConfig;
 import io.shiftq.schema.config.SchedulerConfig;
 import io.shiftq.schema.config.TensorQuantConfig;
 import io.shiftq.schema.config.TrainingConfig;
+import io.shiftq.schema.event.CancelRequested;
 import io.shiftq.schema.event.EventTypes;
 import io.shiftq.schema.event.JobIds;
 import io.shiftq.schema.event.QuantizationRequested;
@@ -51,6 +52,7 @@ public final class SchemaGenerator {
         schemas.put("stage-progress.schema.json", StageProgress.class);
         schemas.put("stage-failed.schema.json", StageFailed.class);
         schemas.put("report-published.schema.json", ReportPublished.class);
+        schemas.put("cancel-requested.schema.json", CancelRequested.class);
         schemas.put("quantization-config.schema.json", QuantizationConfig.class);
         schemas.put("quantization-report.schema.json", QuantizationReport.class);
         return schemas;

@@ -3,6 +3,7 @@ package io.shiftq.engine.data;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import io.shiftq.engine.Cancellation;
 import java.util.Random;
 
 /** Cuts an {@link ImageSet} into batches of DJL arrays, in order or shuffled by a seed. */
@@ -59,8 +60,12 @@ public final class Batches {
         return idx;
     }
 
-    /** Images of batch k as [n, C, H, W]. */
+    /**
+     * Images of batch k as [n, C, H, W]. Every batch loop of the engine reads its images here, so this is where a
+     * cancelled job stops ({@link Cancellation}).
+     */
     public NDArray images(NDManager manager, int k) {
+        Cancellation.checkCurrent();
         int[] idx = indices(k);
         return manager.create(set.gather(idx), new Shape(idx.length, set.channels(), set.height(), set.width()));
     }

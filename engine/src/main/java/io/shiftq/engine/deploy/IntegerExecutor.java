@@ -1,5 +1,7 @@
 package io.shiftq.engine.deploy;
 
+import io.shiftq.engine.Cancellation;
+import io.shiftq.engine.JobCancelledException;
 import io.shiftq.engine.deploy.IntegerModel.Add;
 import io.shiftq.engine.deploy.IntegerModel.AvgPool;
 import io.shiftq.engine.deploy.IntegerModel.ClippedRelu;
@@ -109,8 +111,11 @@ public final class IntegerExecutor {
         int per = model.inputShape()[0] * model.inputShape()[1] * model.inputShape()[2];
         int n = pixels.length / per;
         long[][] codes = new long[n][];
+        // The workers run outside the caller's cancellation scope: they check the caller's, image by image.
+        Cancellation cancellation = Cancellation.current();
         if (threads == 1 || n < 2) {
             for (int k = 0; k < n; k++) {
+                cancellation.check();
                 codes[k] = runOne(pixels, k * per);
             }
         } else {
@@ -121,6 +126,7 @@ public final class IntegerExecutor {
                     int to = (int) ((long) n * (t + 1) / threads);
                     fs.add(WORKERS.submit(() -> {
                         for (int k = from; k < to; k++) {
+                            cancellation.check();
                             codes[k] = runOne(pixels, k * per);
                         }
                     }));
@@ -132,6 +138,9 @@ public final class IntegerExecutor {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("interrupted", e);
             } catch (ExecutionException e) {
+                if (e.getCause() instanceof JobCancelledException cancelled) {
+                    throw cancelled;
+                }
                 throw new IllegalStateException("integer inference failed: " + e.getCause(), e.getCause());
             } finally {
                 fs.forEach(f -> f.cancel(true));

@@ -10,6 +10,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.pooling.Pool;
+import io.shiftq.engine.Cancellation;
 import io.shiftq.engine.EngineSetup;
 import io.shiftq.engine.deploy.IntegerExecutor.Rounding;
 import io.shiftq.engine.deploy.IntegerModel.Add;
@@ -215,6 +216,8 @@ final class TensorExecutor {
         try (NDManager manager = NDManager.newBaseManager()) {
             Constants constants = new Constants(manager);
             for (int from = 0; from < n; from += BATCH) {
+                // A cancelled job stops here, between batches, as the training and evaluation loops do.
+                Cancellation.checkCurrent();
                 int count = Math.min(BATCH, n - from);
                 try (NDScope scope = new NDScope()) {
                     scope.suppressNotUsedWarning();

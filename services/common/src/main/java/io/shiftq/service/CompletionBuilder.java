@@ -51,6 +51,12 @@ public final class CompletionBuilder {
         return this;
     }
 
+    /** {@link StageStatus#CANCELLED}: the job was cancelled before or while this stage ran. */
+    public CompletionBuilder cancelled() {
+        status = StageStatus.CANCELLED;
+        return this;
+    }
+
     /** The accuracy after this stage, percent. */
     public CompletionBuilder accuracy(double value) {
         accuracy = value;

@@ -31,6 +31,23 @@ public interface ShiftqConfig {
     /** Where a request's model files may be read from. */
     Models models();
 
+    /** Cancels from {@code shiftq.control}. */
+    Cancel cancel();
+
+    /** How a stage hears of cancelled jobs. */
+    interface Cancel {
+        /** {@code shiftq.cancel.listen}: read shiftq.control; off only in tests whose channels are in memory. */
+        @WithDefault("true")
+        boolean listen();
+
+        /**
+         * {@code shiftq.cancel.catch-up}: how long the first job waits for the cancels published before this instance
+         * started to be read; after that it starts anyway, with a warning.
+         */
+        @WithDefault("PT60S")
+        Duration catchUp();
+    }
+
     /** Directories a request's {@code data.path} must lie in. */
     interface Data {
         /**

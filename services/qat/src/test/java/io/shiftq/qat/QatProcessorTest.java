@@ -10,6 +10,7 @@ import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.shiftq.engine.pipeline.QuantizationEngine;
+import io.shiftq.schema.artifact.ArtifactStore;
 import io.shiftq.schema.config.QuantizationConfig;
 import io.shiftq.schema.event.Stage;
 import io.shiftq.schema.event.StageCompleted;
@@ -17,6 +18,7 @@ import io.shiftq.schema.event.StageProgress;
 import io.shiftq.schema.event.StageStatus;
 import io.shiftq.service.Channels;
 import io.shiftq.service.JobArtifacts;
+import io.shiftq.service.JobCancels;
 import io.shiftq.service.testing.InMemoryChannels;
 import io.shiftq.service.testing.StageFixtures;
 import io.smallrye.reactive.messaging.kafka.Record;
@@ -53,6 +55,12 @@ class QatProcessorTest {
 
     @Inject
     JobArtifacts artifacts;
+
+    @Inject
+    JobCancels cancels;
+
+    @Inject
+    ArtifactStore store;
 
     @TestHTTPResource("/q/metrics")
     URI metrics;
@@ -128,12 +136,65 @@ class QatProcessorTest {
         assertThat(done.shiftRecords()).hasSize(5);
     }
 
-    private StageCompleted run(String job, QuantizationConfig config) {
-        StageCompleted ptq =
-                StageFixtures.ptqDone(engine, artifacts, StageFixtures.calibrated(engine, artifacts, job, config));
+    @Test
+    void aCancelMidQatStopsAtTheNextBatchThenTheNextJobRuns() {
+        String job = StageFixtures.jobId("qat-cancel");
         InMemorySink<String> done = connector.sink(QatProcessor.DONE);
-        connector.<Record<String, String>>source(QatProcessor.PTQ_DONE).send(StageFixtures.record(ptq));
+        send(ptqDone(job, StageFixtures.config("baseline: {epochs: 0}\ntraining: {epochs: 50}")));
+        await().atMost(Duration.ofSeconds(60))
+                .until(() -> progress(connector.sink(Channels.PROGRESS), job).stream()
+                        .anyMatch(p -> p.batch() != null));
+
+        long cancelledAt = System.nanoTime();
+        cancels.cancel(job);
+        await().atMost(Duration.ofSeconds(5)).until(() -> !completed(done, job).isEmpty());
+        long stopMillis = (System.nanoTime() - cancelledAt) / 1_000_000;
+        System.out.printf("QAT stopped %d ms after the cancel%n", stopMillis);
+        assertThat(completed(done, job)).singleElement().satisfies(c -> {
+            assertThat(c.status()).isEqualTo(StageStatus.CANCELLED);
+            assertThat(c.artifacts()).isEmpty();
+        });
+
+        // The partition is free: the next job runs to the end.
+        StageCompleted next = run(
+                StageFixtures.jobId("qat-after"), StageFixtures.config("baseline: {epochs: 0}\ntraining: {epochs: 1}"));
+        assertThat(next.status()).isEqualTo(StageStatus.COMPLETED);
+    }
+
+    @Test
+    void aRedeliveredInputIsAnsweredFromTheRecordedResultNotRunAgain() {
+        String job = StageFixtures.jobId("qat-again");
+        StageCompleted ptq = ptqDone(job, StageFixtures.config("baseline: {epochs: 0}\ntraining: {epochs: 1}"));
+        InMemorySink<String> done = connector.sink(QatProcessor.DONE);
+        send(ptq);
+        await().atMost(Duration.ofSeconds(90)).until(() -> !completed(done, job).isEmpty());
+        StageCompleted first = completed(done, job).get(0);
+        // The files sit under qat/<attempt>/, so no later attempt can overwrite what this event names.
+        assertThat(first.artifacts().get("qat_weights").uri()).containsPattern("/qat/[0-9a-f]{8}/qat_weights\\.npz$");
+
+        // Redelivered twice (a broker restart, a rebalance), and then a job behind it, to know both were handled.
+        send(ptq);
+        send(ptq);
+        StageCompleted next = run(
+                StageFixtures.jobId("qat-behind"),
+                StageFixtures.config("baseline: {epochs: 0}\ntraining: {epochs: 0}"));
+        assertThat(next.status()).isEqualTo(StageStatus.SKIPPED);
+        assertThat(completed(done, job)).containsExactly(first);
+        first.artifacts().values().forEach(ref -> assertThat(store.read(ref)).isNotEmpty());
+    }
+
+    private StageCompleted run(String job, QuantizationConfig config) {
+        InMemorySink<String> done = connector.sink(QatProcessor.DONE);
+        send(ptqDone(job, config));
         await().atMost(Duration.ofSeconds(90)).until(() -> !completed(done, job).isEmpty());
         return completed(done, job).get(0);
+    }
+
+    private StageCompleted ptqDone(String job, QuantizationConfig config) {
+        return StageFixtures.ptqDone(engine, artifacts, StageFixtures.calibrated(engine, artifacts, job, config));
+    }
+
+    private void send(StageCompleted ptq) {
+        connector.<Record<String, String>>source(QatProcessor.PTQ_DONE).send(StageFixtures.record(ptq));
     }
 }

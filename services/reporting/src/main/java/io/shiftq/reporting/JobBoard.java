@@ -10,6 +10,7 @@ import io.shiftq.schema.event.Stage;
 import io.shiftq.schema.event.StageCompleted;
 import io.shiftq.schema.event.StageFailed;
 import io.shiftq.schema.event.StageProgress;
+import io.shiftq.schema.event.StageStatus;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
@@ -156,7 +157,9 @@ public final class JobBoard {
         }
 
         JobState state() {
-            if (report != null) {
+            if (stages.values().stream().anyMatch(c -> c.status() == StageStatus.CANCELLED)) {
+                return JobState.CANCELLED;
+            } else if (report != null) {
                 return JobState.REPORTED;
             } else if (!failures.isEmpty()) {
                 return JobState.FAILED;

@@ -9,5 +9,7 @@ public enum JobState {
     /** A stage published StageFailed and no report followed. */
     FAILED,
     /** The report is in the artifact store and ReportPublished is out. */
-    REPORTED
+    REPORTED,
+    /** A stage said cancelled (shiftq cancel); the report, once out, says so too. */
+    CANCELLED
 }

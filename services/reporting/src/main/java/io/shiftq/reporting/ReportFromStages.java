@@ -8,13 +8,17 @@ import io.shiftq.schema.event.Stage;
 import io.shiftq.schema.event.StageCompleted;
 import io.shiftq.schema.event.StageStatus;
 import io.shiftq.schema.report.IntegerCheck;
+import io.shiftq.schema.report.JobStatus;
 import io.shiftq.schema.report.ModelSize;
 import io.shiftq.schema.report.QuantizationReport;
 import io.shiftq.schema.report.ShiftRecord;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Turns a job's four stage completions into its report with {@link QuantizationReport#builder}, the same
@@ -31,6 +35,11 @@ public final class ReportFromStages {
      * @throws IllegalArgumentException naming what the events lack (a stage, an accuracy, the shift records)
      */
     public static QuantizationReport build(JobBoard.ReportInput input) {
+        for (Stage stage : Stage.PIPELINE) {
+            if (require(input, stage).status() == StageStatus.CANCELLED) {
+                return cancelled(input, stage);
+            }
+        }
         StageCompleted calibration = require(input, Stage.CALIBRATION);
         StageCompleted ptq = require(input, Stage.PTQ);
         StageCompleted qat = require(input, Stage.QAT);
@@ -40,8 +49,47 @@ public final class ReportFromStages {
         // A skipped QAT trained nothing, so its best is the PTQ model; a skipped final PTQ leaves the QAT model.
         double qatBest = accuracy(qat, ptqAccuracy);
         double finalAccuracy = accuracy(last, qatBest);
-        List<ShiftRecord> records = lastNonEmpty(last, qat, ptq);
-        QuantizationConfig config = last.config();
+        return common(input, last.config())
+                .initialAccuracy(initial)
+                .ptqAccuracy(ptqAccuracy)
+                .qatBestAccuracy(qatBest)
+                .finalAccuracy(finalAccuracy)
+                .shiftRecords(lastNonEmpty(last, qat, ptq))
+                .modelSize(size(last, ptq))
+                .qatEpochs(qat.epochs())
+                .integerCheck(IntegerCheck.fromMetrics(last.metrics()))
+                .build();
+    }
+
+    /**
+     * The report of a cancelled job: status cancelled, the stage the cancel stopped, and what the stages before it
+     * measured (their accuracies, shift records, timings and files); the rest stays null.
+     */
+    private static QuantizationReport cancelled(JobBoard.ReportInput input, Stage at) {
+        QuantizationReport.Builder report =
+                common(input, input.stages().get(Stage.FINAL_PTQ).config()).cancelledAt(at);
+        Map<Stage, StageCompleted> ran = new LinkedHashMap<>();
+        input.stages().forEach((stage, done) -> {
+            if (done.status() == StageStatus.COMPLETED && done.accuracy() != null) {
+                ran.put(stage, done);
+            }
+        });
+        Optional.ofNullable(ran.get(Stage.CALIBRATION)).ifPresent(d -> report.initialAccuracy(d.accuracy()));
+        Optional.ofNullable(ran.get(Stage.PTQ)).ifPresent(d -> report.ptqAccuracy(d.accuracy()));
+        Optional.ofNullable(ran.get(Stage.QAT))
+                .ifPresent(d -> report.qatBestAccuracy(d.accuracy()).qatEpochs(d.epochs()));
+        Optional.ofNullable(ran.get(Stage.FINAL_PTQ)).ifPresent(d -> report.finalAccuracy(d.accuracy()));
+        List<StageCompleted> newestFirst = new ArrayList<>(ran.values());
+        Collections.reverse(newestFirst);
+        newestFirst.stream()
+                .filter(d -> !d.shiftRecords().isEmpty())
+                .findFirst()
+                .ifPresent(d -> report.shiftRecords(d.shiftRecords()));
+        return report.build();
+    }
+
+    /** The builder with what every report holds: stage timings, the pipeline's overhead, every stage's files. */
+    private static QuantizationReport.Builder common(JobBoard.ReportInput input, QuantizationConfig config) {
         Map<String, Long> timings = new LinkedHashMap<>();
         Map<String, ArtifactRef> artifacts = new LinkedHashMap<>();
         for (Stage stage : Stage.PIPELINE) {
@@ -54,17 +102,8 @@ public final class ReportFromStages {
         }
         overhead(input, timings);
         return QuantizationReport.builder(input.jobId(), input.variant(), config)
-                .initialAccuracy(initial)
-                .ptqAccuracy(ptqAccuracy)
-                .qatBestAccuracy(qatBest)
-                .finalAccuracy(finalAccuracy)
-                .shiftRecords(records)
-                .modelSize(size(last, ptq))
-                .qatEpochs(qat.epochs())
                 .stageTimingsMs(timings)
-                .artifacts(artifacts)
-                .integerCheck(IntegerCheck.fromMetrics(last.metrics()))
-                .build();
+                .artifacts(artifacts);
     }
 
     /**
@@ -107,7 +146,8 @@ public final class ReportFromStages {
                 report.qatBestAccuracy(),
                 report.finalAccuracy(),
                 report.shiftRecords().size(),
-                total);
+                total,
+                report.status() == JobStatus.CANCELLED ? JobStatus.CANCELLED : null);
     }
 
     private static StageCompleted require(JobBoard.ReportInput input, Stage stage) {

@@ -67,6 +67,10 @@ final class Events {
                 List.of());
     }
 
+    static StageCompleted cancelled(String jobId, Stage stage) {
+        return done(jobId, stage, StageStatus.CANCELLED, 3, null, Map.of(), List.of(), List.of());
+    }
+
     static StageProgress progress(String jobId, double percent) {
         return StageProgress.of(jobId, ShiftqEvent.CUSTOM, Stage.QAT, percent, "epoch 1/1");
     }

@@ -7,6 +7,7 @@ import io.shiftq.schema.event.ReportPublished;
 import io.shiftq.schema.event.ReportSummary;
 import io.shiftq.schema.event.Stage;
 import io.shiftq.schema.event.StageStatus;
+import io.shiftq.schema.report.JobStatus;
 import io.shiftq.schema.report.QuantizationReport;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
@@ -39,6 +40,30 @@ class JobBoardTest {
         assertThat(job.stages().get(0).accuracy()).isEqualTo(90.0);
         assertThat(job.stages().get(0).millis()).isEqualTo(50_000L);
         assertThat(job.progress().percent()).isEqualTo(40);
+    }
+
+    @Test
+    void aJobCancelledInQatIsReportedCancelledWithWhatTheEarlierStagesMeasured() {
+        board.onRequest(Events.request("j9"));
+        board.onStageCompleted(Events.calibration("j9"));
+        board.onStageCompleted(Events.ptq("j9"));
+        board.onStageCompleted(Events.cancelled("j9", Stage.QAT));
+        assertThat(board.job("j9").orElseThrow().state()).isEqualTo(JobState.CANCELLED);
+
+        JobBoard.ReportInput input =
+                board.onStageCompleted(Events.cancelled("j9", Stage.FINAL_PTQ)).orElseThrow();
+        QuantizationReport report = ReportFromStages.build(input);
+        assertThat(report.status()).isEqualTo(JobStatus.CANCELLED);
+        assertThat(report.cancelledStage()).isEqualTo(Stage.QAT);
+        assertThat(report.initialAccuracy()).isEqualTo(90.0);
+        assertThat(report.ptqAccuracy()).isEqualTo(88.5);
+        assertThat(report.qatBestAccuracy()).isNull();
+        assertThat(report.finalAccuracy()).isNull();
+        assertThat(report.totalImprovement()).isNull();
+        assertThat(report.shiftRecords()).isEqualTo(Events.ptq("j9").shiftRecords());
+        assertThat(report.stageTimingsMs()).containsKeys("calibration", "ptq", "qat", "final_ptq");
+        assertThat(ReportFromStages.summary(input, report).finalAccuracy()).isNull();
+        assertThat(ReportFromStages.summary(input, report).status()).isEqualTo(JobStatus.CANCELLED);
     }
 
     @Test

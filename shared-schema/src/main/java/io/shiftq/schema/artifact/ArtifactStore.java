@@ -70,6 +70,33 @@ public final class ArtifactStore {
         return write(jobId, name, out -> Files.copy(source, out));
     }
 
+    /**
+     * Stores bytes as the job's artifact {@code name} unless that name exists: of several writers racing for one
+     * name, exactly one wins (a hard link is created atomically or not at all).
+     *
+     * @return the reference, or null when the name was already taken
+     */
+    public ArtifactRef putIfAbsent(String jobId, String name, byte[] bytes) {
+        Path target = jobDir(jobId).resolve(checkName(name));
+        if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+            return null;
+        }
+        Path staged = null;
+        try {
+            ArtifactRef temp = put(jobId, name + "." + java.util.UUID.randomUUID() + ".staged", bytes);
+            staged = Path.of(URI.create(temp.uri()));
+            // rename(2) would replace an existing file silently; link(2) fails instead, which is the point.
+            Files.createLink(target, staged);
+            return new ArtifactRef(target.toUri().toString(), temp.sha256(), temp.bytes());
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+            return null;
+        } catch (IOException e) {
+            throw new ArtifactException("artifact " + jobId + "/" + name + " cannot be written: " + e, e);
+        } finally {
+            deleteQuietly(staged);
+        }
+    }
+
     /** The artifact's content, after checking it lies in the store and matches its SHA-256 and size. */
     public byte[] read(ArtifactRef ref) {
         Path file = locate(ref);

@@ -45,6 +45,9 @@ public final class EventTypes {
     /** ReportPublished. */
     public static final String REPORT_PUBLISHED = "io.shiftq.report.published.v1";
 
+    /** CancelRequested. */
+    public static final String CANCEL_REQUESTED = "io.shiftq.job.cancel-requested.v1";
+
     private EventTypes() {}
 
     /** The type of a stage's completion event. */
@@ -64,6 +67,8 @@ public final class EventTypes {
             return STAGE_FAILED;
         } else if (event instanceof ReportPublished) {
             return REPORT_PUBLISHED;
+        } else if (event instanceof CancelRequested) {
+            return CANCEL_REQUESTED;
         }
         throw new IllegalArgumentException(
                 "no event type for " + event.getClass().getName());

@@ -24,12 +24,27 @@ public final class Topics {
     /** ReportPublished from the reporting service. */
     public static final String REPORTS = "shiftq.reports";
 
+    /**
+     * CancelRequested from the CLI or any client, read by every instance of every stage. Compacted: the latest cancel
+     * of each job stays, so an instance that starts later still knows which queued jobs not to run.
+     */
+    public static final String CONTROL = "shiftq.control";
+
     /** Records a stage could not even report as failed (the channels' dead-letter queue). */
     public static final String DEAD_LETTERS = "shiftq.dead-letters";
 
     /** Every topic, in pipeline order, e.g. for creating them up front. */
     public static final List<String> ALL = List.of(
-            REQUESTS, CALIBRATION_DONE, PTQ_DONE, QAT_DONE, FINAL_PTQ_DONE, PROGRESS, FAILURES, REPORTS, DEAD_LETTERS);
+            REQUESTS,
+            CALIBRATION_DONE,
+            PTQ_DONE,
+            QAT_DONE,
+            FINAL_PTQ_DONE,
+            PROGRESS,
+            FAILURES,
+            REPORTS,
+            DEAD_LETTERS,
+            CONTROL);
 
     private Topics() {}
 
@@ -58,6 +73,8 @@ public final class Topics {
             return FAILURES;
         } else if (event instanceof ReportPublished) {
             return REPORTS;
+        } else if (event instanceof CancelRequested) {
+            return CONTROL;
         }
         throw new IllegalArgumentException("no topic for " + event.getClass().getName());
     }

@@ -5,6 +5,7 @@ import io.shiftq.schema.config.QuantizationConfig;
 import io.shiftq.schema.config.QuantizationSpec;
 import io.shiftq.schema.event.ArtifactRef;
 import io.shiftq.schema.event.EventTypes;
+import io.shiftq.schema.event.Stage;
 import java.util.List;
 import java.util.Map;
 
@@ -18,6 +19,9 @@ import java.util.Map;
  * @param totalImprovement final minus initial accuracy, in percentage points
  * @param stageTimingsMs milliseconds per stage, keyed by stage id (e.g. {@code final_ptq})
  * @param integerCheck the integer executor against fake-quant on the test set; null when step 3 was skipped
+ * @param status completed, or cancelled ({@code shiftq cancel}); then the accuracies of stages that did not run are
+ *     null
+ * @param cancelledStage the first stage the cancel stopped (or kept from starting); null unless cancelled
  */
 public record QuantizationReport(
         String schemaVersion,
@@ -37,7 +41,9 @@ public record QuantizationReport(
         List<EpochResult> qatEpochs,
         Map<String, Long> stageTimingsMs,
         Map<String, ArtifactRef> artifacts,
-        IntegerCheck integerCheck) {
+        IntegerCheck integerCheck,
+        JobStatus status,
+        Stage cancelledStage) {
 
     /** The seed's {@code quantization_type}. */
     public static final String QUANTIZATION_TYPE = "PTQ → Weight-Only QAT → Final PTQ Pipeline";
@@ -74,16 +80,17 @@ public record QuantizationReport(
         private final String jobId;
         private final String variant;
         private final QuantizationConfig config;
-        private double initialAccuracy;
-        private double ptqAccuracy;
-        private double qatBestAccuracy;
-        private double finalAccuracy;
+        private Double initialAccuracy;
+        private Double ptqAccuracy;
+        private Double qatBestAccuracy;
+        private Double finalAccuracy;
         private List<ShiftRecord> shiftRecords = List.of();
         private ModelSize modelSize;
         private List<EpochResult> qatEpochs = List.of();
         private Map<String, Long> stageTimingsMs = Map.of();
         private Map<String, ArtifactRef> artifacts = Map.of();
         private IntegerCheck integerCheck;
+        private Stage cancelledStage;
 
         private Builder(String jobId, String variant, QuantizationConfig config) {
             this.jobId = jobId;
@@ -151,6 +158,15 @@ public record QuantizationReport(
             return this;
         }
 
+        /**
+         * Marks the job cancelled, first stopped at this stage; accuracies the stages did not measure stay unset
+         * (null in the report).
+         */
+        public Builder cancelledAt(Stage stage) {
+            cancelledStage = stage;
+            return this;
+        }
+
         /** The report. */
         public QuantizationReport build() {
             return new QuantizationReport(
@@ -161,17 +177,25 @@ public record QuantizationReport(
                     PIPELINE_STEPS,
                     config.quantization(),
                     LayerDetail.byTensor(shiftRecords),
-                    Hundredths.round(initialAccuracy),
-                    Hundredths.round(ptqAccuracy),
-                    Hundredths.round(qatBestAccuracy),
-                    Hundredths.round(finalAccuracy),
-                    Hundredths.round(finalAccuracy - initialAccuracy),
+                    rounded(initialAccuracy),
+                    rounded(ptqAccuracy),
+                    rounded(qatBestAccuracy),
+                    rounded(finalAccuracy),
+                    finalAccuracy == null || initialAccuracy == null
+                            ? null
+                            : Hundredths.round(finalAccuracy - initialAccuracy),
                     shiftRecords,
                     modelSize,
                     qatEpochs,
                     stageTimingsMs,
                     artifacts,
-                    integerCheck);
+                    integerCheck,
+                    cancelledStage == null ? JobStatus.COMPLETED : JobStatus.CANCELLED,
+                    cancelledStage);
+        }
+
+        private static Double rounded(Double percent) {
+            return percent == null ? null : Hundredths.round(percent);
         }
     }
 }

@@ -32,6 +32,18 @@ class ArtifactStoreTest {
     }
 
     @Test
+    void putIfAbsentLetsOneOfTwoWritersWinAndLeavesNoStagedFiles() throws IOException {
+        ArtifactRef first = store.putIfAbsent("job-1", "qat.done.json", new byte[] {1});
+        ArtifactRef second = store.putIfAbsent("job-1", "qat.done.json", new byte[] {2});
+        assertThat(first).isNotNull();
+        assertThat(second).isNull();
+        assertThat(store.read(first)).containsExactly(1);
+        try (var files = Files.list(store.jobDir("job-1"))) {
+            assertThat(files.map(f -> f.getFileName().toString())).containsExactly("qat.done.json");
+        }
+    }
+
+    @Test
     void putReturnsAFileUriUnderTheRootWithHashAndSize() {
         ArtifactRef ref = store.put("job-1", "model.params", hello());
         assertThat(ref.uri()).startsWith("file:").endsWith("/store/job-1/model.params");

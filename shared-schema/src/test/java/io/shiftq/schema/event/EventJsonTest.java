@@ -8,6 +8,7 @@ import io.shiftq.schema.Json;
 import io.shiftq.schema.config.QuantizationConfig;
 import io.shiftq.schema.config.QuantizationSpec;
 import io.shiftq.schema.report.EpochResult;
+import io.shiftq.schema.report.JobStatus;
 import io.shiftq.schema.report.LayerDetail;
 import io.shiftq.schema.report.ModelSize;
 import io.shiftq.schema.report.QuantizationReport;
@@ -194,6 +195,8 @@ class EventJsonTest {
                 List.of(),
                 timings,
                 Map.of("model", MODEL),
+                null,
+                JobStatus.COMPLETED,
                 null);
         QuantizationReport back = Json.read(Json.writePretty(report), QuantizationReport.class);
         assertThat(back).isEqualTo(report);
@@ -305,8 +308,33 @@ class EventJsonTest {
         assertThat(EventTypes.typeOf(progress)).isEqualTo("io.shiftq.stage.progress.v1");
         assertThat(Topics.of(progress)).isEqualTo("shiftq.progress");
         assertThat(EventTypes.sourceOf(Stage.FINAL_PTQ)).isEqualTo("/shiftq/final-ptq");
-        assertThat(Topics.ALL).hasSize(9).doesNotHaveDuplicates();
+        assertThat(Topics.ALL).hasSize(10).doesNotHaveDuplicates();
         assertThat(Stage.fromId("FINAL_PTQ")).isEqualTo(Stage.FINAL_PTQ);
+    }
+
+    @Test
+    void aTimestampMustBeIsoTextNotEmptyNorANumber() {
+        String request = Json.write(QuantizationRequested.of("job-8", "custom", QuantizationConfig.defaults()));
+        for (String bad : List.of("\"\"", "7", "\"yesterday\"")) {
+            String payload = request.replaceFirst("\"requested_at\":\"[^\"]*\"", "\"requested_at\":" + bad);
+            assertThatThrownBy(() -> Json.read(payload, QuantizationRequested.class))
+                    .isInstanceOf(EventReadException.class)
+                    .hasMessageStartingWith("requested_at: expected an ISO-8601 timestamp");
+        }
+        String offset =
+                request.replaceFirst("\"requested_at\":\"[^\"]*\"", "\"requested_at\":\"2026-01-01T13:00:00+01:00\"");
+        assertThat(Json.read(offset, QuantizationRequested.class).requestedAt())
+                .isEqualTo(Instant.parse("2026-01-01T12:00:00Z"));
+    }
+
+    @Test
+    void aCancelGoesToTheControlTopicKeyedByJobAndReadsBack() {
+        CancelRequested cancel = CancelRequested.of("job-7", "custom", "wrong config");
+        assertThat(Topics.of(cancel)).isEqualTo("shiftq.control");
+        assertThat(EventTypes.typeOf(cancel)).isEqualTo("io.shiftq.job.cancel-requested.v1");
+        assertThat(Json.read(Json.write(cancel), CancelRequested.class)).isEqualTo(cancel);
+        assertThat(StageStatus.fromId("cancelled")).isEqualTo(StageStatus.CANCELLED);
+        assertThatThrownBy(() -> CancelRequested.of("a/b", "custom", null)).hasMessageContaining("must match");
     }
 
     @Test

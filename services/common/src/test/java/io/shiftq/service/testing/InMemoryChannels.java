@@ -25,6 +25,8 @@ public class InMemoryChannels implements QuarkusTestResourceLifecycleManager {
         Map<String, String> properties = new HashMap<>();
         properties.putAll(InMemoryConnector.switchIncomingChannelsToInMemory(incoming));
         properties.putAll(InMemoryConnector.switchOutgoingChannelsToInMemory(outgoing));
+        // No broker behind in-memory channels: tests cancel through the JobCancels bean instead of shiftq.control.
+        properties.put("shiftq.cancel.listen", "false");
         return properties;
     }
 
