@@ -48,6 +48,11 @@ public final class EngineSetup {
         JniUtils.setGradMode(false);
     }
 
+    /** Whether PyTorch records operations for autograd on the calling thread (inside a gradient collector). */
+    public static boolean recordsGradients() {
+        return JniUtils.isGradMode();
+    }
+
     private static String setting(String name, String fallback) {
         String v = System.getProperty(name, System.getenv(name));
         return v == null || v.isBlank() ? fallback : v.trim();

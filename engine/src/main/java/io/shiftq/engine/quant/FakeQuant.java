@@ -2,6 +2,7 @@ package io.shiftq.engine.quant;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
+import io.shiftq.engine.EngineSetup;
 import java.util.Arrays;
 
 /**
@@ -19,6 +20,12 @@ public final class FakeQuant {
     public static NDArray apply(NDArray x, TensorQuant q) {
         NDArray clipped = x.mul(scales(x, q, true)).clip(q.qmin(), q.qmax());
         NDArray rounded = clipped.add(0.5f).floor();
+        if (!EngineSetup.recordsGradients()) {
+            // Evaluation and calibration (no autograd): clipped + (rounded - clipped) is rounded itself, bit for bit
+            // (the difference is exact by Sterbenz's lemma and the sum's exact value is representable), so the two
+            // ops that only carry the straight-through gradient are left out: a third fewer passes per quantizer.
+            return rounded.mul(scales(x, q, false));
+        }
         NDArray code = clipped.add(rounded.sub(clipped).stopGradient());
         return code.mul(scales(x, q, false));
     }

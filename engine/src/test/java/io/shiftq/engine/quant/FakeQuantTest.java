@@ -42,6 +42,37 @@ class FakeQuantTest {
     }
 
     @Test
+    void withoutAutogradTheShortFormGivesTheSameBits() {
+        // Half-way points, both signs, values around every code, clamped ones and zeros of both signs: the no-grad
+        // path (rounded * 2^-n) must give exactly what the straight-through sum gives under a gradient collector.
+        TensorQuant q = TensorQuant.perTensor(4, true, ExponentRule.MAX, 3);
+        float[] v = new float[4001];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (i - 2000) / 1000f + (i % 7 == 0 ? 1f / 16 : 0f);
+        }
+        v[0] = -0f;
+        v[1] = 0f;
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray x = m.create(v);
+            EngineSetup.noGradOnThisThread();
+            assertThat(EngineSetup.recordsGradients()).isFalse();
+            float[] plain = FakeQuant.apply(x, q).toFloatArray();
+            float[] straightThrough;
+            NDArray w = m.create(v);
+            w.setRequiresGradient(true);
+            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                assertThat(EngineSetup.recordsGradients()).isTrue();
+                straightThrough = FakeQuant.apply(w, q).toFloatArray();
+            }
+            for (int i = 0; i < v.length; i++) {
+                assertThat(Float.floatToRawIntBits(plain[i]))
+                        .as("x = %s", v[i])
+                        .isEqualTo(Float.floatToRawIntBits(straightThrough[i]));
+            }
+        }
+    }
+
+    @Test
     void matchesScalarArithmeticAndPerChannel() {
         TensorQuant q = TensorQuant.perChannel(8, true, ExponentRule.MAX, new int[] {7, 4});
         try (NDManager m = NDManager.newBaseManager()) {
