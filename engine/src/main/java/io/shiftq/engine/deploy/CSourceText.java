@@ -255,8 +255,10 @@ final class CSourceText {
                                 for (int kx = 0; kx < %8$d; kx++) {
                                     const %9$s wv = %10$s_weight[((oc * %4$d + ic) * %8$d + ky) * %8$d + kx];
                                     for (int i = 0; i < %5$d; i++) {
+                                        const %13$s *row = &xp[first + ic][i * %11$d + ky][kx];
+                                        %9$s *a = acc[i];
                                         for (int j = 0; j < %6$d; j++) {
-                                            acc[i][j] += wv * xp[first + ic][i * %11$d + ky][j * %11$d + kx];
+                                            a[j] += wv * row[j * %11$d];
                                         }
                                     }
                                 }
@@ -280,7 +282,8 @@ final class CSourceText {
                         l.acc(),
                         l.id(),
                         s,
-                        l.requantized("acc[i][j]", "oc"));
+                        l.requantized("acc[i][j]", "oc"),
+                        l.input());
         return signature(l) + "{\n" + fill + loop + "}\n";
     }
 

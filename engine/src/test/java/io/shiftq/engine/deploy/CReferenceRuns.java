@@ -94,6 +94,12 @@ final class CReferenceRuns {
         assertThat(predictions).as(what + ": prediction differences").isZero();
     }
 
+    /** The executor's result on its first n images. */
+    static IntegerExecutor.Result first(IntegerExecutor.Result r, int n) {
+        return new IntegerExecutor.Result(
+                Arrays.copyOf(r.codes(), n), Arrays.copyOf(r.predictions(), n), r.outputExponent());
+    }
+
     /**
      * How many output codes of the named op sit at its quantizer's qmin and at its qmax over the images: the model
      * cut after that op, run by the Java executor.
