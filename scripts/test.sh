@@ -15,6 +15,8 @@ cd "$(dirname "$0")/.."
 
 need=()
 [ -f /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz ] || need+=(dataset-fashion-mnist)
+# The C reference tests build with gcc and its AddressSanitizer and UBSan runtimes (Debian's gcc brings both).
+command -v gcc >/dev/null || need+=(gcc)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "missing: ${need[*]} - run: sudo apt-get update && sudo apt-get install -y ${need[*]}" >&2

@@ -11,6 +11,9 @@ import io.shiftq.engine.deploy.IntegerModel.Quantizer;
  * documents.
  */
 final class CSourceText {
+    /** 32-bit lanes of a 16-byte vector (SSE2, NEON): the accumulator rows' width is a multiple of it. */
+    private static final int LANES = 4;
+
     private CSourceText() {}
 
     /**
@@ -217,26 +220,32 @@ final class CSourceText {
         int ow = l.outShape()[2];
         int k = g.kernel();
         int s = g.stride();
+        // Accumulator rows rounded up to a multiple of 4 lanes: gcc -O2 vectorizes only loops that need no
+        // remainder; the extra columns read zero padding and are never written out.
+        int rowWidth = (ow + LANES - 1) / LANES * LANES;
+        int padded = Math.max(w + 2 * p, (rowWidth - 1) * s + k);
         String fill = """
-                    /* The input at %1$s_INPUT, zero-padded; static storage starts zeroed and the border is never written. */
+                    /*
+                     * The input at %1$s_INPUT, zero-padded (static storage starts zeroed and the border is never
+                     * written), held in the accumulator's type so the multiply-add needs no widening.
+                     */
                     static %2$s xp[%3$d][%4$d][%5$d];
-                    static %6$s acc[%7$d][%8$d];
+                    static %2$s acc[%6$d][%7$d];
                     for (int c = 0; c < %3$d; c++) {
-                        for (int i = 0; i < %9$d; i++) {
-                            for (int j = 0; j < %10$d; j++) {
-                                xp[c][i + %11$d][j + %11$d] = %12$s;
+                        for (int i = 0; i < %8$d; i++) {
+                            for (int j = 0; j < %9$d; j++) {
+                                xp[c][i + %10$d][j + %10$d] = %11$s;
                             }
                         }
                     }
                 """.formatted(
                         l.macro(),
-                        l.input(),
+                        l.acc(),
                         c,
                         h + 2 * p,
-                        w + 2 * p,
-                        l.acc(),
+                        padded,
                         oh,
-                        ow,
+                        rowWidth,
                         h,
                         w,
                         p,
@@ -246,7 +255,7 @@ final class CSourceText {
                         /* Output channel oc reads the input channels of its group (%2$s_GROUPS groups). */
                         const int first = (oc / %3$d) * %4$d;
                         for (int i = 0; i < %5$d; i++) {
-                            for (int j = 0; j < %6$d; j++) {
+                            for (int j = 0; j < %13$d; j++) {
                                 acc[i][j] = %7$s;
                             }
                         }
@@ -255,9 +264,9 @@ final class CSourceText {
                                 for (int kx = 0; kx < %8$d; kx++) {
                                     const %9$s wv = %10$s_weight[((oc * %4$d + ic) * %8$d + ky) * %8$d + kx];
                                     for (int i = 0; i < %5$d; i++) {
-                                        const %13$s *row = &xp[first + ic][i * %11$d + ky][kx];
+                                        const %9$s *row = &xp[first + ic][i * %11$d + ky][kx];
                                         %9$s *a = acc[i];
-                                        for (int j = 0; j < %6$d; j++) {
+                                        for (int j = 0; j < %13$d; j++) {
                                             a[j] += wv * row[j * %11$d];
                                         }
                                     }
@@ -283,7 +292,7 @@ final class CSourceText {
                         l.id(),
                         s,
                         l.requantized("acc[i][j]", "oc"),
-                        l.input());
+                        rowWidth);
         return signature(l) + "{\n" + fill + loop + "}\n";
     }
 
