@@ -54,8 +54,7 @@ public final class CSource {
     /**
      * The C text.
      *
-     * @throws IllegalArgumentException when the model reads its input with two different quantizers or its output
-     *     codes do not fit {@code int32_t}
+     * @throws IllegalArgumentException when the model reads its input with two different quantizers
      */
     public static String render(IntegerModel m) {
         return new CSource(m).text();
@@ -88,26 +87,23 @@ public final class CSource {
     private String text() {
         Quantizer in = inputQuantizer();
         Quantizer out = model.outputQuantizer();
-        if (out.qmin() < Integer.MIN_VALUE || out.qmax() > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException(
-                    model.ops().get(model.ops().size() - 1).name() + ": output codes " + out
-                            + " do not fit the int32_t logits of shiftq_infer");
-        }
         for (int i = 0; i < model.ops().size(); i++) {
             op(i);
         }
         StringBuilder c = new StringBuilder();
-        c.append(CSourceText.preamble(model.network(), CHeader.FILE, codeType(in), inputSize()));
+        // int32_t logits where every output code fits, int64_t otherwise (never a silent wrap).
+        String logit = out.qmin() >= Integer.MIN_VALUE && out.qmax() <= Integer.MAX_VALUE ? "int32_t" : "int64_t";
+        c.append(CSourceText.preamble(model.network(), CHeader.FILE, codeType(in), inputSize(), logit));
         c.append(CSourceText.pixelTable(model, in, codeType(in)));
         c.append(CSourceText.helpers(model.ops().stream().anyMatch(o -> o instanceof AvgPool p && !p.powerOfTwo())));
         c.append("/* One buffer per op output (flatten, dropout and fused ReLUs read their producer's). */\n");
         c.append(declarations).append('\n');
         c.append(functions);
         c.append(
-                "void shiftq_infer(const shiftq_input_t input[SHIFTQ_INPUT_SIZE], int32_t logits[SHIFTQ_NUM_CLASSES])\n{\n");
+                "void shiftq_infer(const shiftq_input_t input[SHIFTQ_INPUT_SIZE], shiftq_logit_t logits[SHIFTQ_NUM_CLASSES])\n{\n");
         c.append(calls);
         String last = buffers[buffers.length - 1];
-        c.append("    for (int k = 0; k < SHIFTQ_NUM_CLASSES; k++) {\n        logits[k] = (int32_t) ")
+        c.append("    for (int k = 0; k < SHIFTQ_NUM_CLASSES; k++) {\n        logits[k] = (shiftq_logit_t) ")
                 .append(last)
                 .append("[k];\n    }\n}\n");
         return c.toString();

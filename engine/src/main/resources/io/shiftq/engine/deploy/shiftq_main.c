@@ -40,7 +40,7 @@ static FILE *open_idx(const char *path, unsigned long magic, unsigned long *coun
 }
 
 /* Index of the largest code, the first one on ties (as the Java executor and PyTorch's argmax). */
-static int argmax(const int32_t logits[SHIFTQ_NUM_CLASSES])
+static int argmax(const shiftq_logit_t logits[SHIFTQ_NUM_CLASSES])
 {
     int best = 0;
     for (int k = 1; k < SHIFTQ_NUM_CLASSES; k++) {
@@ -55,7 +55,7 @@ int main(int argc, char **argv)
 {
     static unsigned char pixels[SHIFTQ_INPUT_SIZE];
     static shiftq_input_t codes[SHIFTQ_INPUT_SIZE];
-    int32_t logits[SHIFTQ_NUM_CLASSES];
+    shiftq_logit_t logits[SHIFTQ_NUM_CLASSES];
     unsigned long n = 0, labels_n = 0, limit, correct = 0;
     clock_t spent = 0;
     FILE *out = NULL;
@@ -96,7 +96,7 @@ int main(int argc, char **argv)
         if (out != NULL) {
             fprintf(out, "%d", predicted);
             for (int k = 0; k < SHIFTQ_NUM_CLASSES; k++) {
-                fprintf(out, " %ld", (long) logits[k]);
+                fprintf(out, " %lld", (long long) logits[k]);
             }
             fputc('\n', out);
         }
