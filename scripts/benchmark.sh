@@ -31,8 +31,8 @@ fi
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
 for t in (1, 2):
-    e = next(r for r in rows if r["peer"].startswith("shiftq") and r["threads"] == str(t) and r.get("rule") == "max")
-    p = next(r for r in rows if r["peer"].startswith("pytorch") and r["threads"] == t)
+    e = next(r for r in rows if r["peer"].startswith("shiftq") and str(r["threads"]) == str(t) and r.get("rule") == "max")
+    p = next(r for r in rows if r["peer"].startswith("pytorch") and str(r["threads"]) == str(t))
     print(f"{t} thread(s): QAT step PyTorch/engine {p['qat_step_ms'] / e['qat_step_ms']:.2f}x, "
           f"eval engine/PyTorch {e['eval_images_per_s'] / p['eval_images_per_s']:.2f}x ({p['peer']})")
 PY
@@ -41,7 +41,8 @@ rm -f "$out"
 # The integer check: a PTQ-only VGGSmall W8A8 exported by LocalRun, then its files alone run by IntegerBenchmark.
 dir=.shiftq/bench/integer
 java -cp "$cp" io.shiftq.tools.LocalRun scripts/bench/integer_check.yaml "$dir" bench >/dev/null 2>&1
+# SHIFTQ_BENCH_SCALAR=1 also times the scalar loops (2 threads of their own; about 2.5 min) at the 2-thread row.
 for t in 1 2; do
   SHIFTQ_INTRA_OP_THREADS=$t java -cp "$cp" io.shiftq.tools.IntegerBenchmark "$dir/deploy" 3 \
-    $([ "${SHIFTQ_BENCH_SCALAR:-0}" = 1 ] && echo scalar) 2>/dev/null | grep -o '{.*}'
+    $([ "${SHIFTQ_BENCH_SCALAR:-0}" = 1 ] && [ $t = 2 ] && echo scalar) 2>/dev/null | grep -o '{.*}'
 done

@@ -18,6 +18,8 @@ need=()
 # The page's browser test (e2e WebPageIT) drives Debian's Chromium through its chromedriver.
 [ -x /usr/bin/chromium ] || need+=(chromium)
 [ -x /usr/bin/chromedriver ] || need+=(chromium-driver)
+# The C reference tests build with gcc and its AddressSanitizer and UBSan runtimes (Debian's gcc brings both).
+command -v gcc >/dev/null || need+=(gcc)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "missing: ${need[*]} - run: sudo apt-get update && sudo apt-get install -y ${need[*]}" >&2

@@ -4,7 +4,6 @@ import io.shiftq.engine.model.Network;
 import io.shiftq.engine.model.StateDict;
 import io.shiftq.engine.quant.QuantPlan;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import org.slf4j.Logger;
@@ -26,21 +25,31 @@ public final class Deployment {
      * @param weightsNpz integer weights, biases and exponent/shift arrays by layer name (numpy)
      * @param modelJson graph description the integer executor needs besides the npz
      * @param header C header with the integer arrays and shift constants
+     * @param cSource C reference inference ({@code shiftq_infer}) built on the header
+     * @param cMain C example program running the C reference on an IDX file
      * @param aimet061 AIMET encodings, 0.6.1 dictionary shape
      * @param aimet100 AIMET encodings, 1.0.0 list shape
      * @param onnx ONNX QDQ model (opset 13)
      */
     public record Files(
-            Path dir, Path weightsNpz, Path modelJson, Path header, Path aimet061, Path aimet100, Path onnx) {
+            Path dir,
+            Path weightsNpz,
+            Path modelJson,
+            Path header,
+            Path cSource,
+            Path cMain,
+            Path aimet061,
+            Path aimet100,
+            Path onnx) {
         /** All the files, in the order above. */
         public List<Path> all() {
-            return List.of(weightsNpz, modelJson, header, aimet061, aimet100, onnx);
+            return List.of(weightsNpz, modelJson, header, cSource, cMain, aimet061, aimet100, onnx);
         }
     }
 
     /**
-     * Writes {@code weights.npz}, {@code model.json}, {@code shiftq_model.h}, both AIMET encodings
-     * files and {@code model_qdq.onnx} into dir (created if needed).
+     * Writes {@code weights.npz}, {@code model.json}, {@code shiftq_model.h}, {@code shiftq_model.c},
+     * {@code shiftq_main.c}, both AIMET encodings files and {@code model_qdq.onnx} into dir (created if needed).
      *
      * @param dir output directory
      * @param folded the BatchNorm-folded network ({@code StepResults.Ptq.network()})
@@ -57,8 +66,7 @@ public final class Deployment {
     public static Files export(Path dir, IntegerModel m) throws IOException {
         java.nio.file.Files.createDirectories(dir);
         List<Path> core = ModelFiles.write(m, dir);
-        Path header = dir.resolve(CHeader.FILE);
-        java.nio.file.Files.writeString(header, CHeader.render(m), StandardCharsets.UTF_8);
+        List<Path> c = CSource.write(m, dir);
         Path a061 = dir.resolve(AimetEncodings.FILE_061);
         ModelFiles.MAPPER.writeValue(a061.toFile(), AimetEncodings.v061(m));
         Path a100 = dir.resolve(AimetEncodings.FILE_100);
@@ -66,6 +74,6 @@ public final class Deployment {
         Path onnx = dir.resolve(OnnxQdq.FILE);
         java.nio.file.Files.write(onnx, OnnxQdq.model(m));
         ModelFiles.exportNotes(m).forEach(note -> LOG.warn("export of {}: {}", m.network(), note));
-        return new Files(dir, core.get(0), core.get(1), header, a061, a100, onnx);
+        return new Files(dir, core.get(0), core.get(1), c.get(0), c.get(1), c.get(2), a061, a100, onnx);
     }
 }

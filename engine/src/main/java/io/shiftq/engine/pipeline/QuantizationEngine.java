@@ -253,7 +253,7 @@ public final class QuantizationEngine {
     }
 
     /**
-     * Exports the fully quantized model (integer weights.npz, model.json, C header, AIMET
+     * Exports the fully quantized model (integer weights.npz, model.json, C header and C reference, AIMET
      * encodings, ONNX QDQ) into dir, then runs the integer executor on those files alone over the
      * test set (limited by ptq.max_eval_batches) and compares it with fake-quant image by image.
      */

@@ -12,15 +12,15 @@ import java.nio.file.Path;
  * The ONNX test models PyTorch made ({@code scripts/models/make_onnx_models.py}, committed under
  * {@code src/test/resources/onnx}) and the normalization they were trained with.
  */
-final class TestModels {
+public final class TestModels {
     static final Path DIR = Path.of("src/test/resources/onnx");
-    static final float MEAN = 0.2860f;
-    static final float STD = 0.3530f;
+    public static final float MEAN = 0.2860f;
+    public static final float STD = 0.3530f;
 
     private TestModels() {}
 
     /** The model file; fails (never skips) naming the script that makes it. */
-    static Path model(String name) {
+    public static Path model(String name) {
         Path p = DIR.resolve(name + ".onnx");
         if (!Files.isRegularFile(p)) {
             fail(p.toAbsolutePath() + " is missing: run `python scripts/models/make_onnx_models.py` in the"

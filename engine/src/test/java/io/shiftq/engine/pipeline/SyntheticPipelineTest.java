@@ -70,6 +70,8 @@ class SyntheticPipelineTest {
         assertThat(r.integerCheck().logitMismatches()).isZero();
         assertThat(dir.resolve("weights.npz")).exists();
         assertThat(dir.resolve("shiftq_model.h")).exists();
+        assertThat(dir.resolve("shiftq_model.c")).exists();
+        assertThat(dir.resolve("shiftq_main.c")).exists();
     }
 
     @Test

@@ -81,6 +81,8 @@ class FinalPtqProcessorTest {
                         "weights.npz",
                         "model.json",
                         "shiftq_model.h",
+                        "shiftq_model.c",
+                        "shiftq_main.c",
                         "aimet_encodings_0.6.1.json",
                         "aimet_encodings_1.0.0.json",
                         "model_qdq.onnx");
