@@ -45,7 +45,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ReliabilityIT {
 
-    private static final Path WORK = Path.of("target/reliability").toAbsolutePath();
+    private static final Path WORK = RunningServices.WORK.resolve("reliability");
     private static final Duration ANSWER_WITHIN = Duration.ofSeconds(5);
     /** Small and real: one FP32 epoch and one QAT epoch on 512 synthetic images, about half a minute. */
     private static final String SMALL_JOB = """
@@ -69,7 +69,10 @@ class ReliabilityIT {
 
     @BeforeAll
     static void startServices() throws IOException {
-        services = PackagedServices.start(WORK, PackagedServices.ALL);
+        // The services every end-to-end class shares: a second set in the same consumer groups would take half the
+        // partitions with an artifact store of its own (the drill, which kills instances, starts its own set alone).
+        services = RunningServices.get();
+        Files.createDirectories(WORK);
         events = new TopicTail(
                 services.bootstrap(),
                 List.of(
@@ -85,7 +88,6 @@ class ReliabilityIT {
     @AfterAll
     static void stopServices() {
         events.close();
-        services.close();
     }
 
     @Test

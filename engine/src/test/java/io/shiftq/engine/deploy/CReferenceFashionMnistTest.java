@@ -25,8 +25,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * gives on the same Fashion-MNIST test images, which {@code shiftq_main} reads from the IDX file: VGGSmall W8A8, W4A8
  * per-channel and W4A4, ResNetSmall (residual adds) and the two ONNX-imported nets (depthwise convolutions, ReLU6,
  * average pooling over 49 values, concat, normalized inputs). Two builds of the same files, both with {@code gcc -O2
- * -std=c99 -Wall -Wextra -Werror}: a plain one on all 10,000 images (2,000 for the MobileNet-style net, whose Java
- * run is the slowest), and one with AddressSanitizer and UndefinedBehaviorSanitizer, stopping at the first report,
+ * -std=c99 -Wall -Wextra -Werror}: a plain one on all 10,000 images, and one with AddressSanitizer and UndefinedBehaviorSanitizer, stopping at the first report,
  * on the first {@link #SANITIZED_IMAGES}.
  *
  * <p>The built-in models' FP32 baselines train one epoch on 2,048 images and are quantized by PTQ alone (the three
@@ -68,7 +67,7 @@ class CReferenceFashionMnistTest {
                 "VGGSmall | W4A4 | 10000 | quantization: {weight: {bitwidth: 4}, input: {bitwidth: 4}, output: {bitwidth: 4}}",
                 "ResNetSmall | W8A8 | 10000 | quantization: {weight: {bitwidth: 8}}",
                 "resnet_style | W8A8 per-channel | 10000 | quantization: {weight: {per_channel: true}}",
-                "mobilenet_style | W8A8 per-channel | 2000 | quantization: {weight: {per_channel: true}}",
+                "mobilenet_style | W8A8 per-channel | 10000 | quantization: {weight: {per_channel: true}}",
             })
     void theCReferenceGivesEveryCodeTheJavaExecutorGives(
             String model, String variant, int limit, String quantization, @TempDir Path dir) throws Exception {
