@@ -1,6 +1,7 @@
 package io.shiftq.tools;
 
 import io.shiftq.engine.EngineSetup;
+import io.shiftq.engine.data.Datasets;
 import io.shiftq.engine.data.IdxReader;
 import io.shiftq.engine.data.ImageSet;
 import io.shiftq.engine.deploy.IntegerExecutor;
@@ -23,7 +24,7 @@ public final class IntegerBenchmark {
         IntegerExecutor executor = IntegerExecutor.load(Path.of(args[0]));
         int repeats = args.length > 1 ? Integer.parseInt(args[1]) : 3;
         boolean scalar = args.length > 2 && args[2].equals("scalar");
-        ImageSet test = IdxReader.readSplit(Path.of("/usr/share/datasets/fashion-mnist"), "t10k");
+        ImageSet test = IdxReader.readSplit(Datasets.FASHION_MNIST_DIR, "t10k");
         IntegerExecutor.Result batched = null;
         long best = Long.MAX_VALUE;
         for (int r = 0; r < repeats; r++) {

@@ -61,10 +61,12 @@ final class TensorExecutor {
     private final DataType[] types;
     private final double[] lo;
     private final double[] hi;
+    private final Quantizer inputQuantizer;
 
-    private TensorExecutor(IntegerModel model, Rounding rounding, Bounds bounds) {
+    private TensorExecutor(IntegerModel model, Rounding rounding, Bounds bounds, Quantizer inputQuantizer) {
         this.model = model;
         this.rounding = rounding;
+        this.inputQuantizer = inputQuantizer;
         this.shapes = ModelFiles.shapes(model);
         this.types = bounds.types;
         this.lo = bounds.lo;
@@ -76,7 +78,8 @@ final class TensorExecutor {
      * there) or something other than conv/linear layers with one input quantizer reads the network input.
      */
     static Optional<TensorExecutor> plan(IntegerModel model, Rounding rounding) {
-        if (!inputReadByOneQuantizer(model.ops())) {
+        Optional<Quantizer> input = inputQuantizer(model.ops());
+        if (input.isEmpty()) {
             return Optional.empty();
         }
         Bounds b = new Bounds(model.ops().size(), rounding);
@@ -85,18 +88,27 @@ final class TensorExecutor {
                 return Optional.empty();
             }
         }
-        return Optional.of(new TensorExecutor(model, rounding, b));
+        return Optional.of(new TensorExecutor(model, rounding, b, input.get()));
     }
 
-    /** Whether only conv/linear layers read the float input, all through the same quantizer, as {@link #input} needs. */
-    private static boolean inputReadByOneQuantizer(List<Op> ops) {
+    /**
+     * The one quantizer the float input goes through, or empty unless only conv/linear layers read the input, all
+     * through the same quantizer, as {@link #input} needs.
+     */
+    private static Optional<Quantizer> inputQuantizer(List<Op> ops) {
         List<Op> readers = ops.stream()
                 .filter(o -> o.inputs().contains(IntegerModel.INPUT))
                 .toList();
-        return !readers.isEmpty()
-                && readers.stream()
-                        .allMatch(
-                                o -> o instanceof Weighted w && w.input().equals(((Weighted) readers.get(0)).input()));
+        if (readers.isEmpty() || !readers.stream().allMatch(o -> o instanceof Weighted)) {
+            return Optional.empty();
+        }
+        Quantizer q = ((Weighted) readers.get(0)).input();
+        return readers.stream().allMatch(o -> ((Weighted) o).input().equals(q)) ? Optional.of(q) : Optional.empty();
+    }
+
+    /** 2^(s-1), what half-up rounding adds before a right shift by s > 0; nothing for floor or s <= 0. */
+    private static double roundingOffset(Rounding rounding, int s) {
+        return rounding == Rounding.HALF_UP && s > 0 ? Math.scalb(1.0, s - 1) : 0;
     }
 
     /** Value range [lo, hi] of every op's output and the float type each op computes in. */
@@ -188,7 +200,7 @@ final class TensorExecutor {
         }
 
         private double offset(int s) {
-            return rounding == Rounding.HALF_UP && s > 0 ? Math.scalb(1.0, s - 1) : 0;
+            return roundingOffset(rounding, s);
         }
 
         private void setRange(int i, Quantizer q, boolean relu) {
@@ -239,11 +251,7 @@ final class TensorExecutor {
     private NDArray input(NDManager manager, float[] pixels, int from, int count) {
         int[] in = model.inputShape();
         int per = in[0] * in[1] * in[2];
-        Quantizer q = ((Weighted) model.ops().stream()
-                        .filter(o -> o.inputs().contains(IntegerModel.INPUT))
-                        .findFirst()
-                        .orElseThrow())
-                .input();
+        Quantizer q = inputQuantizer;
         float[] x = new float[count * per];
         for (int k = 0; k < x.length; k++) {
             x[k] = IntegerModel.fakeQuantCode(pixels[from * per + k], q.exponent(), q.bits(), q.signed());
@@ -418,7 +426,7 @@ final class TensorExecutor {
             for (int c = 0; c < d.length; c++) {
                 int s = w.shiftCut()[c];
                 double b = w.biases() == null ? 0 : w.biases().codes()[c];
-                double r = rounding == Rounding.HALF_UP && s > 0 ? Math.scalb(1.0, s - 1) : 0;
+                double r = roundingOffset(rounding, s);
                 d[c] = Math.scalb(b + r, -s);
             }
             return manager.create(d, new Shape(d.length));
