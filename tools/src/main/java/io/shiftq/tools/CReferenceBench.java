@@ -3,9 +3,10 @@ package io.shiftq.tools;
 import io.shiftq.engine.data.Datasets;
 import io.shiftq.engine.data.IdxReader;
 import io.shiftq.engine.data.ImageSet;
-import io.shiftq.engine.deploy.CProgram;
-import io.shiftq.engine.deploy.IntegerExecutor;
-import io.shiftq.engine.deploy.IntegerModel;
+import io.shiftq.engine.deploy.c.CProgram;
+import io.shiftq.engine.deploy.exec.IntegerExecutor;
+import io.shiftq.engine.deploy.ops.IntegerModel;
+import io.shiftq.engine.deploy.ops.RoundingMode;
 import io.shiftq.engine.pipeline.PipelineRun;
 import io.shiftq.engine.pipeline.QuantizationEngine;
 import io.shiftq.engine.train.TrainingListener;
@@ -51,11 +52,11 @@ public final class CReferenceBench {
         ThreadMXBean cpu = ManagementFactory.getThreadMXBean();
         long c0 = cpu.getCurrentThreadCpuTime();
         long t0 = System.nanoTime();
-        IntegerExecutor.Result one = new IntegerExecutor(model, IntegerExecutor.Rounding.HALF_UP, 1).run(test.pixels());
+        IntegerExecutor.Result one = new IntegerExecutor(model, RoundingMode.HALF_UP, 1).run(test.pixels());
         double javaOneWall = count / ((System.nanoTime() - t0) / 1e9);
         double javaOne = count / ((cpu.getCurrentThreadCpuTime() - c0) / 1e9);
         t0 = System.nanoTime();
-        IntegerExecutor.Result two = new IntegerExecutor(model, IntegerExecutor.Rounding.HALF_UP, 2).run(test.pixels());
+        IntegerExecutor.Result two = new IntegerExecutor(model, RoundingMode.HALF_UP, 2).run(test.pixels());
         double javaTwo = count / ((System.nanoTime() - t0) / 1e9);
 
         Files.createDirectories(out);

@@ -4,7 +4,7 @@ import io.shiftq.engine.EngineSetup;
 import io.shiftq.engine.data.Datasets;
 import io.shiftq.engine.data.IdxReader;
 import io.shiftq.engine.data.ImageSet;
-import io.shiftq.engine.deploy.IntegerExecutor;
+import io.shiftq.engine.deploy.exec.IntegerExecutor;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;

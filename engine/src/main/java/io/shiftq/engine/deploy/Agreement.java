@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDScope;
 import io.shiftq.engine.EngineSetup;
 import io.shiftq.engine.data.Batches;
 import io.shiftq.engine.data.ImageSet;
+import io.shiftq.engine.deploy.exec.IntegerExecutor;
 import io.shiftq.engine.model.Network;
 import io.shiftq.engine.model.StateDict;
 import io.shiftq.engine.nn.LoadedNetwork;

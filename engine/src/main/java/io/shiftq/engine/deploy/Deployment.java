@@ -1,5 +1,10 @@
 package io.shiftq.engine.deploy;
 
+import io.shiftq.engine.deploy.c.CSource;
+import io.shiftq.engine.deploy.format.AimetEncodings;
+import io.shiftq.engine.deploy.format.ModelFiles;
+import io.shiftq.engine.deploy.format.OnnxQdq;
+import io.shiftq.engine.deploy.ops.IntegerModel;
 import io.shiftq.engine.model.Network;
 import io.shiftq.engine.model.StateDict;
 import io.shiftq.engine.quant.QuantPlan;

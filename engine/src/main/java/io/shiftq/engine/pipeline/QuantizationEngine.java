@@ -5,7 +5,7 @@ import io.shiftq.engine.EngineSetup;
 import io.shiftq.engine.data.ImageSet;
 import io.shiftq.engine.deploy.Agreement;
 import io.shiftq.engine.deploy.Deployment;
-import io.shiftq.engine.deploy.IntegerModel;
+import io.shiftq.engine.deploy.ops.IntegerModel;
 import io.shiftq.engine.io.WeightFiles;
 import io.shiftq.engine.model.BatchNormFolding;
 import io.shiftq.engine.model.Network;

@@ -2,21 +2,25 @@ package io.shiftq.engine.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.shiftq.engine.deploy.IntegerExecutor.Rounding;
-import io.shiftq.engine.deploy.IntegerModel.Add;
-import io.shiftq.engine.deploy.IntegerModel.AvgPool;
-import io.shiftq.engine.deploy.IntegerModel.BiasCodes;
-import io.shiftq.engine.deploy.IntegerModel.ClippedRelu;
-import io.shiftq.engine.deploy.IntegerModel.Concat;
-import io.shiftq.engine.deploy.IntegerModel.Geometry;
-import io.shiftq.engine.deploy.IntegerModel.InputNormalization;
-import io.shiftq.engine.deploy.IntegerModel.MaxPool;
-import io.shiftq.engine.deploy.IntegerModel.Op;
-import io.shiftq.engine.deploy.IntegerModel.PassThrough;
-import io.shiftq.engine.deploy.IntegerModel.Quantizer;
-import io.shiftq.engine.deploy.IntegerModel.Relu;
-import io.shiftq.engine.deploy.IntegerModel.WeightCodes;
-import io.shiftq.engine.deploy.IntegerModel.Weighted;
+import io.shiftq.engine.deploy.c.CProgram;
+import io.shiftq.engine.deploy.c.CSource;
+import io.shiftq.engine.deploy.exec.IntegerExecutor;
+import io.shiftq.engine.deploy.ops.Add;
+import io.shiftq.engine.deploy.ops.AvgPool;
+import io.shiftq.engine.deploy.ops.ClippedRelu;
+import io.shiftq.engine.deploy.ops.Concat;
+import io.shiftq.engine.deploy.ops.IntegerModel;
+import io.shiftq.engine.deploy.ops.IntegerModel.BiasCodes;
+import io.shiftq.engine.deploy.ops.IntegerModel.Geometry;
+import io.shiftq.engine.deploy.ops.IntegerModel.InputNormalization;
+import io.shiftq.engine.deploy.ops.IntegerModel.Quantizer;
+import io.shiftq.engine.deploy.ops.IntegerModel.WeightCodes;
+import io.shiftq.engine.deploy.ops.MaxPool;
+import io.shiftq.engine.deploy.ops.Op;
+import io.shiftq.engine.deploy.ops.PassThrough;
+import io.shiftq.engine.deploy.ops.Relu;
+import io.shiftq.engine.deploy.ops.RoundingMode;
+import io.shiftq.engine.deploy.ops.Weighted;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,15 +42,15 @@ class CReferenceEdgeCasesTest {
     private static final int IMAGES = 2000;
 
     @ParameterizedTest
-    @EnumSource(Rounding.class)
-    void everyCodeEqualsTheJavaExecutorsAndTheDataSaturate(Rounding rounding, @TempDir Path dir) throws Exception {
+    @EnumSource(RoundingMode.class)
+    void everyCodeEqualsTheJavaExecutorsAndTheDataSaturate(RoundingMode rounding, @TempDir Path dir) throws Exception {
         IntegerModel model = edgeCaseModel(new Random(7));
         CSource.write(model, dir);
         CReferenceRuns.Images images = CReferenceRuns.randomImages(dir, IMAGES, SIDE, new Random(11), model);
         CProgram c = CProgram.compile(
                 dir,
                 dir.resolve("shiftq_main"),
-                rounding == Rounding.FLOOR ? CReferenceRuns.withFloor(CProgram.SANITIZED) : CProgram.SANITIZED);
+                rounding == RoundingMode.FLOOR ? CReferenceRuns.withFloor(CProgram.SANITIZED) : CProgram.SANITIZED);
         CProgram.Run run = c.run(images.idx(), images.labels(), IMAGES, dir);
         IntegerExecutor.Result java =
                 new IntegerExecutor(model, rounding, 2).run(images.set().pixels());
@@ -99,8 +103,8 @@ class CReferenceEdgeCasesTest {
         ops.add(new AvgPool("avg3", List.of(7), 3, 1, 4, s32));
         ops.add(new AvgPool("avg2", List.of(8), 2, 2, 2, s32));
         ops.add(new MaxPool("max", List.of(9), 2, 1));
-        ops.add(new PassThrough("flatten", "flatten", List.of(10)));
-        ops.add(new PassThrough("drop", "identity", List.of(11)));
+        ops.add(new PassThrough("flatten", PassThrough.Kind.FLATTEN, List.of(10)));
+        ops.add(new PassThrough("drop", PassThrough.Kind.IDENTITY, List.of(11)));
         // 13: 16-bit weights on 16-bit inputs: the accumulator needs 64 bits; 40-bit outputs: so do the logits.
         ops.add(linear("fc", 12, 16, 10, rnd, s16, -6, new Quantizer(40, true, 6)));
         return new IntegerModel(
@@ -126,7 +130,7 @@ class CReferenceEdgeCasesTest {
         int n = g.outChannels() * g.inPerGroup() * g.kernel() * g.kernel();
         return new Weighted(
                 name,
-                "conv",
+                Weighted.Kind.CONV,
                 List.of(input),
                 g,
                 weights(n, weightBits, rnd),
@@ -146,7 +150,7 @@ class CReferenceEdgeCasesTest {
         }
         return new Weighted(
                 name,
-                "linear",
+                Weighted.Kind.LINEAR,
                 List.of(input),
                 Geometry.linear(in, out),
                 weights(in * out, 16, rnd),

@@ -3,7 +3,10 @@ package io.shiftq.engine.deploy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.shiftq.engine.data.ImageSet;
-import io.shiftq.engine.deploy.IntegerExecutor.Rounding;
+import io.shiftq.engine.deploy.c.CProgram;
+import io.shiftq.engine.deploy.exec.IntegerExecutor;
+import io.shiftq.engine.deploy.ops.IntegerModel;
+import io.shiftq.engine.deploy.ops.RoundingMode;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -104,9 +107,9 @@ final class CReferenceRuns {
      * How many output codes of the named op sit at its quantizer's qmin and at its qmax over the images: the model
      * cut after that op, run by the Java executor.
      */
-    static long[] saturated(IntegerModel m, String op, Rounding rounding, float[] pixels) {
+    static long[] saturated(IntegerModel m, String op, RoundingMode rounding, float[] pixels) {
         int end = m.ops().indexOf(m.op(op));
-        List<int[]> shapes = ModelFiles.shapes(m);
+        List<int[]> shapes = m.shapes();
         int size = Arrays.stream(shapes.get(end)).reduce(1, (a, b) -> a * b);
         IntegerModel cut =
                 new IntegerModel(m.network(), m.inputShape(), size, m.ops().subList(0, end + 1), m.normalization());

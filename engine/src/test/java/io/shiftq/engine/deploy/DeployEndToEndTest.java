@@ -3,6 +3,7 @@ package io.shiftq.engine.deploy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.shiftq.engine.data.ImageSet;
+import io.shiftq.engine.deploy.exec.IntegerExecutor;
 import io.shiftq.engine.pipeline.PipelineRun;
 import io.shiftq.engine.pipeline.QuantizationEngine;
 import io.shiftq.engine.train.TrainingListener;

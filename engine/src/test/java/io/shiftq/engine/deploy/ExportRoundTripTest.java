@@ -3,6 +3,10 @@ package io.shiftq.engine.deploy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.shiftq.engine.deploy.c.CHeader;
+import io.shiftq.engine.deploy.format.AimetEncodings;
+import io.shiftq.engine.deploy.format.ModelFiles;
+import io.shiftq.engine.deploy.ops.IntegerModel;
 import io.shiftq.engine.io.Npz;
 import io.shiftq.engine.model.Network;
 import io.shiftq.engine.model.StateDict;

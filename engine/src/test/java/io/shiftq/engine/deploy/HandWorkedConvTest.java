@@ -3,7 +3,11 @@ package io.shiftq.engine.deploy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.shiftq.engine.data.ImageSet;
-import io.shiftq.engine.deploy.IntegerExecutor.Rounding;
+import io.shiftq.engine.deploy.exec.IntegerExecutor;
+import io.shiftq.engine.deploy.ops.Codes;
+import io.shiftq.engine.deploy.ops.IntegerModel;
+import io.shiftq.engine.deploy.ops.RoundingMode;
+import io.shiftq.engine.deploy.ops.Weighted;
 import io.shiftq.engine.model.HeapTensor;
 import io.shiftq.engine.model.Layer;
 import io.shiftq.engine.model.Network;
@@ -80,14 +84,14 @@ class HandWorkedConvTest {
     void integerResultEqualsPaper() throws Exception {
         Deployment.export(dir, network(), weights(), plan());
         IntegerExecutor exec = IntegerExecutor.load(dir);
-        IntegerModel.Weighted conv = exec.model().weighted().get(0);
+        Weighted conv = exec.model().weighted().get(0);
         assertThat(conv.weights().codes()).containsExactly(2, -4, 1, 3, 4, 4, 4, 4);
         assertThat(conv.biases().codes()).containsExactly(-3, 1);
         assertThat(conv.shiftCut()).containsExactly(2, 2);
         assertThat(IntegerExecutor.quantizeInput(IMAGE, 0, new int[] {1, 3, 3}, conv.input()))
                 .containsExactly(2, 4, 1, 6, 1, 8, 200, 3, 5);
         assertThat(exec.run(IMAGE).codes()[0]).containsExactly(HALF_UP);
-        IntegerExecutor floor = new IntegerExecutor(exec.model(), Rounding.FLOOR, 1);
+        IntegerExecutor floor = new IntegerExecutor(exec.model(), RoundingMode.FLOOR, 1);
         assertThat(floor.run(IMAGE).codes()[0]).containsExactly(FLOOR);
     }
 
@@ -103,15 +107,15 @@ class HandWorkedConvTest {
 
     @Test
     void shiftsRoundAndSaturateAsStated() {
-        assertThat(IntegerExecutor.shiftRight(-5, 1, Rounding.HALF_UP)).isEqualTo(-2); // -2.5 -> -2
-        assertThat(IntegerExecutor.shiftRight(-5, 1, Rounding.FLOOR)).isEqualTo(-3);
-        assertThat(IntegerExecutor.shiftRight(5, 1, Rounding.HALF_UP)).isEqualTo(3); // 2.5 -> 3
-        assertThat(IntegerExecutor.shiftRight(5, -3, Rounding.HALF_UP)).isEqualTo(40); // left shift, exact
-        assertThat(IntegerExecutor.shiftRight(3, 0, Rounding.HALF_UP)).isEqualTo(3);
-        assertThat(IntegerExecutor.shiftRight(Long.MAX_VALUE / 2, -4, Rounding.HALF_UP))
+        assertThat(Codes.shiftRight(-5, 1, RoundingMode.HALF_UP)).isEqualTo(-2); // -2.5 -> -2
+        assertThat(Codes.shiftRight(-5, 1, RoundingMode.FLOOR)).isEqualTo(-3);
+        assertThat(Codes.shiftRight(5, 1, RoundingMode.HALF_UP)).isEqualTo(3); // 2.5 -> 3
+        assertThat(Codes.shiftRight(5, -3, RoundingMode.HALF_UP)).isEqualTo(40); // left shift, exact
+        assertThat(Codes.shiftRight(3, 0, RoundingMode.HALF_UP)).isEqualTo(3);
+        assertThat(Codes.shiftRight(Long.MAX_VALUE / 2, -4, RoundingMode.HALF_UP))
                 .isEqualTo(Long.MAX_VALUE);
         IntegerModel.Quantizer u4 = new IntegerModel.Quantizer(4, false, 0);
-        assertThat(IntegerExecutor.saturate(-3, u4)).isZero();
-        assertThat(IntegerExecutor.saturate(99, u4)).isEqualTo(15);
+        assertThat(Codes.saturate(-3, u4)).isZero();
+        assertThat(Codes.saturate(99, u4)).isEqualTo(15);
     }
 }

@@ -3,7 +3,10 @@ package io.shiftq.engine.deploy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.shiftq.engine.data.ImageSet;
-import io.shiftq.engine.deploy.IntegerExecutor.Rounding;
+import io.shiftq.engine.deploy.exec.IntegerExecutor;
+import io.shiftq.engine.deploy.exec.TensorExecutor;
+import io.shiftq.engine.deploy.ops.IntegerModel;
+import io.shiftq.engine.deploy.ops.RoundingMode;
 import io.shiftq.engine.pipeline.PipelineRun;
 import io.shiftq.engine.pipeline.QuantizationEngine;
 import io.shiftq.engine.train.TrainingListener;
@@ -27,7 +30,7 @@ class IntegerExecutorTest {
         "LeNet5, 4, 4, FLOOR, false",
     })
     void batchedCodesEqualTheScalarLoops(
-            String network, int weightBits, int activationBits, Rounding rounding, boolean needsFloat64) {
+            String network, int weightBits, int activationBits, RoundingMode rounding, boolean needsFloat64) {
         QuantizationConfig c =
                 QuantizationConfig.parseYaml("""
                 model: {name: %s}

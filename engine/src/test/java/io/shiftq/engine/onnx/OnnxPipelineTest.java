@@ -2,8 +2,8 @@ package io.shiftq.engine.onnx;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.shiftq.engine.deploy.IntegerExecutor;
-import io.shiftq.engine.deploy.ModelFiles;
+import io.shiftq.engine.deploy.exec.IntegerExecutor;
+import io.shiftq.engine.deploy.format.ModelFiles;
 import io.shiftq.engine.pipeline.PipelineRun;
 import io.shiftq.engine.pipeline.QuantizationEngine;
 import io.shiftq.engine.train.TrainingListener;

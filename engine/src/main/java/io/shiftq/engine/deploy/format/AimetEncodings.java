@@ -1,15 +1,12 @@
-package io.shiftq.engine.deploy;
+package io.shiftq.engine.deploy.format;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.shiftq.engine.deploy.IntegerModel.Add;
-import io.shiftq.engine.deploy.IntegerModel.AvgPool;
-import io.shiftq.engine.deploy.IntegerModel.ClippedRelu;
-import io.shiftq.engine.deploy.IntegerModel.Concat;
-import io.shiftq.engine.deploy.IntegerModel.Op;
-import io.shiftq.engine.deploy.IntegerModel.Quantizer;
-import io.shiftq.engine.deploy.IntegerModel.Relu;
-import io.shiftq.engine.deploy.IntegerModel.Weighted;
+import io.shiftq.engine.deploy.ops.AimetOut;
+import io.shiftq.engine.deploy.ops.IntegerModel;
+import io.shiftq.engine.deploy.ops.IntegerModel.Quantizer;
+import io.shiftq.engine.deploy.ops.Op;
+import io.shiftq.engine.deploy.ops.Weighted;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -70,55 +67,55 @@ public final class AimetEncodings {
      */
     record ModuleActivation(String module, String slot, Enc enc) {}
 
-    /** Activation encodings by ONNX tensor name ({@code L.input}, {@code L.output}). */
-    static Map<String, Enc> activations(IntegerModel m) {
-        Map<String, Enc> out = new LinkedHashMap<>();
-        for (Op op : m.ops()) {
-            if (op instanceof Weighted w) {
-                out.put(w.name() + ".input", of(w.input()));
-                out.put(w.name() + ".output", of(w.output()));
-            } else if (op instanceof Add a) {
-                out.put(a.name() + ".output", of(a.output()));
-            } else if (op instanceof Concat c) {
-                out.put(c.name() + ".output", of(c.output()));
-            } else if (op instanceof AvgPool p) {
-                out.put(p.name() + ".output", of(p.output()));
-            }
+    /**
+     * Everything the two files hold, collected from the ops in order: activations by ONNX tensor name, the activation
+     * quantizers on the modules where aimet-torch places them (see the class comment), parameters by state_dict name.
+     */
+    record Collected(Map<String, Enc> activations, List<ModuleActivation> modules, Map<String, Enc> params) {}
+
+    static Collected collect(IntegerModel m) {
+        Collected c = new Collected(new LinkedHashMap<>(), new ArrayList<>(), new LinkedHashMap<>());
+        Quantizer[] value = m.valueQuantizers();
+        for (int i = 0; i < m.ops().size(); i++) {
+            int index = i;
+            m.ops().get(i).aimet(new AimetOut() {
+                @Override
+                public void activation(String tensor, Quantizer q) {
+                    c.activations().put(tensor, of(q));
+                }
+
+                @Override
+                public void module(String module, String slot, Quantizer q) {
+                    c.modules().add(new ModuleActivation(module, slot, of(q)));
+                }
+
+                @Override
+                public void param(String name, int bits, int[] exponents) {
+                    c.params().put(name, new Enc(bits, true, exponents));
+                }
+
+                @Override
+                public String outputModule(boolean fusedRelu) {
+                    return AimetEncodings.outputModule(m, index, fusedRelu);
+                }
+
+                @Override
+                public Quantizer value() {
+                    return value[index];
+                }
+            });
         }
-        return out;
+        return c;
     }
 
-    /**
-     * Activation encodings on the modules where aimet-torch places quantizers, in op order (see the
-     * class comment).
-     *
-     */
+    /** Activation encodings by ONNX tensor name ({@code L.input}, {@code L.output}). */
+    static Map<String, Enc> activations(IntegerModel m) {
+        return collect(m).activations();
+    }
+
+    /** Activation encodings on the modules where aimet-torch places quantizers, in op order. */
     static List<ModuleActivation> moduleActivations(IntegerModel m) {
-        List<Op> ops = m.ops();
-        Quantizer[] value = m.valueQuantizers();
-        List<ModuleActivation> out = new ArrayList<>();
-        for (int i = 0; i < ops.size(); i++) {
-            Op op = ops.get(i);
-            if (op instanceof Weighted w) {
-                if (w.inputAlignShift() == null) {
-                    out.add(new ModuleActivation(w.name(), "input", of(w.input())));
-                }
-                out.add(new ModuleActivation(outputModule(m, i, w.fusedRelu()), "output", of(w.output())));
-            } else if (op instanceof Add a) {
-                out.add(new ModuleActivation(outputModule(m, i, a.fusedRelu()), "output", of(a.output())));
-            } else if (op instanceof Relu r && !r.fused() && value[i] != null) {
-                out.add(new ModuleActivation(r.name(), "output", of(value[i])));
-            } else if (op instanceof ClippedRelu c && !c.fused() && value[i] != null) {
-                out.add(new ModuleActivation(c.name(), "output", of(value[i])));
-            } else if (op instanceof Concat c) {
-                // aimet-torch's Concat and AvgPool2d modules carry an output quantizer: the shifted codes here, and
-                // for a pool the exact window sum at the input exponent plus ceil(log2(window)) (32-bit).
-                out.add(new ModuleActivation(c.name(), "output", of(c.output())));
-            } else if (op instanceof AvgPool p) {
-                out.add(new ModuleActivation(p.name(), "output", of(p.output())));
-            }
-        }
-        return out;
+        return collect(m).modules();
     }
 
     /**
@@ -138,7 +135,7 @@ public final class AimetEncodings {
     }
 
     private static boolean isFusedActivation(Op o) {
-        return (o instanceof Relu r && r.fused()) || (o instanceof ClippedRelu c && c.fused());
+        return o.fusedActivation();
     }
 
     /**
@@ -154,18 +151,7 @@ public final class AimetEncodings {
     }
 
     static Map<String, Enc> params(IntegerModel m) {
-        Map<String, Enc> out = new LinkedHashMap<>();
-        for (Weighted w : m.weighted()) {
-            out.put(
-                    w.name() + ".weight",
-                    new Enc(w.weights().bits(), true, w.weights().exponents()));
-            if (w.biases() != null) {
-                out.put(
-                        w.name() + ".bias",
-                        new Enc(w.biases().bits(), true, w.biases().exponents()));
-            }
-        }
-        return out;
+        return collect(m).params();
     }
 
     private static Enc of(Quantizer q) {

@@ -1,4 +1,4 @@
-package io.shiftq.engine.deploy;
+package io.shiftq.engine.deploy.c;
 
 import java.io.IOException;
 import java.io.InputStream;

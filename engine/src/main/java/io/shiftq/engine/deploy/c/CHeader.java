@@ -1,13 +1,10 @@
-package io.shiftq.engine.deploy;
+package io.shiftq.engine.deploy.c;
 
-import io.shiftq.engine.deploy.IntegerModel.Add;
-import io.shiftq.engine.deploy.IntegerModel.AvgPool;
-import io.shiftq.engine.deploy.IntegerModel.ClippedRelu;
-import io.shiftq.engine.deploy.IntegerModel.Concat;
-import io.shiftq.engine.deploy.IntegerModel.Op;
-import io.shiftq.engine.deploy.IntegerModel.Quantizer;
-import io.shiftq.engine.deploy.IntegerModel.Weighted;
-import java.util.Arrays;
+import io.shiftq.engine.deploy.ops.CHeaderOut;
+import io.shiftq.engine.deploy.ops.CTypes;
+import io.shiftq.engine.deploy.ops.IntegerModel;
+import io.shiftq.engine.deploy.ops.IntegerModel.Quantizer;
+import io.shiftq.engine.deploy.ops.Op;
 import java.util.Locale;
 
 /**
@@ -83,116 +80,7 @@ public final class CHeader {
             h.append('\n');
         }
         for (Op op : m.ops()) {
-            String p = macro(op.name());
-            String id = ident(op.name());
-            if (op instanceof Weighted w) {
-                h.append("/* ")
-                        .append(op.name())
-                        .append(": ")
-                        .append(w.type())
-                        .append(' ')
-                        .append(w.geometry().inChannels())
-                        .append(" -> ")
-                        .append(w.geometry().outChannels());
-                if (w.isConv()) {
-                    h.append(", kernel ")
-                            .append(w.geometry().kernel())
-                            .append(", stride ")
-                            .append(w.geometry().stride())
-                            .append(", padding ")
-                            .append(w.geometry().padding());
-                    if (w.geometry().groups() > 1) {
-                        h.append(", groups ").append(w.geometry().groups());
-                    }
-                }
-                h.append(w.fusedRelu() ? ", fused ReLU" : "").append(" */\n");
-                define(h, p + "_WEIGHT_BITS", w.weights().bits());
-                if (w.biases() != null) {
-                    define(h, p + "_BIAS_BITS", w.biases().bits());
-                }
-                quantizer(h, p + "_INPUT", w.input());
-                quantizer(h, p + "_OUTPUT", w.output());
-                if (w.inputAlignShift() != null) {
-                    define(h, p + "_INPUT_ALIGN_SHIFT", w.inputAlignShift());
-                }
-                if (Arrays.stream(w.shiftCut()).distinct().count() == 1) {
-                    define(h, p + "_SHIFT_CUT", w.shiftCut()[0]);
-                }
-                if (w.weights().exponents().length == 1) {
-                    define(h, p + "_WEIGHT_EXPONENT", w.weights().exponents()[0]);
-                }
-                define(h, p + "_FUSED_RELU", w.fusedRelu() ? 1 : 0);
-                define(h, p + "_GROUPS", w.geometry().groups());
-                array(
-                        h,
-                        ctype(w.weights().bits()),
-                        id + "_weight",
-                        ModelFiles.toLongs(w.weights().codes()));
-                if (w.biases() != null) {
-                    array(h, ctype(w.biases().bits()), id + "_bias", w.biases().codes());
-                    array(
-                            h,
-                            "int32_t",
-                            id + "_bias_exponent",
-                            ModelFiles.toLongs(w.biases().exponents()));
-                }
-                array(
-                        h,
-                        "int32_t",
-                        id + "_weight_exponent",
-                        ModelFiles.toLongs(w.weights().exponents()));
-                array(h, "int32_t", id + "_shift_cut", ModelFiles.toLongs(w.shiftCut()));
-                h.append('\n');
-            } else if (op instanceof Add a) {
-                h.append("/* ")
-                        .append(op.name())
-                        .append(": residual add")
-                        .append(a.fusedRelu() ? ", fused ReLU" : "")
-                        .append(" */\n");
-                quantizer(h, p + "_ALIGN", a.align());
-                quantizer(h, p + "_OUTPUT", a.output());
-                for (int k = 0; k < a.alignShifts().length; k++) {
-                    define(h, p + "_ALIGN_SHIFT_" + k, a.alignShifts()[k]);
-                }
-                define(h, p + "_SHIFT_CUT", a.shiftCut());
-                define(h, p + "_FUSED_RELU", a.fusedRelu() ? 1 : 0);
-                h.append('\n');
-            } else if (op instanceof ClippedRelu r) {
-                h.append("/* ")
-                        .append(op.name())
-                        .append(": clipped ReLU at ")
-                        .append(r.max())
-                        .append(" */\n");
-                define(h, p + "_CAP", r.cap());
-                h.append('\n');
-            } else if (op instanceof AvgPool a) {
-                h.append("/* ")
-                        .append(op.name())
-                        .append(": average pool ")
-                        .append(a.kernel())
-                        .append('x')
-                        .append(a.kernel())
-                        .append(", stride ")
-                        .append(a.stride())
-                        .append(
-                                a.powerOfTwo()
-                                        ? ", a window sum"
-                                        : "; the window is not a power of two, so this needs an integer division")
-                        .append(" */\n");
-                define(h, p + "_KERNEL", a.kernel());
-                define(h, p + "_STRIDE", a.stride());
-                define(h, p + "_EXTRA_BITS", a.extraBits());
-                define(h, p + "_DIVISOR", a.powerOfTwo() ? 1 : a.window());
-                quantizer(h, p + "_OUTPUT", a.output());
-                h.append('\n');
-            } else if (op instanceof Concat c) {
-                h.append("/* ").append(op.name()).append(": concat along channels */\n");
-                quantizer(h, p + "_OUTPUT", c.output());
-                for (int k = 0; k < c.alignShifts().length; k++) {
-                    define(h, p + "_ALIGN_SHIFT_" + k, c.alignShifts()[k]);
-                }
-                h.append('\n');
-            }
+            op.header(new Out(h, op));
         }
         h.append("#endif /* ").append(guard).append(" */\n");
         return h.toString();
@@ -200,7 +88,41 @@ public final class CHeader {
 
     /** The C integer type for signed codes of this bitwidth. */
     public static String ctype(int bits) {
-        return bits <= 8 ? "int8_t" : bits <= 16 ? "int16_t" : bits <= 32 ? "int32_t" : "int64_t";
+        return CTypes.signed(bits);
+    }
+
+    /** The header seen from one op. */
+    private record Out(StringBuilder h, Op op) implements CHeaderOut {
+        @Override
+        public String macro() {
+            return CHeader.macro(op.name());
+        }
+
+        @Override
+        public String id() {
+            return ident(op.name());
+        }
+
+        @Override
+        public CHeaderOut text(String s) {
+            h.append(s);
+            return this;
+        }
+
+        @Override
+        public void define(String name, long v) {
+            CHeader.define(h, name, v);
+        }
+
+        @Override
+        public void quantizer(String prefix, Quantizer q) {
+            CHeader.quantizer(h, prefix, q);
+        }
+
+        @Override
+        public void array(String type, String name, long[] v) {
+            CHeader.array(h, type, name, v);
+        }
     }
 
     private static void quantizer(StringBuilder h, String p, Quantizer q) {

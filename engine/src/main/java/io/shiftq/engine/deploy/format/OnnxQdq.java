@@ -1,15 +1,9 @@
-package io.shiftq.engine.deploy;
+package io.shiftq.engine.deploy.format;
 
-import io.shiftq.engine.deploy.IntegerModel.Add;
-import io.shiftq.engine.deploy.IntegerModel.AvgPool;
-import io.shiftq.engine.deploy.IntegerModel.ClippedRelu;
-import io.shiftq.engine.deploy.IntegerModel.Concat;
-import io.shiftq.engine.deploy.IntegerModel.MaxPool;
-import io.shiftq.engine.deploy.IntegerModel.Op;
-import io.shiftq.engine.deploy.IntegerModel.PassThrough;
-import io.shiftq.engine.deploy.IntegerModel.Quantizer;
-import io.shiftq.engine.deploy.IntegerModel.Relu;
-import io.shiftq.engine.deploy.IntegerModel.Weighted;
+import io.shiftq.engine.deploy.ops.IntegerModel;
+import io.shiftq.engine.deploy.ops.IntegerModel.Quantizer;
+import io.shiftq.engine.deploy.ops.Op;
+import io.shiftq.engine.deploy.ops.QdqOut;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -54,105 +48,51 @@ public final class OnnxQdq {
 
     private byte[] build(IntegerModel m) {
         String[] names = new String[m.ops().size()];
+        Quantizer[] values = m.valueQuantizers();
         for (int i = 0; i < m.ops().size(); i++) {
             Op op = m.ops().get(i);
-            int j = op.inputs().get(0);
-            String in = j == IntegerModel.INPUT ? "input" : names[j];
-            String n = op.name();
-            if (op instanceof Weighted w) {
-                String x = qdq(in, w.input(), n + ".input");
-                String weight = dequantizeWeight(w);
-                String bias = w.biases() == null ? null : dequantizeBias(w);
-                List<String> inputs = new ArrayList<>(List.of(x, weight));
-                if (bias != null) {
-                    inputs.add(bias);
+            names[i] = op.qdq(new QdqOut() {
+                @Override
+                public String input(int k) {
+                    int j = op.inputs().get(k);
+                    return j == IntegerModel.INPUT ? "input" : names[j];
                 }
-                String acc = n + ".acc";
-                if (w.isConv()) {
-                    node(
-                            "Conv",
-                            inputs,
-                            acc,
-                            n,
-                            attrInts(
-                                    "kernel_shape",
-                                    w.geometry().kernel(),
-                                    w.geometry().kernel()),
-                            attrInts(
-                                    "strides",
-                                    w.geometry().stride(),
-                                    w.geometry().stride()),
-                            attrInts(
-                                    "pads",
-                                    w.geometry().padding(),
-                                    w.geometry().padding(),
-                                    w.geometry().padding(),
-                                    w.geometry().padding()),
-                            attrInt("group", w.geometry().groups()));
-                } else {
-                    node("Gemm", inputs, acc, n, attrInt("transB", 1));
+
+                @Override
+                public Quantizer inputQuantizer(int k) {
+                    return values[op.inputs().get(k)];
                 }
-                if (w.fusedRelu()) {
-                    node("Relu", List.of(acc), n + ".relu", n + ".relu");
-                    acc = n + ".relu";
+
+                @Override
+                public String qdq(String x, Quantizer q, String out) {
+                    return OnnxQdq.this.qdq(x, q, out);
                 }
-                names[i] = qdq(acc, w.output(), n + ".output");
-            } else if (op instanceof Add a) {
-                String x = qdq(names[a.inputs().get(0)], a.align(), n + ".input_0");
-                String y = qdq(names[a.inputs().get(1)], a.align(), n + ".input_1");
-                String sum = n + ".sum";
-                node("Add", List.of(x, y), sum, n);
-                if (a.fusedRelu()) {
-                    node("Relu", List.of(sum), n + ".relu", n + ".relu");
-                    sum = n + ".relu";
+
+                @Override
+                public void node(String opType, List<String> inputs, String output, String name, byte[]... attrs) {
+                    OnnxQdq.this.node(opType, inputs, output, name, attrs);
                 }
-                names[i] = qdq(sum, a.output(), n + ".output");
-            } else if (op instanceof Relu r) {
-                if (r.fused()) {
-                    names[i] = in;
-                } else {
-                    node("Relu", List.of(in), n, n);
-                    names[i] = n;
+
+                @Override
+                public byte[] attrInt(String name, long v) {
+                    return OnnxQdq.attrInt(name, v);
                 }
-            } else if (op instanceof ClippedRelu r) {
-                Quantizer q = m.valueQuantizers()[j];
-                String lo = scalar(n + ".min", 0f);
-                String hi = scalar(n + ".max", (float) Math.scalb((double) r.cap(), -q.exponent()));
-                node("Clip", List.of(in, lo, hi), n, n);
-                names[i] = n;
-            } else if (op instanceof AvgPool p) {
-                node(
-                        "AveragePool",
-                        List.of(in),
-                        n + ".mean",
-                        n,
-                        attrInts("kernel_shape", p.kernel(), p.kernel()),
-                        attrInts("strides", p.stride(), p.stride()));
-                names[i] = qdq(n + ".mean", p.output(), n + ".output");
-            } else if (op instanceof Concat c) {
-                List<String> parts = new ArrayList<>();
-                for (int k = 0; k < c.inputs().size(); k++) {
-                    parts.add(qdq(names[c.inputs().get(k)], c.output(), n + ".input_" + k));
+
+                @Override
+                public byte[] attrInts(String name, long... v) {
+                    return OnnxQdq.attrInts(name, v);
                 }
-                node("Concat", parts, n, n, attrInt("axis", 1));
-                names[i] = n;
-            } else if (op instanceof MaxPool p) {
-                node(
-                        "MaxPool",
-                        List.of(in),
-                        n,
-                        n,
-                        attrInts("kernel_shape", p.kernel(), p.kernel()),
-                        attrInts("strides", p.stride(), p.stride()));
-                names[i] = n;
-            } else if (op instanceof PassThrough p) {
-                if (p.type().equals("flatten")) {
-                    node("Flatten", List.of(in), n, n, attrInt("axis", 1));
-                    names[i] = n;
-                } else {
-                    names[i] = in;
+
+                @Override
+                public String scalar(String name, float v) {
+                    return OnnxQdq.this.scalar(name, v);
                 }
-            }
+
+                @Override
+                public String dequantized(String name, long[] shape, long[] codes, boolean int8, int[] exponents) {
+                    return OnnxQdq.this.dequantized(name, shape, codes, int8, exponents);
+                }
+            });
         }
         node("Identity", List.of(names[names.length - 1]), "logits", "logits");
         int[] s = m.inputShape();
@@ -161,7 +101,7 @@ public final class OnnxQdq {
         graph.string(2, m.network() + "_qdq");
         initializers.forEach(b -> graph.bytes(5, b));
         graph.bytes(11, valueInfo("input", FLOAT, "N", s[0], s[1], s[2]));
-        graph.bytes(12, valueInfo("logits", FLOAT, "N", ModelFiles.shapes(m).get(names.length - 1)[0]));
+        graph.bytes(12, valueInfo("logits", FLOAT, "N", m.shapes().get(names.length - 1)[0]));
         Pb opset = new Pb().string(1, "").varint(2, 13);
         Pb model = new Pb()
                 .varint(1, 7)
@@ -194,30 +134,11 @@ public final class OnnxQdq {
         return out;
     }
 
-    private String dequantizeWeight(Weighted w) {
-        String n = w.name() + ".weight";
-        long[] shape = w.weightShape();
-        long[] codes = ModelFiles.toLongs(w.weights().codes());
-        if (w.weights().bits() <= 8) {
-            initializers.add(tensor(n + "_quantized", INT8, shape, bytes(codes, 1)));
-        } else {
-            initializers.add(tensor(n + "_quantized", INT32, shape, bytes(codes, 4)));
-        }
-        return dequantize(n + "_quantized", w.weights().exponents(), n);
-    }
-
-    private String dequantizeBias(Weighted w) {
-        String n = w.name() + ".bias";
-        if (w.biases().bits() > 32) {
-            throw new IllegalArgumentException(n + ": ONNX DequantizeLinear takes at most int32 codes, bias has "
-                    + w.biases().bits() + " bits");
-        }
-        initializers.add(tensor(
-                n + "_quantized",
-                INT32,
-                new long[] {w.geometry().outChannels()},
-                bytes(w.biases().codes(), 4)));
-        return dequantize(n + "_quantized", w.biases().exponents(), n);
+    /** Codes as an int8 or int32 initializer behind a DequantizeLinear with scale 2^-e. */
+    private String dequantized(String name, long[] shape, long[] codes, boolean int8, int[] exponents) {
+        String quantized = name + "_quantized";
+        initializers.add(tensor(quantized, int8 ? INT8 : INT32, shape, bytes(codes, int8 ? 1 : 4)));
+        return dequantize(quantized, exponents, name);
     }
 
     private String dequantize(String codes, int[] exponents, String out) {
