@@ -4,7 +4,11 @@ import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.tngtech.archunit.core.domain.InstanceofCheck;
+import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.domain.JavaCodeUnit;
+import com.tngtech.archunit.core.domain.properties.HasSourceCodeLocation;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -100,6 +104,84 @@ class ArchitectureTest {
     @Test
     void theEnginesPackagesHaveNoCycles() {
         slices().matching("io.shiftq.engine.(*)..").should().beFreeOfCycles().check(classes);
+    }
+
+    private static final String DEPLOY = "io.shiftq.engine.deploy";
+
+    /**
+     * The integer model's packages in one direction: the operators ({@code ops}) know no consumer; the file formats
+     * read and write them; the executors read the files; the C generator stands beside; the {@code deploy} facade
+     * (Deployment, Agreement) sits on top of all.
+     */
+    @Test
+    void deploySubPackagesDependInOneDirection() {
+        noClasses()
+                .that()
+                .resideInAPackage(DEPLOY + ".ops..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(DEPLOY, DEPLOY + ".exec..", DEPLOY + ".c..", DEPLOY + ".format..")
+                .check(classes);
+        noClasses()
+                .that()
+                .resideInAPackage(DEPLOY + ".format..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(DEPLOY, DEPLOY + ".exec..", DEPLOY + ".c..")
+                .check(classes);
+        noClasses()
+                .that()
+                .resideInAPackage(DEPLOY + ".c..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(DEPLOY, DEPLOY + ".exec..", DEPLOY + ".format..")
+                .check(classes);
+        noClasses()
+                .that()
+                .resideInAPackage(DEPLOY + ".exec..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(DEPLOY, DEPLOY + ".c..")
+                .check(classes);
+    }
+
+    /**
+     * An operator is one unit: nothing outside {@code deploy.ops} asks which operator it holds ({@code instanceof} on
+     * an {@code Op} type); consumers call the operator's own methods.
+     */
+    @Test
+    void nothingOutsideTheOperatorsTestsForAnOperatorType() {
+        JavaClass op = classes.get(DEPLOY + ".ops.Op");
+        List<String> found = instanceofChecks().stream()
+                .filter(c -> !c.getOwner().getOwner().getPackageName().startsWith(DEPLOY + ".ops"))
+                .filter(c -> c.getRawType().isAssignableTo(op.getName()))
+                .map(HasSourceCodeLocation::getSourceCodeLocation)
+                .map(Object::toString)
+                .toList();
+        assertThat(found).as("instanceof on operator types outside deploy.ops").isEmpty();
+    }
+
+    /**
+     * A ratchet on type tests in the engine (139 before the operators became units): what is left dispatches on the
+     * float graph's layer types (LoadedNetwork, DjlMirror, Network, CrossLayerEqualization ...) or inspects
+     * exceptions. It may only go down.
+     */
+    @Test
+    void instanceofChecksInTheEngineDoNotGrow() {
+        List<String> found = instanceofChecks().stream()
+                .filter(c -> c.getOwner().getOwner().getPackageName().startsWith("io.shiftq.engine"))
+                .map(c -> c.getSourceCodeLocation().toString())
+                .toList();
+        assertThat(found).as("instanceof checks in the engine").hasSizeLessThanOrEqualTo(MAX_ENGINE_INSTANCEOF);
+    }
+
+    private static final int MAX_ENGINE_INSTANCEOF = 47;
+
+    private static List<InstanceofCheck> instanceofChecks() {
+        return classes.stream()
+                .flatMap(c -> c.getCodeUnits().stream())
+                .flatMap((JavaCodeUnit u) -> u.getInstanceofChecks().stream())
+                .toList();
     }
 
     @Test

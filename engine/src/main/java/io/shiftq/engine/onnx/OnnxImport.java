@@ -3,6 +3,7 @@ package io.shiftq.engine.onnx;
 import io.shiftq.engine.model.HeapTensor;
 import io.shiftq.engine.model.Layer;
 import io.shiftq.engine.model.Network;
+import io.shiftq.engine.model.Shapes;
 import io.shiftq.engine.model.StateDict;
 import io.shiftq.engine.onnx.OnnxGraph.Node;
 import io.shiftq.engine.onnx.OnnxGraph.Tensor;
@@ -178,7 +179,7 @@ public final class OnnxImport {
                 if (n.intAttr("axis", 1) != 1) {
                     throw refuse(n, "only axis 1 is read (keep the batch dimension)");
                 }
-                add(n, new Layer.Flatten(name(n)), List.of(in(n, 0)), new int[] {size(shape(n, 0))});
+                add(n, new Layer.Flatten(name(n)), List.of(in(n, 0)), new int[] {Shapes.size(shape(n, 0))});
             }
             case "Reshape" -> reshape(n);
             default -> throw refuse(n, "unsupported; supported: " + String.join(", ", SUPPORTED));
@@ -220,9 +221,7 @@ public final class OnnxImport {
         if (b != null) {
             params.put(name + ".bias", heap(b));
         }
-        int h = (s[1] + 2 * pad - k) / stride + 1;
-        int wd = (s[2] + 2 * pad - k) / stride + 1;
-        add(n, layer, List.of(in(n, 0)), new int[] {out, h, wd});
+        add(n, layer, List.of(in(n, 0)), Shapes.conv(s, out, k, stride, pad));
     }
 
     private void batchNorm(Node n) {
@@ -278,7 +277,7 @@ public final class OnnxImport {
         Layer layer = n.opType().equals("MaxPool")
                 ? new Layer.MaxPool2d(name(n), k, stride)
                 : new Layer.AvgPool2d(name(n), k, stride);
-        add(n, layer, List.of(in(n, 0)), new int[] {s[0], (s[1] - k) / stride + 1, (s[2] - k) / stride + 1});
+        add(n, layer, List.of(in(n, 0)), Shapes.pool(s, k, stride));
     }
 
     private void addNode(Node n) {
@@ -391,7 +390,7 @@ public final class OnnxImport {
         int[] s = shape(n, 0);
         Tensor target = constant(n, 1, "shape");
         long[] t = target.longs();
-        int features = size(s);
+        int features = Shapes.size(s);
         boolean flat = t != null
                 && t.length == 2
                 && (t[1] == -1 || t[1] == features)
@@ -516,14 +515,6 @@ public final class OnnxImport {
             }
         }
         return new HeapTensor(new long[] {c, r}, out);
-    }
-
-    private static int size(int[] s) {
-        int n = 1;
-        for (int d : s) {
-            n *= d;
-        }
-        return n;
     }
 
     private static IllegalArgumentException refuse(Node n, String why) {

@@ -2,10 +2,10 @@ package io.shiftq.engine.deploy.c;
 
 import io.shiftq.engine.deploy.ops.CSourceOut;
 import io.shiftq.engine.deploy.ops.CTypes;
-import io.shiftq.engine.deploy.ops.Codes;
 import io.shiftq.engine.deploy.ops.IntegerModel;
 import io.shiftq.engine.deploy.ops.IntegerModel.Quantizer;
 import io.shiftq.engine.deploy.ops.Op;
+import io.shiftq.engine.model.Shapes;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -126,7 +126,7 @@ public final class CSource {
     }
 
     private int inputSize() {
-        return size(model.inputShape());
+        return Shapes.size(model.inputShape());
     }
 
     private void op(int i) {
@@ -208,7 +208,7 @@ public final class CSource {
             functions.append(text);
             call(id(), args);
             functions.append('\n');
-            declare(buffers[i], outType(), Codes.size(shapes.get(i)), op.name());
+            declare(buffers[i], outType(), Shapes.size(shapes.get(i)), op.name());
         }
 
         private void call(String id, String... args) {
@@ -238,9 +238,5 @@ public final class CSource {
     /** The smallest C integer type that holds every code of the quantizer. */
     static String codeType(Quantizer q) {
         return CTypes.of(q);
-    }
-
-    private static int size(int[] shape) {
-        return Codes.size(shape);
     }
 }

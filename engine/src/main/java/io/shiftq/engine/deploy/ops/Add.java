@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.shiftq.engine.deploy.ops.IntegerModel.Quantizer;
 import io.shiftq.engine.io.Npz;
+import io.shiftq.engine.model.Shapes;
 import io.shiftq.engine.quant.LayerQuant;
 import java.util.List;
 import java.util.Map;
@@ -138,7 +139,7 @@ public record Add(
                         "a", c.inType(0),
                         "b", c.inType(1),
                         "out", c.outType(),
-                        "n", Codes.size(c.outShape()),
+                        "n", Shapes.size(c.outShape()),
                         "macro", c.macro()));
         c.function(fusedRelu ? ", fused ReLU" : "", text, c.buffer(0), c.buffer(1));
     }

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.shiftq.engine.deploy.ops.IntegerModel.Quantizer;
 import io.shiftq.engine.io.Npz;
 import io.shiftq.engine.model.Layer;
+import io.shiftq.engine.model.Shapes;
 import io.shiftq.engine.quant.LayerQuant;
 import java.util.List;
 import java.util.Map;
@@ -71,7 +72,7 @@ public record AvgPool(String name, List<Integer> inputs, int kernel, int stride,
 
     @Override
     public int[] outputShape(List<int[]> in) {
-        return MaxPool.poolShape(in.get(0), kernel, stride);
+        return Shapes.pool(in.get(0), kernel, stride);
     }
 
     @Override

@@ -53,15 +53,6 @@ public final class Codes {
         return out;
     }
 
-    /** Number of values in a tensor of this shape. */
-    public static int size(int[] shape) {
-        int n = 1;
-        for (int d : shape) {
-            n *= d;
-        }
-        return n;
-    }
-
     /** The values as longs. */
     public static long[] toLongs(int[] v) {
         long[] l = new long[v.length];

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.shiftq.engine.deploy.ops.IntegerModel.Quantizer;
 import io.shiftq.engine.io.Npz;
+import io.shiftq.engine.model.Shapes;
 import io.shiftq.engine.quant.LayerQuant;
 import java.util.ArrayList;
 import java.util.List;
@@ -117,7 +118,7 @@ public record Concat(String name, List<Integer> inputs, int[] alignShifts, Quant
         List<String> args = new ArrayList<>();
         int at = 0;
         for (int k = 0; k < inputs.size(); k++) {
-            int len = Codes.size(c.inShape(k));
+            int len = Shapes.size(c.inShape(k));
             params.append("const ")
                     .append(c.inType(k))
                     .append(" x")
@@ -131,7 +132,7 @@ public record Concat(String name, List<Integer> inputs, int[] alignShifts, Quant
             args.add(c.buffer(k));
             at += len;
         }
-        String text = "static void op_" + c.id() + "(" + params + c.outType() + " y[" + Codes.size(c.outShape())
+        String text = "static void op_" + c.id() + "(" + params + c.outType() + " y[" + Shapes.size(c.outShape())
                 + "])\n{\n" + body + "}\n";
         c.function("", text, args.toArray(String[]::new));
     }

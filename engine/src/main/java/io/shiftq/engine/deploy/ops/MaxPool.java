@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.shiftq.engine.io.Npz;
 import io.shiftq.engine.model.Layer;
+import io.shiftq.engine.model.Shapes;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,14 +37,9 @@ public record MaxPool(String name, List<Integer> inputs, int kernel, int stride)
                 name, inputs, o.get("kernel").asInt(), o.get("stride").asInt());
     }
 
-    /** [C, (H - k) / s + 1, (W - k) / s + 1]: a window of side k, stride s, no padding, floor mode. */
-    static int[] poolShape(int[] in, int kernel, int stride) {
-        return new int[] {in[0], (in[1] - kernel) / stride + 1, (in[2] - kernel) / stride + 1};
-    }
-
     @Override
     public int[] outputShape(List<int[]> in) {
-        return poolShape(in.get(0), kernel, stride);
+        return Shapes.pool(in.get(0), kernel, stride);
     }
 
     @Override
@@ -119,8 +115,8 @@ public record MaxPool(String name, List<Integer> inputs, int kernel, int stride)
         holes.put("id", c.id());
         holes.put("in", inType);
         holes.put("out", c.outType());
-        holes.put("inSize", Codes.size(in));
-        holes.put("outSize", Codes.size(out));
+        holes.put("inSize", Shapes.size(in));
+        holes.put("outSize", Shapes.size(out));
         holes.put("channels", in[0]);
         holes.put("outHeight", out[1]);
         holes.put("outWidth", out[2]);

@@ -3,6 +3,7 @@ package io.shiftq.engine.deploy.ops;
 import ai.djl.ndarray.NDArray;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.shiftq.engine.io.Npz;
+import io.shiftq.engine.model.Shapes;
 import java.util.List;
 import java.util.Map;
 
@@ -56,7 +57,7 @@ public record PassThrough(String name, Kind kind, List<Integer> inputs) implemen
     @Override
     public int[] outputShape(List<int[]> in) {
         return switch (kind) {
-            case FLATTEN -> new int[] {Codes.size(in.get(0))};
+            case FLATTEN -> new int[] {Shapes.size(in.get(0))};
             case IDENTITY -> in.get(0).clone();
         };
     }

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.shiftq.engine.io.Npz;
+import io.shiftq.engine.model.Shapes;
 import java.util.List;
 import java.util.Map;
 
@@ -76,7 +77,7 @@ public record Relu(String name, List<Integer> inputs, boolean fused) implements 
     /** ReLU (cap INT64_MAX: max(x, 0)) or clipped ReLU (min(max(x, 0), cap)) on codes, in C. */
     static String clamp(CSourceOut c, String cap) {
         return CTemplate.fill(
-                CLAMP, Map.of("id", c.id(), "type", c.outType(), "n", Codes.size(c.outShape()), "cap", cap));
+                CLAMP, Map.of("id", c.id(), "type", c.outType(), "n", Shapes.size(c.outShape()), "cap", cap));
     }
 
     @Override

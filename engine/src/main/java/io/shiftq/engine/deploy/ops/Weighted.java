@@ -14,6 +14,7 @@ import io.shiftq.engine.deploy.ops.IntegerModel.WeightCodes;
 import io.shiftq.engine.io.Npz;
 import io.shiftq.engine.model.HeapTensor;
 import io.shiftq.engine.model.Layer;
+import io.shiftq.engine.model.Shapes;
 import io.shiftq.engine.quant.LayerQuant;
 import io.shiftq.engine.quant.TensorQuant;
 import java.io.IOException;
@@ -223,10 +224,7 @@ public record Weighted(
         if (!isConv()) {
             return new int[] {geometry.outChannels()};
         }
-        int[] s = in.get(0);
-        int h = (s[1] + 2 * geometry.padding() - geometry.kernel()) / geometry.stride() + 1;
-        int w = (s[2] + 2 * geometry.padding() - geometry.kernel()) / geometry.stride() + 1;
-        return new int[] {geometry.outChannels(), h, w};
+        return Shapes.conv(in.get(0), geometry.outChannels(), geometry.kernel(), geometry.stride(), geometry.padding());
     }
 
     @Override
@@ -532,7 +530,7 @@ public record Weighted(
 
         String signature() {
             return "static void op_%s(const %s x[%d], %s y[%d])\n"
-                    .formatted(id, source, Codes.size(inShape), output, Codes.size(outShape));
+                    .formatted(id, source, Shapes.size(inShape), output, Shapes.size(outShape));
         }
     }
 
@@ -656,9 +654,9 @@ public record Weighted(
                         LINEAR,
                         Map.of(
                                 "input", l.input(),
-                                "in", Codes.size(l.inShape()),
+                                "in", Shapes.size(l.inShape()),
                                 "aligned", l.aligned("x[k]"),
-                                "out", Codes.size(l.outShape()),
+                                "out", Shapes.size(l.outShape()),
                                 "acc", l.acc(),
                                 "bias", l.biasOf("o"),
                                 "id", l.id(),
