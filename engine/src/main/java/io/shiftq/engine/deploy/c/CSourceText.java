@@ -19,8 +19,8 @@ final class CSourceText {
                  * shiftq_infer(input, logits) takes input codes, [C][H][W] in the first layer's input quantizer
                  * (shiftq_pixel_codes maps 8-bit image pixels to them), and writes the last layer's output codes:
                  * logit = code * 2^-SHIFTQ_OUTPUT_EXPONENT. It computes exactly what shiftq's Java integer executor
-                 * (io.shiftq.engine.deploy.IntegerExecutor) computes: the same shifts, roundings and saturations as the
-                 * header's comment states, in the same order.
+                 * (io.shiftq.engine.deploy.exec.IntegerExecutor) computes: the same shifts, roundings and saturations as
+                 * the header's comment states, in the same order.
                  *
                  * Integers only. Static buffers: no heap, and not reentrant. Every loop bound is a constant; no
                  * recursion, no variable-length arrays. Right shifts of negative values are arithmetic, as gcc, clang
