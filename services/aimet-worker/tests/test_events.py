@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+import uuid
 from urllib.parse import urlparse
 
 import jsonschema
@@ -12,6 +14,8 @@ import pytest
 from shiftq_aimet import config as configs
 from shiftq_aimet import events, pow2, schemas
 from shiftq_aimet.worker import handle
+
+from conftest import REPO
 
 
 def validate(event: dict) -> None:
@@ -126,6 +130,24 @@ def test_cloudevents_headers_name_the_versioned_type():
     h = dict(events.headers(e))
     assert h["ce_type"] == b"io.shiftq.qat.completed.v1" and h["ce_subject"] == b"j-1"
     assert events.topic_and_type(e)[0] == "shiftq.qat.done"
+
+
+#: Written and checked from the Java side by io.shiftq.messaging.CloudEventHeadersFixtureTest.
+HEADERS_FIXTURE = REPO / "services" / "messaging" / "src" / "test" / "resources" / "cloudevents-headers.json"
+
+
+def test_cloudevents_headers_match_the_fixture_the_java_producers_are_tested_against():
+    cases = json.loads(HEADERS_FIXTURE.read_text(encoding="utf-8"))["cases"]
+    assert len(cases) >= 3
+    for case in cases:
+        expected = case["headers"]
+        written = [(k, v.decode()) for k, v in events.headers(case["event"])]
+        assert [k for k, _ in written] == list(expected), case["class"]
+        got = dict(written)
+        uuid.UUID(got["ce_id"])
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z", got["ce_time"]), got["ce_time"]
+        fixed = {k: v for k, v in expected.items() if k not in ("ce_id", "ce_time")}
+        assert {k: got[k] for k in fixed} == fixed, case["class"]
 
 
 def test_optional_sections_left_out_stay_out_as_java_writes_them():

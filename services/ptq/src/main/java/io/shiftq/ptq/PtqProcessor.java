@@ -5,10 +5,10 @@ import static io.shiftq.schema.artifact.ArtifactNames.FP32_WEIGHTS;
 
 import io.shiftq.engine.pipeline.PreparedJob;
 import io.shiftq.engine.pipeline.StepResults;
+import io.shiftq.messaging.Channels;
 import io.shiftq.schema.event.Stage;
 import io.shiftq.schema.event.StageCompleted;
 import io.shiftq.schema.event.Topics;
-import io.shiftq.service.Channels;
 import io.shiftq.service.CompletionBuilder;
 import io.shiftq.service.JobArtifacts;
 import io.shiftq.service.StageRunner;
