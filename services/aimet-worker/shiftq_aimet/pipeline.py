@@ -11,8 +11,8 @@ import math
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import torch
@@ -114,7 +114,7 @@ def train(model, train_set, test_set, *, epochs, batch_size, criterion, optimize
         lr = lr_at(epoch)
         order = torch.randperm(n, generator=torch.Generator().manual_seed(seed + epoch))
         model.train()
-        loss_sum = correct = seen = 0
+        loss_sum, correct, seen = 0.0, 0, 0
         for b in range(batches):
             if per_step:
                 lr = lr_at(epoch + b / batches)
@@ -268,7 +268,8 @@ class Job:
         from aimet_torch.batch_norm_fold import fold_all_batch_norms
         folded = copy.deepcopy(self.model).eval()
         fold_all_batch_norms(folded, tuple(self.example.shape))
-        stats, handles = {}, []
+        stats: dict[str, dict] = {}
+        handles: list = []
 
         def note(key, t):
             s = stats.setdefault(key, {"min": math.inf, "max": -math.inf, "count": 0})
@@ -290,7 +291,7 @@ class Job:
             h.remove()
         return stats
 
-    # step 1: power-of-two weights and biases
+    # the ptq stage: power-of-two weights and biases
     def ptq(self) -> None:
         started = events.now()
         self.work = Path(tempfile.mkdtemp(prefix=f"shiftq-aimet-{self.job_id}-"))
@@ -306,7 +307,7 @@ class Job:
         self._done("ptq", started, accuracy=self.ptq_accuracy, shift_records=records,
                    artifacts={"folded_weights": folded})
 
-    # step 2: weight-only QAT with frozen power-of-two weight scales
+    # the qat stage: weight-only QAT with frozen power-of-two weight scales
     def qat(self) -> None:
         started = events.now()
         c, t = self.cfg, self.cfg["training"]
@@ -332,7 +333,7 @@ class Job:
                    shift_records=quant.records(self.ps, c, final=False), metrics={"best_epoch": best_epoch},
                    artifacts=arts)
 
-    # step 3: input/output exponents, biases at w + i, AIMET's export
+    # the final-ptq stage: input/output exponents, biases at w + i, AIMET's export
     def final_ptq(self) -> None:
         started = events.now()
         c = self.cfg

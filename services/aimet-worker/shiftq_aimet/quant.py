@@ -11,11 +11,15 @@ import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import torch
 from torch import nn
 
 from . import pow2
+
+if TYPE_CHECKING:  # for the annotation only; aimet-torch is imported inside the functions that use it
+    from aimet_torch.quantsim import QuantizationSimModel
 
 #: AIMET config: symmetric params and activations, no bias quantizer (shiftq adds its own), the usual
 #: supergroups so an activation quantizer follows conv+ReLU, not the conv.
@@ -54,7 +58,7 @@ class Layer:
 @dataclass
 class Pow2Sim:
     """The sim, its layers, the activation places, and each place's role (input/output) and rule."""
-    sim: object
+    sim: QuantizationSimModel
     layers: list
     places: dict = field(default_factory=dict)  # Place -> role
 
@@ -72,7 +76,7 @@ class Pow2Sim:
 
     def weighted(self):
         """(layer, quantized module) of every conv/linear, in forward order."""
-        return [(l, self.model.get_submodule(l.name)) for l in self.layers if l.op_type != "Add"]
+        return [(layer, self.model.get_submodule(layer.name)) for layer in self.layers if layer.op_type != "Add"]
 
 
 def _signed_range(bits: int) -> tuple[int, int]:
@@ -102,7 +106,7 @@ def build(model: nn.Module, example: torch.Tensor, cfg: dict, work_dir: Path) ->
                                default_output_bw=cfg["quantization"]["output"]["bitwidth"],
                                default_param_bw=qw["bitwidth"])
     # The trace runs inside compute_encodings, so the quantizers see data (they are all replaced or set later).
-    traced = {}
+    traced: dict[str, list] = {}
     sim.compute_encodings(lambda m: traced.update(layers=_trace(m, example)))
     ps = Pow2Sim(sim, traced["layers"])
     for layer in ps.layers:
@@ -119,7 +123,7 @@ def build(model: nn.Module, example: torch.Tensor, cfg: dict, work_dir: Path) ->
         for i in range(len(qm.output_quantizers)):
             qm.output_quantizers[i] = None
     from aimet_torch.v2.quantization.affine import QuantizeDequantize
-    for layer, qm in ps.weighted():
+    for _layer, qm in ps.weighted():
         if qm.bias is not None:
             shape_b = (qm.bias.shape[0],) if qw["per_channel"] else ()
             qmin, qmax = _signed_range(qb["bitwidth"])
@@ -181,7 +185,8 @@ def _trace(model: nn.Module, example: torch.Tensor) -> list[Layer]:
             return Place(name, "output", 0)
         seen = name
         while True:
-            nxt = consumers.get(out_id.get(seen), [])
+            tid = out_id.get(seen)
+            nxt = [] if tid is None else consumers.get(tid, [])
             if len(nxt) != 1:
                 return None
             seen = nxt[0]
@@ -211,10 +216,10 @@ def _trace(model: nn.Module, example: torch.Tensor) -> list[Layer]:
 # ---- choosing exponents ------------------------------------------------------------------------------
 
 def snap_weights(ps: Pow2Sim, cfg: dict) -> None:
-    """Step 1: weight exponents by the weight rule from the tensors, biases on their own range (max rule,
-    provisional, as the Java step 1), all frozen."""
-    qw, qb = cfg["quantization"]["weight"], cfg["quantization"]["bias"]
-    for layer, qm in ps.weighted():
+    """The ptq stage: weight exponents by the weight rule from the tensors, biases on their own range (max rule,
+    provisional, as the Java ptq stage), all frozen."""
+    qw = cfg["quantization"]["weight"]
+    for _layer, qm in ps.weighted():
         q = qm.param_quantizers["weight"]
         _set_log2(q, _weight_log2(qm.weight, q, qw["rounding"]))
         pow2.freeze(q)
@@ -276,9 +281,11 @@ def add_activation_quantizers(ps: Pow2Sim, cfg: dict, calibrate, batches) -> Non
     decides signedness (unsigned when the config says symmetric: false and the tensor has no negative
     value), freezes it, and puts each bias at exponent w + i."""
     from aimet_torch.v2.quantization.affine import QuantizeDequantize
-    from aimet_torch.v2.quantization.encoding_analyzer import (MinMaxEncodingAnalyzer,
-                                                                PercentileEncodingAnalyzer,
-                                                                SqnrEncodingAnalyzer)
+    from aimet_torch.v2.quantization.encoding_analyzer import (
+        MinMaxEncodingAnalyzer,
+        PercentileEncodingAnalyzer,
+        SqnrEncodingAnalyzer,
+    )
     for place, role in ps.places.items():
         tq = cfg["quantization"][role]
         rule = tq["rounding"]
@@ -351,7 +358,8 @@ def tensor_shift(tensor: str, q, rule: str, values: torch.Tensor | None, provisi
 def records(ps: Pow2Sim, cfg: dict, final: bool) -> list[dict]:
     """One ShiftRecord per conv/linear layer (and residual add, when activations are quantized), in order."""
     qc = cfg["quantization"]
-    out, out_exp = [], {}
+    out: list[dict] = []
+    out_exp: dict[str, int] = {}
     for layer in ps.layers:
         if layer.op_type == "Add":
             if final and all(p is not None for p in layer.inputs):

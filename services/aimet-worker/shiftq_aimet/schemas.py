@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import os
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 SCHEMA_VERSION = "1"
@@ -37,7 +37,7 @@ def schema_dir() -> Path:
     return Path(os.environ.get("SHIFTQ_SCHEMA_DIR", str(_REPO_SCHEMAS)))
 
 
-@lru_cache(maxsize=None)
+@cache
 def load(name: str) -> dict:
     """A schema by file stem, e.g. ``stage-completed``."""
     path = schema_dir() / f"{name}.schema.json"

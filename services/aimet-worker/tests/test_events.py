@@ -10,12 +10,11 @@ from urllib.parse import urlparse
 
 import jsonschema
 import pytest
+from conftest import REPO
 
 from shiftq_aimet import config as configs
 from shiftq_aimet import events, pow2, schemas
 from shiftq_aimet.worker import handle
-
-from conftest import REPO
 
 
 def validate(event: dict) -> None:
