@@ -25,7 +25,7 @@ import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
-/** shiftq.ptq.done -> step 2, weight-only QAT with progress and a checkpoint per epoch -> shiftq.qat.done. */
+/** shiftq.ptq.done -> the qat stage: weight-only QAT with progress and a checkpoint per epoch -> shiftq.qat.done. */
 @ApplicationScoped
 public class QatProcessor {
 
