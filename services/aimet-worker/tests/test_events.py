@@ -52,7 +52,7 @@ def test_a_job_completes_the_four_stages_in_order_with_what_reporting_reads(tiny
     assert all(r["bias"]["provisional"] for r in ptq["shift_records"])
     assert all("input" not in r for r in ptq["shift_records"])
     # The config is carried whole, every key present, so Java's QuantizationConfig reads it unchanged.
-    assert fin["config"] == configs.parse(request["config"])
+    assert fin["config"] == configs.parse(request["config"]).as_dict()
 
 
 def test_artifacts_are_in_the_store_with_the_java_stores_uri_and_sha256(tiny_job):
@@ -153,5 +153,14 @@ def test_optional_sections_left_out_stay_out_as_java_writes_them():
     # Java's reader refuses data.normalize: {} (no mean, no std), so the worker must not invent it: it once
     # did, and the reporting service skipped every completion of the job.
     from shiftq_aimet import config
-    merged = config.parse({})
+    merged = config.parse({}).as_dict()
     assert "normalize" not in merged["data"] and "path" not in merged["model"]
+
+
+def test_the_config_is_typed_and_carries_the_java_tensor_defaults():
+    from shiftq_aimet import config
+    c = config.parse({"quantization": {"weight": {"bitwidth": 4}}})
+    assert c.quantization.weight.bitwidth == 4 and c.quantization.weight.rounding == "mse"
+    # TensorQuantConfig.defaults("bias"), read from conventions.json
+    assert (c.quantization.bias.bitwidth, c.quantization.bias.rounding) == (32, "max")
+    assert c.quantization.input.symmetric is False and c.training.optimizer.type == "AdamW"
