@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs the AIMET worker's pytest suite (services/aimet-worker/tests) in the project's Python environment,
+# Checks the AIMET worker's code with ruff and mypy (settings in services/aimet-worker/pyproject.toml, tools from
+# `scripts/python-env.sh lint`), then runs its pytest suite (services/aimet-worker/tests) in the project's Python environment,
 # which scripts/python-env.sh creates on first use (minutes; cached afterwards).
 #
 # Needs a real Kafka broker at $KAFKA_BOOTSTRAP_SERVERS (the tests fail, not skip, without one), e.g.
@@ -9,6 +10,8 @@
 # Extra arguments go to pytest, e.g. scripts/aimet-test.sh -k pow2
 set -euo pipefail
 cd "$(dirname "$0")/.."
+lint=$(scripts/python-env.sh lint)
+(cd services/aimet-worker && "$lint/bin/ruff" check . && "$lint/bin/mypy")
 venv=$(scripts/python-env.sh)
 export SHIFTQ_TORCH_THREADS="${SHIFTQ_TORCH_THREADS:-2}"
 exec "$venv/bin/python" -m pytest -q -p no:cacheprovider services/aimet-worker/tests "$@"

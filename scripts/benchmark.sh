@@ -7,13 +7,12 @@
 # Usage: scripts/benchmark.sh [steps] [eval_batches]      (SHIFTQ_BENCH_SCALAR=1: time the scalar integer loops too)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib.sh
 steps=${1:-30}
 evals=${2:-30}
-[ -f /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz ] || apt-get install -y dataset-fashion-mnist
+need_fashion_mnist
 py="$(scripts/python-env.sh)/bin/python"
-mvn -B -q -DskipTests install -pl tools -am
-mvn -B -q dependency:build-classpath -pl tools -Dmdep.outputFile=target/tools.cp >/dev/null
-cp="tools/target/classes:$(cat tools/target/tools.cp)"
+cp=$(tools_classpath)
 out=$(mktemp)
 for t in 1 2; do
   SHIFTQ_INTRA_OP_THREADS=$t java -cp "$cp" io.shiftq.tools.EngineBenchmark "$steps" "$evals" 2>/dev/null \

@@ -21,13 +21,13 @@ set -euo pipefail
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_ROOT="$(cd "$SCRIPT_DIR/.." && pwd)"
 cd "$REPO_ROOT"
+. scripts/lib.sh
 
 CONFIG="${1:-configs/examples/demo.yaml}"
 STATE_DIR="$REPO_ROOT/.shiftq"
 LOG_DIR="$STATE_DIR/logs"
 ARTIFACTS="${SHIFTQ_ARTIFACTS_ROOT:-$STATE_DIR/artifacts}"
 TIMEOUT="${SHIFTQ_DEMO_TIMEOUT:-1800}"
-DATASET_DIR=/usr/share/datasets/fashion-mnist
 CLI_JAR="$REPO_ROOT/cli/target/shiftq-cli.jar"
 # name:port, in pipeline order; every service answers /q/health/ready on its port.
 PORT_BASE="${SHIFTQ_PORT_BASE:-8080}"
@@ -37,8 +37,6 @@ SERVICES=(calibration:$((PORT_BASE + 1)) ptq:$((PORT_BASE + 2)) qat:$((PORT_BASE
 STAGE_JAVA_OPTS="${SHIFTQ_STAGE_JAVA_OPTS:--Dai.djl.offline=true -Dai.djl.default_engine=PyTorch -Xmx3g}"
 REPORTING_JAVA_OPTS="${SHIFTQ_REPORTING_JAVA_OPTS:--Xmx512m}"
 
-say() { printf '\033[1mdemo:\033[0m %s\n' "$*"; }
-die() { printf 'demo: %s\n' "$*" >&2; exit 1; }
 
 STARTED_PIDS=()
 STARTED_BROKER=0
@@ -68,15 +66,7 @@ trap 'exit 130' INT TERM
 # --- 1. dataset ---------------------------------------------------------------------------
 need_dataset() { grep -qiE '^\s*dataset:\s*"?fashion' "$CONFIG" 2>/dev/null; }
 [[ -f "$CONFIG" ]] || die "config $CONFIG not found"
-if need_dataset && [[ ! -f "$DATASET_DIR/t10k-labels-idx1-ubyte.gz" ]]; then
-  if [[ $(id -u) -ne 0 ]]; then
-    die "Fashion-MNIST is missing from $DATASET_DIR; install it with: sudo apt-get install -y dataset-fashion-mnist"
-  fi
-  say "installing dataset-fashion-mnist"
-  if ! apt-get install -y dataset-fashion-mnist; then
-    apt-get update && apt-get install -y dataset-fashion-mnist
-  fi
-fi
+if need_dataset; then need_fashion_mnist; fi
 
 # --- 2. build -----------------------------------------------------------------------------
 jar_of() { echo "$REPO_ROOT/services/$1/target/quarkus-app/quarkus-run.jar"; }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Makes sure a Docker engine answers on this machine, for scripts/compose-check.sh.
+# Makes sure a Docker engine answers on this machine, for scripts/check/compose.sh.
 #
 #   scripts/docker-engine.sh          install (Debian's docker.io, docker-compose) and start dockerd if needed
 #   scripts/docker-engine.sh stop     stop the dockerd this script started (pid in $SHIFTQ_DOCKER_STATE)

@@ -4,12 +4,17 @@
 # directory keyed by the sha256 of services/aimet-worker/requirements.lock, so a second run, or a
 # run after an unrelated change, reuses it; a changed lock file gets a fresh one. The first install
 # downloads about 3 GB (PyPI's torch is a CUDA build; it runs on the CPU) and takes minutes.
+# `scripts/python-env.sh lint`: the small environment of the worker's lint tools (ruff, mypy), from
+# services/aimet-worker/requirements-lint.lock.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-lock=services/aimet-worker/requirements.lock
+lock=services/aimet-worker/requirements.lock name=venv
+if [ "${1:-}" = lint ]; then
+  lock=services/aimet-worker/requirements-lint.lock name=lint
+fi
 cache=${SHIFTQ_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/shiftq}
 key=$(sha256sum "$lock" | cut -c1-16)
-venv=$cache/venv-$key
+venv=$cache/$name-$key
 if [ ! -f "$venv/.complete" ]; then
   rm -rf "$venv"
   mkdir -p "$cache"

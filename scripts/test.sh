@@ -6,29 +6,20 @@
 # then the AIMET side in the project's Python environment (scripts/python-env.sh; the first run
 # downloads about 3 GB of PyPI wheels, aimet-torch and a CUDA build of torch that runs on the CPU,
 # and takes several minutes; later runs reuse it): the engine's AIMET export loaded into aimet-torch
-# with strict=True (scripts/aimet-export-check.sh) and the AIMET worker's suite against the broker
+# with strict=True (scripts/check/aimet-export.sh) and the AIMET worker's suite against the broker
 # (scripts/aimet-test.sh), then the deployment checks: k8s/ rendered and validated offline against the real schemas
-# (scripts/k8s-check.sh) and docker-compose.yml run for real with a small job
-# (scripts/compose-check.sh; SHIFTQ_COMPOSE_CHECK=0 leaves it out), and stops the broker again.
+# (scripts/check/k8s.sh) and docker-compose.yml run for real with a small job
+# (scripts/check/compose.sh; SHIFTQ_COMPOSE_CHECK=0 leaves it out), and stops the broker again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib.sh
 
-need=()
-[ -f /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz ] || need+=(dataset-fashion-mnist)
+need_fashion_mnist
 # The page's browser test (e2e WebPageIT) drives Debian's Chromium through its chromedriver.
-[ -x /usr/bin/chromium ] || need+=(chromium)
-[ -x /usr/bin/chromedriver ] || need+=(chromium-driver)
+need_debian chromium /usr/bin/chromium
+need_debian chromium-driver /usr/bin/chromedriver
 # The C reference tests build with gcc and its AddressSanitizer and UBSan runtimes (Debian's gcc brings both).
-command -v gcc >/dev/null || need+=(gcc)
-if [ ${#need[@]} -gt 0 ]; then
-  if [ "$(id -u)" -ne 0 ]; then
-    echo "missing: ${need[*]} - run: sudo apt-get update && sudo apt-get install -y ${need[*]}" >&2
-    exit 1
-  fi
-  echo "installing ${need[*]} from Debian"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
-fi
+need_debian gcc
 
 # The ONNX test models (a few hundred KB, committed) are made by PyTorch; remake them only when absent.
 onnx_dir=engine/src/test/resources/onnx
@@ -51,12 +42,12 @@ echo "Kafka broker: $KAFKA_BOOTSTRAP_SERVERS"
 mvn -B verify "$@"
 
 # The engine's AIMET encodings in real aimet-torch: strict load, frozen powers of two, accuracy within 0.1 pt.
-scripts/aimet-export-check.sh
+scripts/check/aimet-export.sh
 # The AIMET worker: power-of-two snapping, event schemas, a job through the broker, the end-to-end report
 # through the packaged reporting service and CLI (the strict-load test ran just above).
 scripts/aimet-test.sh --ignore=services/aimet-worker/tests/test_custom_export.py
 
 # Deployment files against the code, and k8s/ validated offline (the first run fills ~/.cache/shiftq: about 2.5 min).
-scripts/k8s-check.sh
+scripts/check/k8s.sh
 # docker-compose.yml for real with a tiny job (about 6.5 min on a fresh machine, 3 min warm).
-[ "${SHIFTQ_COMPOSE_CHECK:-1}" = 0 ] || scripts/compose-check.sh
+[ "${SHIFTQ_COMPOSE_CHECK:-1}" = 0 ] || scripts/check/compose.sh

@@ -9,14 +9,14 @@
 # (default: 500; scripts/bench/c_reference_vggsmall.yaml and c_reference_resnetsmall.yaml)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. scripts/lib.sh
 images=${1:-500}
 shift || true
 configs=("$@")
 [ ${#configs[@]} -gt 0 ] || configs=(scripts/bench/c_reference_vggsmall.yaml scripts/bench/c_reference_resnetsmall.yaml)
-command -v gcc >/dev/null || { echo "gcc missing: apt-get install -y gcc" >&2; exit 1; }
-# One Maven session compiles the modules and lists the classpath, so engine resolves to engine/target/classes.
-mvn -B -q -DskipTests -pl tools -am compile dependency:build-classpath -Dmdep.outputFile=target/c_reference.cp >/dev/null
-cp="tools/target/classes:$(cat tools/target/c_reference.cp)"
+need_debian gcc
+need_fashion_mnist
+cp=$(tools_classpath)
 gcc --version | head -1
 grep -m1 'model name' /proc/cpuinfo || true
 for c in "${configs[@]}"; do

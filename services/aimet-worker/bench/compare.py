@@ -1,9 +1,15 @@
 """Prints the README's side-by-side tables: python compare.py OUT_DIR w8a8 w4a8."""
-import json, sys
+import json
+import sys
 from datetime import datetime
+
+
+def _instant(s):
+    return datetime.fromisoformat(s.replace("Z", "+00:00"))
+
+
 def ms(e):
-    p = lambda s: datetime.fromisoformat(s.replace("Z", "+00:00"))
-    return (p(e["finished_at"]) - p(e["started_at"])).total_seconds()
+    return (_instant(e["finished_at"]) - _instant(e["started_at"])).total_seconds()
 out = sys.argv[1]
 for run in sys.argv[2:]:
     evs = json.load(open(f"{out}/aimet-{run}/events.json"))
@@ -15,7 +21,7 @@ for run in sys.argv[2:]:
     print(f"| custom (engine) | {rep['initial_accuracy']:.2f} | {rep['ptq_accuracy']:.2f} | {rep['qat_best_accuracy']:.2f} | {rep['final_accuracy']:.2f} |")
     print(f"| aimet | {done['calibration']['accuracy']:.2f} | {done['ptq']['accuracy']:.2f} | {done['qat']['accuracy']:.2f} | {done['final_ptq']['accuracy']:.2f} |")
     t = rep["stage_timings_ms"]
-    print(f"\nwall time per stage, s (custom / aimet): " + ", ".join(
+    print("\nwall time per stage, s (custom / aimet): " + ", ".join(
         f"{s} {t.get(s, 0)/1000:.1f} / {ms(done[s]):.1f}" for s in ("ptq", "qat", "final_ptq")))
     a = {r["layer"]: r for r in done["final_ptq"]["shift_records"]}
     c = {r["layer"]: r for r in rep["shift_records"]}

@@ -1,21 +1,24 @@
 """The job configuration: shared-schema's QuantizationConfig, merged over its defaults and validated.
 
-Defaults come from quantization-config.schema.json (generated from the Java records), except the per-role
-tensor defaults, which the schema cannot express and which mirror TensorQuantConfig.defaults(role). Every
+Defaults come from quantization-config.schema.json (generated from the Java records), and the per-role
+tensor defaults, which a schema cannot express, from conventions.json (TensorQuantConfig.defaults(role)). Every
 problem names the dotted key, the bad value and what is allowed, as the Java validation does.
 """
 from __future__ import annotations
 
 import copy
+import dataclasses
 import math
+from dataclasses import dataclass
+from typing import Any
 
 from . import schemas
 from .data import DATASETS
 from .models import BUILTIN
 
-ROLES = ("weight", "input", "output", "bias")
-ROUNDINGS = ("max", "round", "mse", "percentile")
-STATIC_ROUNDINGS = ("max", "round", "mse")
+ROLES: tuple[str, ...] = tuple(schemas.conventions()["roles"])
+ROUNDINGS: tuple[str, ...] = tuple(schemas.conventions()["roundings"])
+STATIC_ROUNDINGS: tuple[str, ...] = tuple(schemas.conventions()["static_roundings"])
 
 
 class ConfigError(ValueError):
@@ -27,12 +30,8 @@ class ConfigError(ValueError):
 
 
 def _tensor_default(role: str) -> dict:
-    # TensorQuantConfig.defaults(role)
-    if role == "weight":
-        return dict(bitwidth=8, symmetric=True, power_of_2=True, per_channel=False, rounding="mse", percentile=99.99)
-    if role in ("input", "output"):
-        return dict(bitwidth=8, symmetric=False, power_of_2=True, per_channel=False, rounding="mse", percentile=99.99)
-    return dict(bitwidth=32, symmetric=True, power_of_2=True, per_channel=False, rounding="max", percentile=99.99)
+    # TensorQuantConfig.defaults(role), through conventions.json
+    return dict(schemas.conventions()["tensor_defaults"][role])
 
 
 def defaults() -> dict:
@@ -71,7 +70,137 @@ def _merge(base: dict, given: dict, path: str, problems: list[str]) -> dict:
     return out
 
 
-def parse(given: dict | None) -> dict:
+@dataclass(frozen=True)
+class ModelConfig:
+    """``model``: a built-in network by name, optionally with FP32 weights."""
+    name: str
+    num_classes: int
+    weights: str | None = None
+    path: str | None = None
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    """``data``: the data set, where it is, and how much of it to use (0 = all)."""
+    dataset: str
+    path: str
+    batch_size: int
+    train_limit: int
+    test_limit: int
+    normalize: dict | None = None
+    resize: Any = None
+
+
+@dataclass(frozen=True)
+class BaselineConfig:
+    """``baseline``: FP32 training before PTQ when no weights are given."""
+    epochs: int
+    learning_rate: float
+
+
+@dataclass(frozen=True)
+class OptimizerConfig:
+    """``training.optimizer``."""
+    type: str
+    momentum: float
+    beta1: float
+    beta2: float
+    eps: float
+
+
+@dataclass(frozen=True)
+class SchedulerConfig:
+    """``training.scheduler``; ``interval`` is ``epoch`` or ``step``."""
+    type: str
+    step_size: int
+    gamma: float
+    t_max: int
+    eta_min: float
+    interval: str
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    """``training``: the qat stage (and the optimizer settings the baseline shares)."""
+    epochs: int
+    learning_rate: float
+    weight_decay: float
+    criterion: str
+    optimizer: OptimizerConfig
+    scheduler: SchedulerConfig
+    seed: int
+
+
+@dataclass(frozen=True)
+class PtqConfig:
+    """``ptq``: evaluation and calibration batches, and the ptq stage's options."""
+    max_eval_batches: int
+    calibration_batches: int
+    cross_layer_equalization: bool
+    bias_correction: bool
+
+
+@dataclass(frozen=True)
+class TensorQuantConfig:
+    """``quantization.<role>``: how one kind of tensor is quantized."""
+    bitwidth: int
+    symmetric: bool
+    power_of_2: bool
+    per_channel: bool
+    rounding: str
+    percentile: float
+
+
+@dataclass(frozen=True)
+class QuantizationSection:
+    """``quantization``: one TensorQuantConfig per role."""
+    weight: TensorQuantConfig
+    input: TensorQuantConfig
+    output: TensorQuantConfig
+    bias: TensorQuantConfig
+
+    def role(self, role: str) -> TensorQuantConfig:
+        """The config of a role named by text (``weight``, ``input``, ``output``, ``bias``)."""
+        return getattr(self, role)
+
+
+@dataclass(frozen=True)
+class PipelineConfig:
+    """``pipeline``: ``final_ptq: false`` skips the final-ptq stage."""
+    final_ptq: bool
+
+
+@dataclass(frozen=True)
+class JobConfig:
+    """A validated job config, typed; ``as_dict()`` is what the events carry (as Java writes the record)."""
+    model: ModelConfig
+    data: DataConfig
+    baseline: BaselineConfig
+    training: TrainingConfig
+    ptq: PtqConfig
+    quantization: QuantizationSection
+    pipeline: PipelineConfig
+
+    @staticmethod
+    def of(c: dict) -> JobConfig:
+        """From a merged, validated config dict (every key present)."""
+        t, q = c["training"], c["quantization"]
+        return JobConfig(
+            model=ModelConfig(**c["model"]),
+            data=DataConfig(**c["data"]),
+            baseline=BaselineConfig(**c["baseline"]),
+            training=TrainingConfig(**{**t, "optimizer": OptimizerConfig(**t["optimizer"]),
+                                       "scheduler": SchedulerConfig(**t["scheduler"])}),
+            ptq=PtqConfig(**c["ptq"]),
+            quantization=QuantizationSection(**{role: TensorQuantConfig(**q[role]) for role in ROLES}),
+            pipeline=PipelineConfig(**c["pipeline"]))
+
+    def as_dict(self) -> dict:
+        """Every key, nested, without the unset optional ones (Jackson's NON_NULL)."""
+        return _without_nulls(dataclasses.asdict(self))
+
+
+def parse(given: dict | None) -> JobConfig:
     """The given keys merged over the defaults, validated; raises ConfigError listing every problem."""
     problems: list[str] = []
     if given is not None and not isinstance(given, dict):
@@ -81,7 +210,7 @@ def parse(given: dict | None) -> dict:
         problems = check(cfg)
     if problems:
         raise ConfigError(problems)
-    return _without_nulls(cfg)
+    return JobConfig.of(cfg)
 
 
 def _without_nulls(d: dict) -> dict:

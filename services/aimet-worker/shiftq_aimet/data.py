@@ -24,7 +24,7 @@ class ImageSet:
     x: torch.Tensor  # float32 N x 1 x H x W in [0, 1]
     y: torch.Tensor  # int64 N
 
-    def limit(self, n: int) -> "ImageSet":
+    def limit(self, n: int) -> ImageSet:
         return self if n <= 0 or n >= len(self.y) else ImageSet(self.x[:n], self.y[:n])
 
 

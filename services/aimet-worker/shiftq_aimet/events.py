@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from . import schemas
 
 
 def now() -> str:
     """An instant as Java's Instant.toString writes it, e.g. 2026-11-27T15:52:21.123456Z."""
-    return datetime.now(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
+    return datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 def _clean(d: dict) -> dict:
@@ -57,9 +57,9 @@ def topic_and_type(event: dict) -> tuple[str, str]:
 def headers(event: dict) -> list[tuple[str, bytes]]:
     """ce_specversion, ce_type, ce_id, ce_source, ce_time, ce_subject, content-type."""
     _, ce_type = topic_and_type(event)
-    h = {"ce_specversion": "1.0", "ce_type": ce_type, "ce_id": str(uuid.uuid4()),
+    h = {"ce_specversion": schemas.CE_SPEC_VERSION, "ce_type": ce_type, "ce_id": str(uuid.uuid4()),
          "ce_source": "/shiftq/aimet-worker/" + event["stage"].replace("_", "-"), "ce_time": now(),
-         "ce_subject": event["job_id"], "content-type": "application/json"}
+         "ce_subject": event["job_id"], "content-type": schemas.CE_CONTENT_TYPE}
     return [(k, v.encode()) for k, v in h.items()]
 
 

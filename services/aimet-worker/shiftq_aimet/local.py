@@ -16,9 +16,12 @@ from .artifacts import ArtifactStore
 from .pipeline import Job
 
 
+def _instant(s: str) -> datetime:
+    return datetime.fromisoformat(s.replace("Z", "+00:00"))
+
+
 def _ms(e: dict) -> int:
-    parse = lambda s: datetime.fromisoformat(s.replace("Z", "+00:00"))
-    return int((parse(e["finished_at"]) - parse(e["started_at"])).total_seconds() * 1000)
+    return int((_instant(e["finished_at"]) - _instant(e["started_at"])).total_seconds() * 1000)
 
 
 def main(argv: list[str]) -> int:

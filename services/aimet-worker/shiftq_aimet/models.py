@@ -5,7 +5,6 @@ VGGSmall: ``features.0`` conv, ``features.1`` BatchNorm, ``features.2`` ReLU, ..
 """
 from __future__ import annotations
 
-import torch
 from torch import nn
 
 BUILTIN = ("VGGSmall", "LeNet5", "ResNetSmall")
@@ -52,7 +51,7 @@ class LeNet5(nn.Module):
 try:  # AIMET's own elementwise Add, so QuantizationSimModel places a quantizer on it; plain torch otherwise.
     from aimet_torch._base.nn.modules.custom import Add as _Add
 except ImportError:  # pragma: no cover - the worker's environment always has aimet-torch
-    class _Add(nn.Module):
+    class _Add(nn.Module):  # type: ignore[no-redef]
         """The residual add as a module, so it has a name (``layer1.0.add``)."""
 
         def forward(self, a, b):

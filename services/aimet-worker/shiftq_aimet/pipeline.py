@@ -4,6 +4,7 @@ where the reporting service reads them)."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 import io
 import json
 import logging
@@ -11,8 +12,8 @@ import math
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import torch
@@ -114,7 +115,7 @@ def train(model, train_set, test_set, *, epochs, batch_size, criterion, optimize
         lr = lr_at(epoch)
         order = torch.randperm(n, generator=torch.Generator().manual_seed(seed + epoch))
         model.train()
-        loss_sum = correct = seen = 0
+        loss_sum, correct, seen = 0.0, 0, 0
         for b in range(batches):
             if per_step:
                 lr = lr_at(epoch + b / batches)
@@ -182,7 +183,7 @@ class Job:
         self.request, self.store, self.publish = request, store, publish
         self.job_id = request["job_id"]
         self.progress_interval = progress_interval
-        self.cfg: dict = {}
+        self.cfg: configs.JobConfig  # set by calibration, from the request
         self.io_ms = 0.0
 
     def _put(self, name: str, data: bytes) -> dict:
@@ -196,7 +197,7 @@ class Job:
         metrics = dict(kw.pop("metrics", None) or {})
         metrics["artifact_io_ms"] = round(self.io_ms, 1)
         self.io_ms = 0.0
-        event = events.completed(self.job_id, stage, self.cfg, started, metrics=metrics, **kw)
+        event = events.completed(self.job_id, stage, self.cfg.as_dict(), started, metrics=metrics, **kw)
         self.publish(event)
         LOG.info("job %s: %s %s, accuracy %s", self.job_id, stage, event["status"], event.get("accuracy"))
 
@@ -229,28 +230,28 @@ class Job:
         c = self.cfg
         p = self._stage("calibration")
         try:
-            self.train_set, self.test_set = datasets.load(c["data"]["dataset"], c["data"]["path"],
-                                                          c["data"]["train_limit"], c["data"]["test_limit"])
+            self.train_set, self.test_set = datasets.load(c.data.dataset, c.data.path,
+                                                          c.data.train_limit, c.data.test_limit)
         except datasets.DataError as e:
             raise StageError("calibration", f"calibration failed: {e}", [str(e)]) from e
         _, ch, h, w = self.train_set.x.shape
-        torch.manual_seed(c["training"]["seed"])
-        self.model = models.create(c["model"]["name"], c["model"]["num_classes"], ch, h, w)
+        torch.manual_seed(c.training.seed)
+        self.model = models.create(c.model.name, c.model.num_classes, ch, h, w)
         self.example = self.train_set.x[:1].clone()
         curve = []
-        if c["model"].get("weights"):
-            _load_weights(self.model, c["model"]["weights"])
-        elif c["baseline"]["epochs"] > 0:
-            b, t = c["baseline"], c["training"]
+        if c.model.weights:
+            _load_weights(self.model, c.model.weights)
+        elif c.baseline.epochs > 0:
+            b, t = c.baseline, c.training
             # QuantizationEngine.baseline: AdamW with weight decay 1e-4, betas (0.9, 0.999), eps 1e-8, and
             # cosine annealing over the baseline epochs.
-            opt = _optimizer([q for q in self.model.parameters()], "AdamW", b["learning_rate"], 1e-4,
+            opt = _optimizer([q for q in self.model.parameters()], "AdamW", b.learning_rate, 1e-4,
                              {"beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "momentum": 0})
-            curve, *_ = train(self.model, self.train_set, self.test_set, epochs=b["epochs"],
-                              batch_size=c["data"]["batch_size"], criterion=t["criterion"], optimizer=opt,
-                              lr_at=lambda e: _lr("CosineAnnealingLR", b["learning_rate"], e, 1, 1, b["epochs"], 0),
-                              per_step=False, seed=t["seed"], eval_batches=c["ptq"]["max_eval_batches"], progress=p)
-        bs, meb = c["data"]["batch_size"], c["ptq"]["max_eval_batches"]
+            curve, *_ = train(self.model, self.train_set, self.test_set, epochs=b.epochs,
+                              batch_size=c.data.batch_size, criterion=t.criterion, optimizer=opt,
+                              lr_at=lambda e: _lr("CosineAnnealingLR", b.learning_rate, e, 1, 1, b.epochs, 0),
+                              per_step=False, seed=t.seed, eval_batches=c.ptq.max_eval_batches, progress=p)
+        bs, meb = c.data.batch_size, c.ptq.max_eval_batches
         self.fp32_accuracy = evaluate(self.model, self.test_set, bs, meb)
         p.step(90, "collecting activation statistics")
         stats = self._activation_stats()
@@ -261,14 +262,15 @@ class Job:
                    artifacts={"fp32_weights": fp32, "activation_stats": st})
 
     def _calibration_batches(self):
-        bs, n = self.cfg["data"]["batch_size"], self.cfg["ptq"]["calibration_batches"]
+        bs, n = self.cfg.data.batch_size, self.cfg.ptq.calibration_batches
         return [self.train_set.x[i:i + bs] for i in range(0, min(len(self.train_set.y), n * bs), bs)]
 
     def _activation_stats(self) -> dict:
         from aimet_torch.batch_norm_fold import fold_all_batch_norms
         folded = copy.deepcopy(self.model).eval()
         fold_all_batch_norms(folded, tuple(self.example.shape))
-        stats, handles = {}, []
+        stats: dict[str, dict] = {}
+        handles: list = []
 
         def note(key, t):
             s = stats.setdefault(key, {"min": math.inf, "max": -math.inf, "count": 0})
@@ -290,7 +292,7 @@ class Job:
             h.remove()
         return stats
 
-    # step 1: power-of-two weights and biases
+    # the ptq stage: power-of-two weights and biases
     def ptq(self) -> None:
         started = events.now()
         self.work = Path(tempfile.mkdtemp(prefix=f"shiftq-aimet-{self.job_id}-"))
@@ -299,48 +301,49 @@ class Job:
         # Weight and bias ranges come from the tensors themselves (what AIMET's min-max gives a parameter);
         # shiftq's rule then sets each exponent, and set_range initializes the quantizer.
         quant.snap_weights(self.ps, c)
-        bs, meb = c["data"]["batch_size"], c["ptq"]["max_eval_batches"]
+        bs, meb = c.data.batch_size, c.ptq.max_eval_batches
         self.ptq_accuracy = evaluate(self.ps.model, self.test_set, bs, meb)
         records = quant.records(self.ps, c, final=False)
         folded = self._put("folded_weights.pt", _state_bytes(self.ps.model.state_dict()))
         self._done("ptq", started, accuracy=self.ptq_accuracy, shift_records=records,
                    artifacts={"folded_weights": folded})
 
-    # step 2: weight-only QAT with frozen power-of-two weight scales
+    # the qat stage: weight-only QAT with frozen power-of-two weight scales
     def qat(self) -> None:
         started = events.now()
-        c, t = self.cfg, self.cfg["training"]
-        if t["epochs"] == 0:
+        c, t = self.cfg, self.cfg.training
+        if t.epochs == 0:
             self.qat_accuracy = self.ptq_accuracy
             w = self._put("qat_weights.pt", _state_bytes(self.ps.model.state_dict()))
             self._done("qat", started, status="skipped", accuracy=self.qat_accuracy,
                        shift_records=quant.records(self.ps, c, final=False), metrics={"best_epoch": 0},
                        artifacts={"qat_weights": w})
             return
-        s = t["scheduler"]
-        t_max = s["t_max"] or t["epochs"]
+        s = t.scheduler
+        t_max = s.t_max or t.epochs
         params = [p for p in self.ps.model.parameters() if p.requires_grad]
-        opt = _optimizer(params, t["optimizer"]["type"], t["learning_rate"], t["weight_decay"], t["optimizer"])
+        opt = _optimizer(params, t.optimizer.type, t.learning_rate, t.weight_decay,
+                         dataclasses.asdict(t.optimizer))
         curve, best, self.qat_accuracy, best_epoch = train(
-            self.ps.model, self.train_set, self.test_set, epochs=t["epochs"], batch_size=c["data"]["batch_size"],
-            criterion=t["criterion"], optimizer=opt,
-            lr_at=lambda e: _lr(s["type"], t["learning_rate"], e, s["step_size"], s["gamma"], t_max, s["eta_min"]),
-            per_step=s["interval"] == "step", seed=t["seed"], eval_batches=c["ptq"]["max_eval_batches"],
+            self.ps.model, self.train_set, self.test_set, epochs=t.epochs, batch_size=c.data.batch_size,
+            criterion=t.criterion, optimizer=opt,
+            lr_at=lambda e: _lr(s.type, t.learning_rate, e, s.step_size, s.gamma, t_max, s.eta_min),
+            per_step=s.interval == "step", seed=t.seed, eval_batches=c.ptq.max_eval_batches,
             progress=self._stage("qat"))
         arts = {"qat_weights": self._put("qat_weights.pt", _state_bytes(best))}
         self._done("qat", started, accuracy=self.qat_accuracy, epochs=curve,
                    shift_records=quant.records(self.ps, c, final=False), metrics={"best_epoch": best_epoch},
                    artifacts=arts)
 
-    # step 3: input/output exponents, biases at w + i, AIMET's export
+    # the final-ptq stage: input/output exponents, biases at w + i, AIMET's export
     def final_ptq(self) -> None:
         started = events.now()
         c = self.cfg
         f32, qbytes = quant.model_size(self.ps, c)
         sizes = {"float32_bytes": float(f32), "quantized_bytes": float(qbytes),
                  "compression": f32 / qbytes if qbytes else 0.0}
-        bs, meb = c["data"]["batch_size"], c["ptq"]["max_eval_batches"]
-        if not c["pipeline"]["final_ptq"]:
+        bs, meb = c.data.batch_size, c.ptq.max_eval_batches
+        if not c.pipeline.final_ptq:
             self._done("final_ptq", started, status="skipped", accuracy=self.qat_accuracy,
                        shift_records=quant.records(self.ps, c, final=False), metrics=sizes)
             return

@@ -14,6 +14,8 @@ import math
 
 import torch
 
+from . import schemas
+
 #: shiftq's ``rounding`` key -> how log2 of AIMET's scale becomes an integer (see README "What maps to what").
 SNAP_MODE = {"max": "ceil", "round": "round", "mse": "round", "percentile": "ceil"}
 
@@ -56,7 +58,8 @@ def is_pow2(x: float) -> bool:
 
 
 def sqnr_db(x: torch.Tensor, xq: torch.Tensor) -> float:
-    """10·log10(Σx² / Σ(x - x̂)²), rounded to 0.01 dB; 200 when there is no noise (as ShiftRecords.java)."""
+    """10·log10(Σx² / Σ(x - x̂)²), rounded to 0.01 dB; conventions.json's sqnr_db_without_noise (200) when
+    there is no noise (as ShiftRecords.java)."""
     signal = float((x.double() ** 2).sum())
     noise = float(((x.double() - xq.double()) ** 2).sum())
-    return 200.0 if noise == 0 else round(10 * math.log10(signal / noise), 2) if signal > 0 else 0.0
+    return schemas.conventions()["sqnr_db_without_noise"] if noise == 0 else round(10 * math.log10(signal / noise), 2) if signal > 0 else 0.0

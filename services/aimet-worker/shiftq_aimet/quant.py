@@ -11,11 +11,17 @@ import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import torch
 from torch import nn
 
-from . import pow2
+from . import pow2, schemas
+
+if TYPE_CHECKING:  # for the annotations only; aimet-torch is imported inside the functions that use it
+    from aimet_torch.quantsim import QuantizationSimModel
+
+    from .config import JobConfig
 
 #: AIMET config: symmetric params and activations, no bias quantizer (shiftq adds its own), the usual
 #: supergroups so an activation quantizer follows conv+ReLU, not the conv.
@@ -54,7 +60,7 @@ class Layer:
 @dataclass
 class Pow2Sim:
     """The sim, its layers, the activation places, and each place's role (input/output) and rule."""
-    sim: object
+    sim: QuantizationSimModel
     layers: list
     places: dict = field(default_factory=dict)  # Place -> role
 
@@ -72,14 +78,14 @@ class Pow2Sim:
 
     def weighted(self):
         """(layer, quantized module) of every conv/linear, in forward order."""
-        return [(l, self.model.get_submodule(l.name)) for l in self.layers if l.op_type != "Add"]
+        return [(layer, self.model.get_submodule(layer.name)) for layer in self.layers if layer.op_type != "Add"]
 
 
 def _signed_range(bits: int) -> tuple[int, int]:
     return -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
 
 
-def build(model: nn.Module, example: torch.Tensor, cfg: dict, work_dir: Path) -> Pow2Sim:
+def build(model: nn.Module, example: torch.Tensor, cfg: JobConfig, work_dir: Path) -> Pow2Sim:
     """Folds BatchNorm, optionally equalizes (AIMET CLE), builds the sim weight-only with bias quantizers."""
     from aimet_torch.batch_norm_fold import fold_all_batch_norms
     from aimet_torch.common.defs import QuantScheme
@@ -87,22 +93,22 @@ def build(model: nn.Module, example: torch.Tensor, cfg: dict, work_dir: Path) ->
 
     model = model.eval()
     shape = tuple(example.shape)
-    if cfg["ptq"]["cross_layer_equalization"]:
+    if cfg.ptq.cross_layer_equalization:
         from aimet_torch.cross_layer_equalization import equalize_model
         equalize_model(model, shape)  # folds BatchNorm itself
     else:
         fold_all_batch_norms(model, shape)
-    qw, qb = cfg["quantization"]["weight"], cfg["quantization"]["bias"]
+    qw, qb = cfg.quantization.weight, cfg.quantization.bias
     aimet_cfg = json.loads(json.dumps(AIMET_CONFIG))
-    aimet_cfg["defaults"]["per_channel_quantization"] = "True" if qw["per_channel"] else "False"
+    aimet_cfg["defaults"]["per_channel_quantization"] = "True" if qw.per_channel else "False"
     work_dir.mkdir(parents=True, exist_ok=True)
     cfg_file = work_dir / "aimet_quantsim_config.json"
     cfg_file.write_text(json.dumps(aimet_cfg, indent=2))
     sim = QuantizationSimModel(model, example, quant_scheme=QuantScheme.min_max, config_file=str(cfg_file),
-                               default_output_bw=cfg["quantization"]["output"]["bitwidth"],
-                               default_param_bw=qw["bitwidth"])
+                               default_output_bw=cfg.quantization.output.bitwidth,
+                               default_param_bw=qw.bitwidth)
     # The trace runs inside compute_encodings, so the quantizers see data (they are all replaced or set later).
-    traced = {}
+    traced: dict[str, list] = {}
     sim.compute_encodings(lambda m: traced.update(layers=_trace(m, example)))
     ps = Pow2Sim(sim, traced["layers"])
     for layer in ps.layers:
@@ -119,10 +125,10 @@ def build(model: nn.Module, example: torch.Tensor, cfg: dict, work_dir: Path) ->
         for i in range(len(qm.output_quantizers)):
             qm.output_quantizers[i] = None
     from aimet_torch.v2.quantization.affine import QuantizeDequantize
-    for layer, qm in ps.weighted():
+    for _layer, qm in ps.weighted():
         if qm.bias is not None:
-            shape_b = (qm.bias.shape[0],) if qw["per_channel"] else ()
-            qmin, qmax = _signed_range(qb["bitwidth"])
+            shape_b = (qm.bias.shape[0],) if qw.per_channel else ()
+            qmin, qmax = _signed_range(qb.bitwidth)
             qm.param_quantizers["bias"] = QuantizeDequantize(shape_b, qmin=qmin, qmax=qmax, symmetric=True)
     return ps
 
@@ -181,7 +187,8 @@ def _trace(model: nn.Module, example: torch.Tensor) -> list[Layer]:
             return Place(name, "output", 0)
         seen = name
         while True:
-            nxt = consumers.get(out_id.get(seen), [])
+            tid = out_id.get(seen)
+            nxt = [] if tid is None else consumers.get(tid, [])
             if len(nxt) != 1:
                 return None
             seen = nxt[0]
@@ -210,13 +217,13 @@ def _trace(model: nn.Module, example: torch.Tensor) -> list[Layer]:
 
 # ---- choosing exponents ------------------------------------------------------------------------------
 
-def snap_weights(ps: Pow2Sim, cfg: dict) -> None:
-    """Step 1: weight exponents by the weight rule from the tensors, biases on their own range (max rule,
-    provisional, as the Java step 1), all frozen."""
-    qw, qb = cfg["quantization"]["weight"], cfg["quantization"]["bias"]
-    for layer, qm in ps.weighted():
+def snap_weights(ps: Pow2Sim, cfg: JobConfig) -> None:
+    """The ptq stage: weight exponents by the weight rule from the tensors, biases on their own range (max rule,
+    provisional, as the Java ptq stage), all frozen."""
+    qw = cfg.quantization.weight
+    for _layer, qm in ps.weighted():
         q = qm.param_quantizers["weight"]
-        _set_log2(q, _weight_log2(qm.weight, q, qw["rounding"]))
+        _set_log2(q, _weight_log2(qm.weight, q, qw.rounding))
         pow2.freeze(q)
         qbias = (qm.param_quantizers["bias"] if "bias" in qm.param_quantizers else None)
         if qbias is not None:
@@ -270,38 +277,40 @@ def _set_log2(q, log2_scale: torch.Tensor) -> None:
         q.set_range(s * q.qmin, s * q.qmax)
 
 
-def add_activation_quantizers(ps: Pow2Sim, cfg: dict, calibrate, batches) -> None:
+def add_activation_quantizers(ps: Pow2Sim, cfg: JobConfig, calibrate, batches) -> None:
     """Step 3: puts an activation quantizer back on every place AIMET chose, calibrates it with the rule's
     AIMET encoding analyzer over the calibration batches (weights stay frozen), snaps it to a power of two,
     decides signedness (unsigned when the config says symmetric: false and the tensor has no negative
     value), freezes it, and puts each bias at exponent w + i."""
     from aimet_torch.v2.quantization.affine import QuantizeDequantize
-    from aimet_torch.v2.quantization.encoding_analyzer import (MinMaxEncodingAnalyzer,
-                                                                PercentileEncodingAnalyzer,
-                                                                SqnrEncodingAnalyzer)
+    from aimet_torch.v2.quantization.encoding_analyzer import (
+        MinMaxEncodingAnalyzer,
+        PercentileEncodingAnalyzer,
+        SqnrEncodingAnalyzer,
+    )
     for place, role in ps.places.items():
-        tq = cfg["quantization"][role]
-        rule = tq["rounding"]
+        tq = cfg.quantization.role(role)
+        rule = tq.rounding
         analyzer = (SqnrEncodingAnalyzer(()) if rule == "mse"
-                    else PercentileEncodingAnalyzer((), percentile=tq["percentile"]) if rule == "percentile"
+                    else PercentileEncodingAnalyzer((), percentile=tq.percentile) if rule == "percentile"
                     else MinMaxEncodingAnalyzer(()))
         # Asymmetric so that AIMET observes the real [min, max]; replaced below by the shiftq form.
-        ps.set_quantizer(place, QuantizeDequantize((), bitwidth=tq["bitwidth"], symmetric=False,
+        ps.set_quantizer(place, QuantizeDequantize((), bitwidth=tq.bitwidth, symmetric=False,
                                                    encoding_analyzer=analyzer))
     ps.sim.compute_encodings(lambda model: calibrate(model, batches))
     for place, role in ps.places.items():
-        tq = cfg["quantization"][role]
+        tq = cfg.quantization.role(role)
         q = ps.quantizer(place)
         lo, hi = float(q.get_min().detach()), float(q.get_max().detach())
-        bits = tq["bitwidth"]
-        if not tq["symmetric"] and lo >= 0:
+        bits = tq.bitwidth
+        if not tq.symmetric and lo >= 0:
             new = QuantizeDequantize((), bitwidth=bits, symmetric=False)  # qmin 0, qmax 2^b-1, offset 0
             base = max(hi, 1e-30) / new.qmax
         else:
             qmin, qmax = _signed_range(bits)
             new = QuantizeDequantize((), qmin=qmin, qmax=qmax, symmetric=True)
             base = max(abs(lo), abs(hi), 1e-30) / qmax
-        log2 = pow2.snapped_log2(torch.tensor(base, dtype=torch.float64), pow2.SNAP_MODE[tq["rounding"]])
+        log2 = pow2.snapped_log2(torch.tensor(base, dtype=torch.float64), pow2.SNAP_MODE[tq.rounding])
         _set_log2(new, log2)
         pow2.freeze(new)
         ps.set_quantizer(place, new)
@@ -348,19 +357,20 @@ def tensor_shift(tensor: str, q, rule: str, values: torch.Tensor | None, provisi
     return out
 
 
-def records(ps: Pow2Sim, cfg: dict, final: bool) -> list[dict]:
+def records(ps: Pow2Sim, cfg: JobConfig, final: bool) -> list[dict]:
     """One ShiftRecord per conv/linear layer (and residual add, when activations are quantized), in order."""
-    qc = cfg["quantization"]
-    out, out_exp = [], {}
+    qc = cfg.quantization
+    out: list[dict] = []
+    out_exp: dict[str, int] = {}
     for layer in ps.layers:
         if layer.op_type == "Add":
             if final and all(p is not None for p in layer.inputs):
                 exps = [pow2.exponents(ps.quantizer(p))[0] for p in layer.inputs]
                 align_place = layer.inputs[exps.index(min(exps))]
                 align = tensor_shift(layer.name + ".input", ps.quantizer(align_place),
-                                     qc[ps.places[align_place]]["rounding"], None)
+                                     qc.role(ps.places[align_place]).rounding, None)
                 o = None if layer.output is None else tensor_shift(layer.name + ".output", ps.quantizer(layer.output),
-                                                                   qc["output"]["rounding"], None)
+                                                                   qc.output.rounding, None)
                 cut = None if o is None else align["shift"]["exponent"] - o["shift"]["exponent"]
                 out.append({"layer": layer.name, "op_type": "Add", "input": align, **({"output": o} if o else {}),
                             **({"shift_cut": cut} if cut is not None else {}), "value_rounding": "half_up",
@@ -368,18 +378,18 @@ def records(ps: Pow2Sim, cfg: dict, final: bool) -> list[dict]:
                             "add_input_shifts": [e - align["shift"]["exponent"] for e in exps]})
             continue
         qm = ps.model.get_submodule(layer.name)
-        w = tensor_shift(layer.name + ".weight", qm.param_quantizers["weight"], qc["weight"]["rounding"], qm.weight)
+        w = tensor_shift(layer.name + ".weight", qm.param_quantizers["weight"], qc.weight.rounding, qm.weight)
         b = None
         if (qm.param_quantizers["bias"] if "bias" in qm.param_quantizers else None) is not None:
-            b = tensor_shift(layer.name + ".bias", qm.param_quantizers["bias"], "max" if not final else qc["bias"]["rounding"],
+            b = tensor_shift(layer.name + ".bias", qm.param_quantizers["bias"], "max" if not final else qc.bias.rounding,
                              qm.bias, provisional=not final)
             if final:
                 b["rule"] = "w+i"
         i = o = None
         if final and layer.inputs[0] is not None:
-            i = tensor_shift(layer.name + ".input", ps.quantizer(layer.inputs[0]), qc[ps.places[layer.inputs[0]]]["rounding"], None)
+            i = tensor_shift(layer.name + ".input", ps.quantizer(layer.inputs[0]), qc.role(ps.places[layer.inputs[0]]).rounding, None)
         if final and layer.output is not None:
-            o = tensor_shift(layer.name + ".output", ps.quantizer(layer.output), qc["output"]["rounding"], None)
+            o = tensor_shift(layer.name + ".output", ps.quantizer(layer.output), qc.output.rounding, None)
         acc = None if i is None else w["shift"]["exponent"] + i["shift"]["exponent"]
         cut = None if acc is None or o is None else acc - o["shift"]["exponent"]
         bshift = None if acc is None or b is None else acc - b["shift"]["exponent"]
@@ -399,18 +409,21 @@ def records(ps: Pow2Sim, cfg: dict, final: bool) -> list[dict]:
 
 
 def _violations(cut, bshift, b) -> list[str]:
-    # ShiftRecord.violations
+    # ShiftRecord.violations, in the words of conventions.json
+    words = schemas.conventions()["violations"]
+    acc_bits = schemas.conventions()["accumulator_bits"]
     found = []
     if cut is not None and cut < 0:
-        found.append(f"shift_cut {cut} < 0: output exponent finer than the accumulator")
+        found.append(words["negative_shift_cut"].format(shift_cut=cut))
     if bshift is not None and bshift < 0:
-        found.append(f"bias_shift {bshift} < 0: bias exponent finer than the accumulator, low bias bits lost")
-    if bshift is not None and bshift > 0 and b["bitwidth"] + bshift > 32:
-        found.append(f"bias_shift {bshift} with {b['bitwidth']}-bit bias exceeds the 32-bit accumulator")
+        found.append(words["negative_bias_shift"].format(bias_shift=bshift))
+    if bshift is not None and bshift > 0 and b["bitwidth"] + bshift > acc_bits:
+        found.append(words["bias_overflows_accumulator"].format(
+            bias_shift=bshift, bias_bits=b["bitwidth"], accumulator_bits=acc_bits))
     return found
 
 
-def model_size(ps: Pow2Sim, cfg: dict) -> tuple[int, int]:
+def model_size(ps: Pow2Sim, cfg: JobConfig) -> tuple[int, int]:
     """(float32 bytes, quantized bytes) of weights and biases, as ShiftRecords.size."""
     f = qbits = 0
     for _, qm in ps.weighted():
@@ -419,5 +432,5 @@ def model_size(ps: Pow2Sim, cfg: dict) -> tuple[int, int]:
             if t is None:
                 continue
             f += 4 * t.numel()
-            qbits += t.numel() * cfg["quantization"][role]["bitwidth"]
+            qbits += t.numel() * cfg.quantization.role(role).bitwidth
     return f, (qbits + 7) // 8

@@ -6,6 +6,7 @@ stays in its group however long the job takes (the Java services' "long jobs on 
 """
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -85,7 +86,8 @@ def handle(payload: bytes | None, key: bytes | None, store: ArtifactStore, publi
         raise
     except Exception as e:  # any other error fails the job with the chain of causes, as StageFailures.java
         LOG.error("job %s: %s failed\n%s", job_id, stage, traceback.format_exc())
-        causes, t = [], e
+        causes: list[str] = []
+        t: BaseException | None = e
         while t is not None and len(causes) < 5:
             causes.append(f"{type(t).__name__}: {t}")
             t = t.__cause__ or t.__context__
@@ -127,8 +129,8 @@ class Worker:
                     LOG.warning("consumer: %s", msg.error())
                     continue
                 seen += 1
-                outcome = self._busy(lambda: handle(msg.value(), msg.key(), self.store, self.publish,
-                                                    self.progress_interval))
+                outcome = self._busy(functools.partial(handle, msg.value(), msg.key(), self.store, self.publish,
+                                                       self.progress_interval))
                 if outcome != "ignored":
                     self.jobs += 1
                     LOG.info("record %s[%d]@%d: %s", msg.topic(), msg.partition(), msg.offset(), outcome)

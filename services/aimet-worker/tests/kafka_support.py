@@ -17,7 +17,7 @@ def ensure_topics(bootstrap: str) -> None:
     admin = AdminClient({"bootstrap.servers": bootstrap})
     existing = set(admin.list_topics(timeout=30).topics)
     missing = [NewTopic(t, num_partitions=2, replication_factor=1) for t in TOPICS if t not in existing]
-    for topic, fut in (admin.create_topics(missing).items() if missing else []):
+    for _topic, fut in (admin.create_topics(missing).items() if missing else []):
         try:
             fut.result(30)
         except KafkaException as e:

@@ -3,10 +3,10 @@
 Input: a directory written by the engine's ``AimetExportRun`` (``report.json``, ``deploy/``,
 ``qat_folded_weights.npz``, ``shiftq_predictions.json``). ``SHIFTQ_AIMET_EXPORT_RUN`` names one;
 without it the test runs the engine itself through Maven (a few minutes; needs Java and Maven).
-``scripts/aimet-export-check.sh`` runs both halves and times them.
+``scripts/check/aimet-export.sh`` runs both halves and times them.
 
 The network is built here in PyTorch with the built-in architectures' module names, BatchNorm
-already folded into the convolutions (the weights are the folded ones step 3 quantized), so every
+already folded into the convolutions (the weights are the folded ones the final-ptq stage quantized), so every
 name in the encodings file must match a module of this model.
 """
 import json
@@ -27,14 +27,14 @@ LIST_FILE = "aimet_encodings_1.0.0.json"
 MAX_GAP_POINTS = 0.1
 
 try:
+    import aimet_torch
     import numpy as np
     import torch
-    from torch import nn
-    import aimet_torch
-    from aimet_torch.quantsim import QuantizationSimModel
     from aimet_torch.common.defs import QuantScheme
     from aimet_torch.nn.modules.custom import Add
-    from aimet_torch.quantization.base.quantizer import QuantizerBase
+    from aimet_torch.quantization.base.quantizer import QuantizerBase  # noqa: F401 (installed: aimet-torch 2.x)
+    from aimet_torch.quantsim import QuantizationSimModel
+    from torch import nn
 except ImportError as e:  # fail, do not skip: the check is worthless without the real AIMET
     pytest.fail(
         f"{e}: this test needs aimet-torch==2.42.0, torch and numpy ({sys.executable} lacks them); "
@@ -70,7 +70,7 @@ def run_dir():
     for f in ("report.json", "qat_folded_weights.npz", "shiftq_predictions.json", "deploy/" + TORCH_FILE):
         if not (d / f).is_file():
             pytest.fail(f"{d / f} is missing: {d} is not a directory written by the engine's AimetExportRun "
-                        "(scripts/aimet-export-check.sh writes one)", pytrace=False)
+                        "(scripts/check/aimet-export.sh writes one)", pytrace=False)
     return d
 
 

@@ -15,9 +15,9 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import yaml
-
 from conftest import REPO, TINY
 from kafka_support import Reader, ensure_topics, group_at_end
+
 from shiftq_aimet import pow2
 
 REPORTING_JAR = REPO / "services/reporting/target/quarkus-app/quarkus-run.jar"

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+import uuid
 from urllib.parse import urlparse
 
 import jsonschema
 import pytest
+from conftest import REPO
 
 from shiftq_aimet import config as configs
 from shiftq_aimet import events, pow2, schemas
@@ -49,7 +52,7 @@ def test_a_job_completes_the_four_stages_in_order_with_what_reporting_reads(tiny
     assert all(r["bias"]["provisional"] for r in ptq["shift_records"])
     assert all("input" not in r for r in ptq["shift_records"])
     # The config is carried whole, every key present, so Java's QuantizationConfig reads it unchanged.
-    assert fin["config"] == configs.parse(request["config"])
+    assert fin["config"] == configs.parse(request["config"]).as_dict()
 
 
 def test_artifacts_are_in_the_store_with_the_java_stores_uri_and_sha256(tiny_job):
@@ -128,9 +131,36 @@ def test_cloudevents_headers_name_the_versioned_type():
     assert events.topic_and_type(e)[0] == "shiftq.qat.done"
 
 
+#: Written and checked from the Java side by io.shiftq.messaging.CloudEventHeadersFixtureTest.
+HEADERS_FIXTURE = REPO / "services" / "messaging" / "src" / "test" / "resources" / "cloudevents-headers.json"
+
+
+def test_cloudevents_headers_match_the_fixture_the_java_producers_are_tested_against():
+    cases = json.loads(HEADERS_FIXTURE.read_text(encoding="utf-8"))["cases"]
+    assert len(cases) >= 3
+    for case in cases:
+        expected = case["headers"]
+        written = [(k, v.decode()) for k, v in events.headers(case["event"])]
+        assert [k for k, _ in written] == list(expected), case["class"]
+        got = dict(written)
+        uuid.UUID(got["ce_id"])
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z", got["ce_time"]), got["ce_time"]
+        fixed = {k: v for k, v in expected.items() if k not in ("ce_id", "ce_time")}
+        assert {k: got[k] for k in fixed} == fixed, case["class"]
+
+
 def test_optional_sections_left_out_stay_out_as_java_writes_them():
     # Java's reader refuses data.normalize: {} (no mean, no std), so the worker must not invent it: it once
     # did, and the reporting service skipped every completion of the job.
     from shiftq_aimet import config
-    merged = config.parse({})
+    merged = config.parse({}).as_dict()
     assert "normalize" not in merged["data"] and "path" not in merged["model"]
+
+
+def test_the_config_is_typed_and_carries_the_java_tensor_defaults():
+    from shiftq_aimet import config
+    c = config.parse({"quantization": {"weight": {"bitwidth": 4}}})
+    assert c.quantization.weight.bitwidth == 4 and c.quantization.weight.rounding == "mse"
+    # TensorQuantConfig.defaults("bias"), read from conventions.json
+    assert (c.quantization.bias.bitwidth, c.quantization.bias.rounding) == (32, "max")
+    assert c.quantization.input.symmetric is False and c.training.optimizer.type == "AdamW"

@@ -7,6 +7,7 @@ import uuid
 
 from conftest import TINY
 from kafka_support import Reader, committed, ensure_topics, group_at_end, publish
+
 from shiftq_aimet import pow2
 from shiftq_aimet.artifacts import ArtifactStore
 from shiftq_aimet.worker import Worker

@@ -1,5 +1,7 @@
 package io.shiftq.cli;
 
+import io.shiftq.messaging.KafkaClients;
+import io.shiftq.messaging.KafkaSettings;
 import io.shiftq.schema.event.CancelRequested;
 import java.io.PrintStream;
 

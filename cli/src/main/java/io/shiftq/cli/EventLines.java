@@ -73,13 +73,13 @@ final class EventLines {
         ReportSummary s = r.summary();
         StringBuilder text = new StringBuilder("report      " + path);
         if (s != null && s.status() == JobStatus.CANCELLED) {
-            text.append("  (cancelled: shiftq cancel stopped the job; steps after the cancel show -)");
+            text.append("  (cancelled: shiftq cancel stopped the job; stages after the cancel show -)");
         }
         if (s != null) {
             text.append(String.format(
                     Locale.ROOT,
-                    "%n  FP32 (initial) accuracy  %s%n  after PTQ (step 1)       %s"
-                            + "%n  QAT best (step 2)        %s%n  final (step 3)           %s%n  layers with shift records %d"
+                    "%n  FP32 (calibration)       %s%n  PTQ (ptq stage)          %s"
+                            + "%n  QAT best (qat stage)     %s%n  final (final-ptq stage)  %s%n  layers with shift records %d"
                             + "%n  total time               %.1f s",
                     pct(s.initialAccuracy()),
                     pct(s.ptqAccuracy()),

@@ -1,5 +1,6 @@
 package io.shiftq.cli;
 
+import io.shiftq.messaging.KafkaSettings;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.HashMap;

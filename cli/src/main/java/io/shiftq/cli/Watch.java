@@ -1,5 +1,7 @@
 package io.shiftq.cli;
 
+import io.shiftq.messaging.KafkaClients;
+import io.shiftq.messaging.KafkaSettings;
 import io.shiftq.schema.Json;
 import io.shiftq.schema.event.EventReadException;
 import io.shiftq.schema.event.ReportPublished;

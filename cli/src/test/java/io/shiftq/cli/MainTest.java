@@ -102,7 +102,7 @@ class MainTest {
                 Instant.now());
         assertThat(EventLines.summary(cancelled, "/tmp/job-1/report.json"))
                 .contains("(cancelled: shiftq cancel stopped the job")
-                .contains("QAT best (step 2)        -");
+                .contains("QAT best (qat stage)     -");
     }
 
     @Test

@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Where each module and package may reach, checked on the compiled classes of every module (this module is
- * built last, so they are all there): reporting and the CLI never touch the engine or DJL, the schema touches
+ * built last, so they are all there): reporting and the CLI never touch the engine or DJL, the messaging module
+ * (CloudEvents headers, written nowhere else) touches neither the engine nor the services, the schema touches
  * nothing of shiftq's, the engine knows nothing of services, Kafka or Quarkus, and the engine's packages form a
  * graph without cycles.
  */
@@ -36,6 +37,7 @@ class ArchitectureTest {
                 "engine",
                 "tools",
                 "cli",
+                "services/messaging",
                 "services/common",
                 "services/calibration",
                 "services/ptq",
@@ -65,6 +67,40 @@ class ArchitectureTest {
     }
 
     @Test
+    void theMessagingModuleNeverReachesTheEngineDjlOrTheServices() {
+        noClasses()
+                .that()
+                .resideInAPackage("io.shiftq.messaging..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(
+                        "io.shiftq.engine..",
+                        "ai.djl..",
+                        "io.shiftq.service..",
+                        "io.shiftq.reporting..",
+                        "io.shiftq.cli..",
+                        "io.shiftq.tools..")
+                .check(classes);
+    }
+
+    @Test
+    void cloudEventsHeadersAreWrittenOnlyByTheMessagingModule() {
+        noClasses()
+                .that()
+                .resideOutsideOfPackage("io.shiftq.messaging..")
+                .should()
+                .dependOnClassesThat()
+                .haveFullyQualifiedName("org.apache.kafka.common.header.internals.RecordHeaders")
+                .orShould()
+                .dependOnClassesThat()
+                .haveFullyQualifiedName("org.apache.kafka.common.header.internals.RecordHeader")
+                .orShould()
+                .dependOnClassesThat()
+                .haveFullyQualifiedName("io.smallrye.reactive.messaging.ce.OutgoingCloudEventMetadata")
+                .check(classes);
+    }
+
+    @Test
     void theSchemaDependsOnNothingOfShiftqs() {
         noClasses()
                 .that()
@@ -75,6 +111,7 @@ class ArchitectureTest {
                         "io.shiftq.engine..",
                         "io.shiftq.service..",
                         "io.shiftq.reporting..",
+                        "io.shiftq.messaging..",
                         "io.shiftq.cli..",
                         "io.shiftq.tools..",
                         "ai.djl..",

@@ -30,7 +30,7 @@ shiftq.age = iso => {
   return Math.round(s / 86400) + ' d';
 };
 
-/** Accuracy after each step from the finished stages (a skipped stage carries none). */
+/** Accuracy after each stage from the finished stages (a skipped stage carries none). */
 shiftq.accuracies = job => {
   const by = {};
   for (const s of job.stages || []) by[s.stage] = s.accuracy;

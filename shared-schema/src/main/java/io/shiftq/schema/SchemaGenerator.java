@@ -101,6 +101,7 @@ public final class SchemaGenerator {
         com.github.victools.jsonschema.generator.SchemaGenerator generator = newGenerator();
         Map<String, String> files = new LinkedHashMap<>();
         files.put("topics.json", Json.writePretty(Topics.byKey()) + "\n");
+        files.put("conventions.json", Json.writePretty(Conventions.all()) + "\n");
         SCHEMAS.forEach((file, type) -> files.put(file, render(file, type, generator.generateSchema(type))));
         return files;
     }

@@ -21,7 +21,7 @@ import java.util.Locale;
 import org.junit.jupiter.api.Test;
 
 /**
- * Not a unit test: the engine half of {@code scripts/aimet-export-check.sh}. Runs one config
+ * Not a unit test: the engine half of {@code scripts/check/aimet-export.sh}. Runs one config
  * through the whole pipeline (default {@code configs/examples/w8a8_ptq_short.yaml}: a real
  * Fashion-MNIST run) and writes what the Python half needs to {@code shiftq.aimet-check.dir}
  * (default {@code target/aimet-export-check}): {@code report.json}, {@code deploy/} (the exported

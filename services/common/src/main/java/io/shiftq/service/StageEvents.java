@@ -1,5 +1,7 @@
 package io.shiftq.service;
 
+import io.shiftq.messaging.Channels;
+import io.shiftq.messaging.EventRecords;
 import io.shiftq.schema.event.ShiftqEvent;
 import io.shiftq.schema.event.Stage;
 import io.shiftq.schema.event.StageFailed;

@@ -3,6 +3,7 @@ package io.shiftq.service;
 import io.shiftq.engine.Cancellation;
 import io.shiftq.engine.JobCancelledException;
 import io.shiftq.engine.pipeline.QuantizationEngine;
+import io.shiftq.messaging.EventRecords;
 import io.shiftq.schema.Json;
 import io.shiftq.schema.config.Limits;
 import io.shiftq.schema.event.Metrics;

@@ -3,12 +3,12 @@ package io.shiftq.finalptq;
 import io.shiftq.engine.model.StateDict;
 import io.shiftq.engine.pipeline.PreparedJob;
 import io.shiftq.engine.pipeline.StepResults;
+import io.shiftq.messaging.Channels;
 import io.shiftq.schema.artifact.ArtifactNames;
 import io.shiftq.schema.event.Metrics;
 import io.shiftq.schema.event.Stage;
 import io.shiftq.schema.event.StageCompleted;
 import io.shiftq.schema.event.Topics;
-import io.shiftq.service.Channels;
 import io.shiftq.service.CompletionBuilder;
 import io.shiftq.service.StageRunner;
 import io.smallrye.reactive.messaging.annotations.Blocking;
@@ -23,7 +23,7 @@ import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
-/** shiftq.qat.done -> step 3, input/output shifts and the full shift records -> shiftq.final-ptq.done. */
+/** shiftq.qat.done -> the final-ptq stage: input/output shifts and the full shift records -> shiftq.final-ptq.done. */
 @ApplicationScoped
 public class FinalPtqProcessor {
 
@@ -40,7 +40,7 @@ public class FinalPtqProcessor {
         this.done = done;
     }
 
-    /** Runs step 3 for one job after QAT; {@code pipeline.final_ptq: false} reports SKIPPED with the weight-only records. */
+    /** Runs the final-ptq stage for one job after QAT; {@code pipeline.final_ptq: false} reports SKIPPED with the weight-only records. */
     @Incoming(QAT_DONE)
     @Blocking(value = Channels.WORKER_POOL, ordered = false)
     public void onQat(Record<String, String> qatDone) {

@@ -5,10 +5,10 @@ import static io.shiftq.schema.artifact.ArtifactNames.FP32_WEIGHTS;
 
 import io.shiftq.engine.pipeline.PreparedJob;
 import io.shiftq.engine.pipeline.StepResults;
+import io.shiftq.messaging.Channels;
 import io.shiftq.schema.event.Stage;
 import io.shiftq.schema.event.StageCompleted;
 import io.shiftq.schema.event.Topics;
-import io.shiftq.service.Channels;
 import io.shiftq.service.CompletionBuilder;
 import io.shiftq.service.JobArtifacts;
 import io.shiftq.service.StageRunner;
@@ -19,7 +19,7 @@ import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
-/** shiftq.calibration.done -> step 1, power-of-two weights and biases -> shiftq.ptq.done. */
+/** shiftq.calibration.done -> the ptq stage: power-of-two weights and biases -> shiftq.ptq.done. */
 @ApplicationScoped
 public class PtqProcessor {
 
@@ -36,7 +36,7 @@ public class PtqProcessor {
         this.done = done;
     }
 
-    /** Runs step 1 for one calibrated job. */
+    /** Runs the ptq stage for one calibrated job. */
     @Incoming(CALIBRATED)
     @Blocking(value = Channels.WORKER_POOL, ordered = false)
     public void onCalibrated(Record<String, String> calibrated) {

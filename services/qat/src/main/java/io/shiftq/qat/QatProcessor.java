@@ -6,12 +6,12 @@ import static io.shiftq.schema.artifact.ArtifactNames.qatEpoch;
 
 import io.shiftq.engine.pipeline.PreparedJob;
 import io.shiftq.engine.pipeline.StepResults;
+import io.shiftq.messaging.Channels;
 import io.shiftq.schema.event.ArtifactRef;
 import io.shiftq.schema.event.Metrics;
 import io.shiftq.schema.event.Stage;
 import io.shiftq.schema.event.StageCompleted;
 import io.shiftq.schema.event.Topics;
-import io.shiftq.service.Channels;
 import io.shiftq.service.CompletionBuilder;
 import io.shiftq.service.JobArtifacts;
 import io.shiftq.service.StageRunner;
@@ -25,7 +25,7 @@ import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
-/** shiftq.ptq.done -> step 2, weight-only QAT with progress and a checkpoint per epoch -> shiftq.qat.done. */
+/** shiftq.ptq.done -> the qat stage: weight-only QAT with progress and a checkpoint per epoch -> shiftq.qat.done. */
 @ApplicationScoped
 public class QatProcessor {
 

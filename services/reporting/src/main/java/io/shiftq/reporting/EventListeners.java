@@ -3,6 +3,7 @@ package io.shiftq.reporting;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;
+import io.shiftq.messaging.Channels;
 import io.shiftq.schema.Json;
 import io.shiftq.schema.event.EventReadException;
 import io.shiftq.schema.event.QuantizationRequested;

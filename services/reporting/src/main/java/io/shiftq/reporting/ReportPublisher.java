@@ -1,12 +1,15 @@
 package io.shiftq.reporting;
 
 import io.quarkus.logging.Log;
+import io.shiftq.messaging.Channels;
+import io.shiftq.messaging.EventRecords;
 import io.shiftq.schema.Json;
 import io.shiftq.schema.artifact.ArtifactStore;
 import io.shiftq.schema.event.ArtifactRef;
 import io.shiftq.schema.event.EventTypes;
 import io.shiftq.schema.event.ReportPublished;
 import io.shiftq.schema.event.ReportSummary;
+import io.shiftq.schema.event.Stage;
 import io.shiftq.schema.report.QuantizationReport;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -53,7 +56,7 @@ public class ReportPublisher {
                 Log.infof("job %s: report %s was published before", input.jobId(), ref.uri());
                 return;
             }
-            reports.sendMessageAndAwait(EventMessages.of(event, event.at()));
+            reports.sendMessageAndAwait(EventRecords.of(event, Stage.REPORTING, event.at()));
             Log.infof(
                     "job %s: report %s (%d layers, final accuracy %.2f%%)",
                     input.jobId(), ref.uri(), summary.layers(), summary.finalAccuracy());

@@ -1,6 +1,9 @@
 package io.shiftq.reporting;
 
+import io.shiftq.messaging.Channels;
+import io.shiftq.messaging.EventRecords;
 import io.shiftq.schema.event.QuantizationRequested;
+import io.shiftq.schema.event.Stage;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
@@ -45,7 +48,7 @@ public class SubmitResource {
                     .build();
         }
         try {
-            requests.sendMessage(EventMessages.of(request, request.requestedAt()))
+            requests.sendMessage(EventRecords.of(request, Stage.REPORTING, request.requestedAt()))
                     .await()
                     .atMost(BROKER_ACK);
         } catch (RuntimeException e) {

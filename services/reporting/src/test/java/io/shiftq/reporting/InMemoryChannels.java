@@ -1,6 +1,7 @@
 package io.shiftq.reporting;
 
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import io.shiftq.messaging.Channels;
 import io.smallrye.reactive.messaging.memory.InMemoryConnector;
 import java.util.HashMap;
 import java.util.Map;

@@ -10,10 +10,12 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
+import io.shiftq.messaging.Channels;
+import io.shiftq.messaging.CloudEventHeaders;
 import io.shiftq.schema.Json;
 import io.shiftq.schema.event.EventTypes;
 import io.shiftq.schema.event.QuantizationRequested;
-import io.smallrye.reactive.messaging.ce.OutgoingCloudEventMetadata;
+import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import io.smallrye.reactive.messaging.memory.InMemoryConnector;
 import io.smallrye.reactive.messaging.memory.InMemorySink;
 import jakarta.enterprise.inject.Any;
@@ -97,8 +99,13 @@ class PageServiceTest {
         assertThat(request.variant()).isEqualTo("custom");
         assertThat(request.config().model().name()).isEqualTo("LeNet5");
         assertThat(request.config().training().epochs()).isZero();
-        assertThat(message.getMetadata(OutgoingCloudEventMetadata.class))
-                .hasValueSatisfying(ce -> assertThat(ce.getType()).isEqualTo(EventTypes.QUANTIZATION_REQUESTED));
+        assertThat(message.getMetadata(OutgoingKafkaRecordMetadata.class)).hasValueSatisfying(kafka -> {
+            assertThat(kafka.getKey()).isEqualTo("form-1");
+            assertThat(CloudEventHeaders.read(kafka.getHeaders(), EventTypes.HEADER_TYPE))
+                    .isEqualTo(EventTypes.QUANTIZATION_REQUESTED);
+            assertThat(CloudEventHeaders.read(kafka.getHeaders(), EventTypes.HEADER_SOURCE))
+                    .isEqualTo("/shiftq/reporting");
+        });
     }
 
     @Test

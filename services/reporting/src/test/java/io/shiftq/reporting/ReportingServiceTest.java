@@ -8,6 +8,7 @@ import static org.hamcrest.Matchers.equalTo;
 
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.shiftq.messaging.Channels;
 import io.shiftq.schema.Json;
 import io.shiftq.schema.event.ReportPublished;
 import io.shiftq.schema.report.QuantizationReport;

@@ -2,7 +2,10 @@ package io.shiftq.schema.report;
 
 import io.shiftq.schema.ImmutableCopies;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Everything the integer hardware needs for one layer: the exponents of its tensors and the shifts between them.
@@ -36,6 +39,18 @@ public record ShiftRecord(
     public static final String HALF_UP = "half_up";
     /** Bits of the accumulator: a bias is shifted into it, and residual adds align their inputs into it. */
     public static final int ACCUMULATOR_BITS = 32;
+
+    /**
+     * The violation messages by kind, with {@code {name}} placeholders; {@code conventions.json} carries them to
+     * non-Java producers, so a record says the same words whichever variant made it.
+     */
+    public static final Map<String, String> VIOLATION_TEMPLATES = sorted(Map.of(
+            "negative_shift_cut",
+            "shift_cut {shift_cut} < 0: output exponent finer than the accumulator",
+            "negative_bias_shift",
+            "bias_shift {bias_shift} < 0: bias exponent finer than the accumulator, low bias bits lost",
+            "bias_overflows_accumulator",
+            "bias_shift {bias_shift} with {bias_bits}-bit bias exceeds the {accumulator_bits}-bit accumulator"));
 
     /** Copies the violations so the record cannot change after it is built. */
     public ShiftRecord {
@@ -107,16 +122,36 @@ public record ShiftRecord(
     private static List<String> violations(Integer shiftCut, Integer biasShift, TensorShift bias) {
         List<String> found = new ArrayList<>();
         if (shiftCut != null && shiftCut < 0) {
-            found.add("shift_cut " + shiftCut + " < 0: output exponent finer than the accumulator");
+            found.add(violation("negative_shift_cut", Map.of("shift_cut", shiftCut)));
         }
         if (biasShift != null && biasShift < 0) {
-            found.add("bias_shift " + biasShift + " < 0: bias exponent finer than the accumulator, low bias bits lost");
+            found.add(violation("negative_bias_shift", Map.of("bias_shift", biasShift)));
         }
         // A bias shifted left by s keeps its value only while its bits plus s fit in the accumulator.
         if (biasShift != null && biasShift > 0 && bias.bitwidth() + biasShift > ACCUMULATOR_BITS) {
-            found.add("bias_shift " + biasShift + " with " + bias.bitwidth() + "-bit bias exceeds the "
-                    + ACCUMULATOR_BITS + "-bit accumulator");
+            found.add(violation(
+                    "bias_overflows_accumulator",
+                    Map.of(
+                            "bias_shift",
+                            biasShift,
+                            "bias_bits",
+                            bias.bitwidth(),
+                            "accumulator_bits",
+                            ACCUMULATOR_BITS)));
         }
         return found;
+    }
+
+    private static Map<String, String> sorted(Map<String, String> map) {
+        return Collections.unmodifiableMap(new TreeMap<>(map));
+    }
+
+    /** The message of a violation: its template with each {@code {name}} replaced by the value. */
+    static String violation(String kind, Map<String, Integer> values) {
+        String text = VIOLATION_TEMPLATES.get(kind);
+        for (Map.Entry<String, Integer> v : values.entrySet()) {
+            text = text.replace("{" + v.getKey() + "}", String.valueOf(v.getValue()));
+        }
+        return text;
     }
 }

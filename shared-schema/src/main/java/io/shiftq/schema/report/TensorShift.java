@@ -25,6 +25,12 @@ public record TensorShift(
         Double sqnrDb,
         boolean provisional) {
 
+    /**
+     * The SQNR recorded for a tensor that quantization leaves unchanged (no noise: the ratio is infinite, which
+     * JSON cannot carry).
+     */
+    public static final double SQNR_DB_WITHOUT_NOISE = 200.0;
+
     /** Copies the channel exponents so the record cannot change after it is built. */
     public TensorShift {
         channelExponents = ImmutableCopies.list(channelExponents);

@@ -17,7 +17,7 @@ time (so it follows renames and moved files):
   generates.
 
 Usage: deploy_consistency.py --compose docker-compose.yml --rendered dev.yaml --rendered prod.yaml
-(scripts/k8s-check.sh renders the overlays and calls it). Exit 1 with one line per disagreement.
+(scripts/check/k8s.sh renders the overlays and calls it). Exit 1 with one line per disagreement.
 """
 import argparse
 import glob
@@ -28,7 +28,7 @@ import xml.etree.ElementTree as ET
 
 import yaml
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 POM_NS = {"m": "http://maven.apache.org/POM/4.0.0"}
 
 # Variables that are not config keys but are read by the image's entry point, the JVM or DJL.

@@ -1,9 +1,9 @@
-"""Tests of scripts/deploy_consistency.py: it passes on the repository as it is, and each kind of drift between
+"""Tests of scripts/check/deploy_consistency.py: it passes on the repository as it is, and each kind of drift between
 the code and the deployment files makes it fail with a message naming the drift. Each test copies the files the
 check reads into a temporary tree, changes one thing, and runs the check there.
 
-    python3 -m pytest -q scripts/test_deploy_consistency.py     (scripts/k8s-check.sh runs it)
-Needs kustomize (scripts/k8s-check.sh caches it in ${SHIFTQ_CACHE:-~/.cache/shiftq}/bin) and PyYAML.
+    python3 -m pytest -q scripts/check/test_deploy_consistency.py     (scripts/check/k8s.sh runs it)
+Needs kustomize (scripts/check/k8s.sh caches it in ${SHIFTQ_CACHE:-~/.cache/shiftq}/bin) and PyYAML.
 """
 import os
 import re
@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 KUSTOMIZE = os.path.join(os.environ.get("SHIFTQ_CACHE", os.path.expanduser("~/.cache/shiftq")), "bin", "kustomize")
 
 
@@ -41,7 +41,7 @@ def run_check(root):
         with open(out, "w") as fh:
             subprocess.run([KUSTOMIZE, "build", os.path.join(root, "k8s", "overlays", overlay)], stdout=fh, check=True)
         rendered += ["--rendered", out]
-    r = subprocess.run([sys.executable, os.path.join(root, "scripts", "deploy_consistency.py"),
+    r = subprocess.run([sys.executable, os.path.join(root, "scripts", "check", "deploy_consistency.py"),
                         "--compose", os.path.join(root, "docker-compose.yml")] + rendered,
                        capture_output=True, text=True)
     return r.returncode, r.stderr + r.stdout
@@ -56,7 +56,7 @@ def edit(path, old, new, count=1):
 @pytest.fixture
 def tree(tmp_path):
     if not os.access(KUSTOMIZE, os.X_OK):
-        pytest.skip("kustomize not cached yet: run scripts/k8s-check.sh once")
+        pytest.skip("kustomize not cached yet: run scripts/check/k8s.sh once")
     return copy_repo(str(tmp_path / "repo"))
 
 

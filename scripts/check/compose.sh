@@ -16,7 +16,8 @@
 #   SHIFTQ_KAFKA_PORT, SHIFTQ_HTTP_PORT   host ports (default 39092, 38080: clear of a developer's 9092/8080)
 #   SHIFTQ_CHECK_KEEP=1           leave the stack running afterwards (docker-compose -p shiftqcheck down -v stops it)
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
+. scripts/lib.sh
 REPO_ROOT=$PWD
 CACHE="${SHIFTQ_CACHE:-$HOME/.cache/shiftq}"
 CONFIG="${SHIFTQ_CHECK_CONFIG:-configs/examples/tiny.yaml}"
@@ -68,11 +69,7 @@ say "Docker $(docker version --format '{{.Server.Version}}'), $(docker-compose v
 phase_done "engine"
 
 # --- 2. data and jars -----------------------------------------------------------------------
-if [[ ! -f /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz ]]; then
-  [[ $(id -u) -eq 0 ]] || die "Fashion-MNIST missing: sudo apt-get install -y dataset-fashion-mnist"
-  say "installing dataset-fashion-mnist"
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist >/dev/null
-fi
+need_fashion_mnist
 jars=("$CLI_JAR")
 for s in "${SERVICES[@]}"; do jars+=("services/$s/target/quarkus-app/quarkus-run.jar"); done
 stale=0

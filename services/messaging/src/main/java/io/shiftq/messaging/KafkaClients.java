@@ -1,17 +1,14 @@
-package io.shiftq.cli;
+package io.shiftq.messaging;
 
 import io.shiftq.schema.Json;
 import io.shiftq.schema.event.EventTypes;
 import io.shiftq.schema.event.ShiftqEvent;
 import io.shiftq.schema.event.Topics;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Properties;
-import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -23,19 +20,15 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
-/** The CLI's Kafka clients: a producer that writes CloudEvents headers, and group-less readers from offset 0. */
-final class KafkaClients {
-
-    /** The CloudEvents source of events the CLI publishes. */
-    static final String SOURCE = "/shiftq/cli";
+/** Plain Kafka clients (the CLI's): a producer that writes CloudEvents headers, and group-less readers from offset 0. */
+public final class KafkaClients {
 
     private KafkaClients() {}
 
-    static KafkaProducer<String, String> producer(KafkaSettings kafka) {
+    public static KafkaProducer<String, String> producer(KafkaSettings kafka) {
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrap());
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
@@ -52,7 +45,7 @@ final class KafkaClients {
      *
      * @return true when the broker has it
      */
-    static boolean publish(KafkaSettings kafka, ShiftqEvent event, PrintStream err) {
+    public static boolean publish(KafkaSettings kafka, ShiftqEvent event, PrintStream err) {
         try (KafkaProducer<String, String> producer = producer(kafka)) {
             RecordMetadata written =
                     producer.send(record(event, Json.write(event))).get(30, TimeUnit.SECONDS);
@@ -75,28 +68,17 @@ final class KafkaClients {
         }
     }
 
-    /** The event as a record on its topic, keyed by job id, with CloudEvents binary-mode headers. */
-    static ProducerRecord<String, String> record(ShiftqEvent event, String json) {
-        ProducerRecord<String, String> record = new ProducerRecord<>(Topics.of(event), event.jobId(), json);
-        header(record, EventTypes.HEADER_SPECVERSION, EventTypes.SPEC_VERSION);
-        header(record, EventTypes.HEADER_TYPE, EventTypes.typeOf(event));
-        header(record, EventTypes.HEADER_ID, UUID.randomUUID().toString());
-        header(record, EventTypes.HEADER_SOURCE, SOURCE);
-        header(record, EventTypes.HEADER_TIME, Instant.now().toString());
-        header(record, EventTypes.HEADER_SUBJECT, event.jobId());
-        header(record, EventTypes.HEADER_CONTENT_TYPE, EventTypes.CONTENT_TYPE);
-        return record;
-    }
-
-    private static void header(ProducerRecord<String, String> record, String name, String value) {
-        record.headers().add(new RecordHeader(name, value.getBytes(StandardCharsets.UTF_8)));
+    /** The event as a record on its topic, keyed by job id, with the {@link CloudEventHeaders} of the CLI. */
+    public static ProducerRecord<String, String> record(ShiftqEvent event, String json) {
+        return new ProducerRecord<>(
+                Topics.of(event), null, event.jobId(), json, CloudEventHeaders.of(event, CloudEventHeaders.CLI_SOURCE));
     }
 
     /**
      * A consumer assigned to every partition of the topics, at the earliest offset. No group: nothing is
      * committed, and a watcher never disturbs the services' groups.
      */
-    static KafkaConsumer<String, String> readerFromStart(KafkaSettings kafka, Collection<String> topics) {
+    public static KafkaConsumer<String, String> readerFromStart(KafkaSettings kafka, Collection<String> topics) {
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrap());
         p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());

@@ -7,22 +7,15 @@
 #      with those weights, creates an AIMET QuantizationSimModel with a symmetric config, loads
 #      deploy/aimet_encodings_0.6.1.json with strict=True, checks every scale is a frozen power of
 #      two and that the sim's accuracy on the 10,000 test images is within 0.1 pt of shiftq's.
-# Usage: scripts/aimet-export-check.sh [out-dir] [config.yaml]
+# Usage: scripts/check/aimet-export.sh [out-dir] [config.yaml]
 # Python: $SHIFTQ_PYTHON_ENV if set, else the project environment from scripts/python-env.sh.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
+. scripts/lib.sh
 out=$(realpath -m "${1:-engine/target/aimet-export-check}")
 config=$(realpath "${2:-configs/examples/w8a8_ptq_short.yaml}")
 
-if [ ! -f /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz ]; then
-  if [ "$(id -u)" -ne 0 ]; then
-    echo "missing Fashion-MNIST - run: sudo apt-get update && sudo apt-get install -y dataset-fashion-mnist" >&2
-    exit 1
-  fi
-  echo "installing dataset-fashion-mnist from Debian"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist >/dev/null
-fi
+need_fashion_mnist
 
 if [ -n "${SHIFTQ_PYTHON_ENV:-}" ]; then
   venv=$SHIFTQ_PYTHON_ENV

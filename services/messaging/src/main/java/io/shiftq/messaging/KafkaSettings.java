@@ -1,4 +1,4 @@
-package io.shiftq.cli;
+package io.shiftq.messaging;
 
 import java.io.IOException;
 import java.io.Reader;
@@ -14,10 +14,10 @@ import java.util.Properties;
  * @param bootstrap host:port list
  * @param client extra client properties, applied to every producer and consumer the CLI opens
  */
-record KafkaSettings(String bootstrap, Properties client) {
+public record KafkaSettings(String bootstrap, Properties client) {
 
     /** The broker at {@code bootstrap} with no extra client properties (PLAINTEXT). */
-    static KafkaSettings plain(String bootstrap) {
+    public static KafkaSettings plain(String bootstrap) {
         return new KafkaSettings(bootstrap, new Properties());
     }
 
@@ -26,7 +26,7 @@ record KafkaSettings(String bootstrap, Properties client) {
      *
      * @throws IllegalArgumentException naming the option and the file when it cannot be read
      */
-    static KafkaSettings withConfig(String bootstrap, String file) {
+    public static KafkaSettings withConfig(String bootstrap, String file) {
         Properties client = new Properties();
         try (Reader in = Files.newBufferedReader(Path.of(file))) {
             client.load(in);
@@ -37,7 +37,7 @@ record KafkaSettings(String bootstrap, Properties client) {
     }
 
     /** The client properties with the CLI's own settings on top. */
-    Properties with(Properties own) {
+    public Properties with(Properties own) {
         Properties all = new Properties();
         all.putAll(client);
         all.putAll(own);
