@@ -104,6 +104,8 @@ final class PackagedServices implements AutoCloseable {
         pb.environment().put("KAFKA_BOOTSTRAP_SERVERS", bootstrap);
         pb.environment().put("SHIFTQ_ARTIFACTS_ROOT", artifacts().toString());
         pb.environment().put("QUARKUS_HTTP_PORT", Integer.toString(port));
+        // As scripts/demo.sh and the images: libtorch's OpenMP threads sleep between operations, not spin.
+        pb.environment().putIfAbsent("OMP_WAIT_POLICY", "PASSIVE");
         processes.put(instance, pb.start());
     }
 

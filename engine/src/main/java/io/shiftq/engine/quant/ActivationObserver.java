@@ -32,15 +32,21 @@ public final class ActivationObserver implements ActivationSink {
         return out;
     }
 
+    /**
+     * One key's running min, max and sample. The sample grows in a buffer whose capacity doubles, so adding a
+     * batch copies the kept values O(1) times on average: copying the whole sample on every batch (as an earlier
+     * version did) made calibration quadratic in the number of batches, and profiled as most of its Java time.
+     */
     private static final class Stats {
         private float min = Float.POSITIVE_INFINITY;
         private float max = Float.NEGATIVE_INFINITY;
         private float[] sample = new float[0];
+        private int size;
         private long count;
 
         void add(float[] v, Random random) {
             int take = Math.min(v.length, SAMPLE_PER_BATCH);
-            float[] next = Arrays.copyOf(sample, sample.length + take);
+            reserve(take);
             int stride = Math.max(1, v.length / take);
             int offset = v.length > take ? random.nextInt(stride) : 0;
             for (int i = 0; i < v.length; i++) {
@@ -48,14 +54,22 @@ public final class ActivationObserver implements ActivationSink {
                 max = Math.max(max, v[i]);
             }
             for (int i = 0; i < take; i++) {
-                next[sample.length + i] = v[Math.min(v.length - 1, offset + i * stride)];
+                sample[size + i] = v[Math.min(v.length - 1, offset + i * stride)];
             }
-            sample = next;
+            size += take;
             count += v.length;
         }
 
+        private void reserve(int more) {
+            int needed = Math.addExact(size, more);
+            if (needed > sample.length) {
+                sample = Arrays.copyOf(
+                        sample, (int) Math.min(Integer.MAX_VALUE - 8, Math.max(needed, 2L * sample.length)));
+            }
+        }
+
         ActivationStats freeze() {
-            return new ActivationStats(min, max, sample, count);
+            return new ActivationStats(min, max, Arrays.copyOf(sample, size), count);
         }
     }
 }
