@@ -6,7 +6,13 @@ import java.awt.image.DataBufferByte;
 import java.awt.image.IndexColorModel;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
 
 /**
  * An 8-bit image as PIL holds it after {@code convert("RGB")} (3 channels) or {@code convert("L")} (1 channel): rows of
@@ -27,18 +33,41 @@ import javax.imageio.ImageIO;
  */
 public record DecodedImage(byte[] pixels, int channels, int height, int width) {
 
-    /** Decodes a PNG or JPEG file into the given number of channels (1 or 3); fails naming the file. */
+    /**
+     * Decodes a PNG or JPEG file into the given number of channels (1 or 3); fails naming the file. A truncated JPEG
+     * fails too: libjpeg reads a JPEG cut off after its header with only a "premature end" warning, filling the missing
+     * rows grey, where PIL refuses it ("image file is truncated"); other libjpeg warnings (extraneous bytes) are
+     * tolerated, as PIL tolerates them.
+     */
     public static DecodedImage read(Path file, int channels) {
-        BufferedImage img;
-        try {
-            img = ImageIO.read(file.toFile());
+        try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+            Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
+            if (readers == null || !readers.hasNext()) {
+                throw new DataException(file + " is not a PNG or JPEG image");
+            }
+            ImageReader reader = readers.next();
+            try {
+                List<String> warnings = new ArrayList<>();
+                reader.addIIOReadWarningListener((source, warning) -> {
+                    if (warning.toLowerCase(Locale.ROOT).contains("premature end")) {
+                        warnings.add(warning);
+                    }
+                });
+                reader.setInput(in, true, true);
+                BufferedImage img = reader.read(0);
+                if (!warnings.isEmpty()) {
+                    throw new DataException(file + " cannot be decoded: " + warnings.get(0));
+                }
+                return of(img, channels);
+            } finally {
+                reader.dispose();
+            }
         } catch (IOException | RuntimeException e) {
+            if (e instanceof DataException d) {
+                throw d;
+            }
             throw new DataException(file + " cannot be decoded: " + e.getMessage(), e);
         }
-        if (img == null) {
-            throw new DataException(file + " is not a PNG or JPEG image");
-        }
-        return of(img, channels);
     }
 
     /** The image in the given number of channels (1 or 3). */

@@ -98,16 +98,31 @@ class ImageFolderReaderTest {
         byte[] png = Files.readAllBytes(Files.list(classDir).findFirst().orElseThrow());
         // The header (and so the listing) is intact; the pixel data is cut off.
         Files.write(classDir.resolve("cut.png"), java.util.Arrays.copyOf(png, 60));
-        ImageSource val = Datasets.load(folderConfig(root, false)).test();
-        Batches batches = Batches.inOrder(val, 4, 0);
-        assertThatThrownBy(() -> {
-                    for (int k = 0; k < batches.count(); k++) {
-                        batches.pixels(k);
-                    }
-                })
+        assertThatThrownBy(() -> readAll(root))
                 .isInstanceOf(DataException.class)
                 .hasMessageContaining("data.path " + root)
                 .hasMessageContaining("cut.png cannot be decoded");
+        Files.delete(classDir.resolve("cut.png"));
+        // libjpeg reads a JPEG cut off after its header with a warning only; it fails here as it does in PIL.
+        BufferedImage rgb = new BufferedImage(28, 28, BufferedImage.TYPE_INT_RGB);
+        for (int i = 0; i < 784; i++) {
+            rgb.setRGB(i % 28, i / 28, i * 7919);
+        }
+        java.io.ByteArrayOutputStream jpeg = new java.io.ByteArrayOutputStream();
+        ImageIO.write(rgb, "jpg", jpeg);
+        Files.write(classDir.resolve("cut.jpg"), java.util.Arrays.copyOf(jpeg.toByteArray(), jpeg.size() - 200));
+        assertThatThrownBy(() -> readAll(root))
+                .isInstanceOf(DataException.class)
+                .hasMessageContaining("data.path " + root)
+                .hasMessageContaining("cut.jpg cannot be decoded");
+    }
+
+    private static void readAll(Path root) {
+        ImageSource val = Datasets.load(folderConfig(root, false)).test();
+        Batches batches = Batches.inOrder(val, 4, 0);
+        for (int k = 0; k < batches.count(); k++) {
+            batches.pixels(k);
+        }
     }
 
     @Test
