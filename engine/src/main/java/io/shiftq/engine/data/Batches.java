@@ -4,41 +4,59 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.shiftq.engine.Cancellation;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 
-/** Cuts an {@link ImageSet} into batches of DJL arrays, in order or shuffled by a seed. */
+/**
+ * Cuts an {@link ImageSource} into batches of DJL arrays, in order or shuffled by a seed. A source that decodes files
+ * ({@link ImageSource#prefetch()}) has its next batches decoded on worker threads while the caller works on this one;
+ * batches are read in increasing k, as every loop of the engine reads them.
+ */
 public final class Batches {
-    private final ImageSet set;
+    private final ImageSource set;
     private final int batchSize;
     private final int[] order;
+    private final long augmentSeed;
+    private final Map<Integer, Future<float[]>> pending = new HashMap<>();
 
-    private Batches(ImageSet set, int batchSize, int[] order) {
+    private Batches(ImageSource set, int batchSize, int[] order, long augmentSeed) {
         this.set = set;
         this.batchSize = batchSize;
         this.order = order;
+        this.augmentSeed = augmentSeed;
     }
 
     /** Batches in file order, at most maxBatches of them (0 = all). */
-    public static Batches inOrder(ImageSet set, int batchSize, int maxBatches) {
+    public static Batches inOrder(ImageSource set, int batchSize, int maxBatches) {
         int n = maxBatches <= 0 ? set.size() : Math.min(set.size(), maxBatches * batchSize);
+        return new Batches(set, batchSize, identity(n), 0);
+    }
+
+    /**
+     * All images in a random order drawn from the seed (Fisher-Yates); the seed also draws the random training
+     * transforms of a source that has them.
+     */
+    public static Batches shuffled(ImageSource set, int batchSize, long seed) {
+        int[] order = identity(set.size());
+        Random rnd = new Random(seed);
+        for (int i = order.length - 1; i > 0; i--) {
+            int j = rnd.nextInt(i + 1);
+            int t = order[i];
+            order[i] = order[j];
+            order[j] = t;
+        }
+        return new Batches(set, batchSize, order, seed);
+    }
+
+    private static int[] identity(int n) {
         int[] order = new int[n];
         for (int i = 0; i < n; i++) {
             order[i] = i;
         }
-        return new Batches(set, batchSize, order);
-    }
-
-    /** All images in a random order drawn from the seed (Fisher-Yates). */
-    public static Batches shuffled(ImageSet set, int batchSize, long seed) {
-        Batches b = inOrder(set, batchSize, 0);
-        Random rnd = new Random(seed);
-        for (int i = b.order.length - 1; i > 0; i--) {
-            int j = rnd.nextInt(i + 1);
-            int t = b.order[i];
-            b.order[i] = b.order[j];
-            b.order[j] = t;
-        }
-        return b;
+        return order;
     }
 
     /** Number of batches (the last may be short). */
@@ -65,9 +83,34 @@ public final class Batches {
      * cancelled job stops ({@link Cancellation}).
      */
     public NDArray images(NDManager manager, int k) {
-        Cancellation.checkCurrent();
         int[] idx = indices(k);
-        return manager.create(set.gather(idx), new Shape(idx.length, set.channels(), set.height(), set.width()));
+        return manager.create(pixels(k), new Shape(idx.length, set.channels(), set.height(), set.width()));
+    }
+
+    /** Pixels of batch k, packed [n, C, H, W]: decoded ahead by the source's workers when it has them. */
+    public float[] pixels(int k) {
+        Cancellation.checkCurrent();
+        BatchPrefetch prefetch = set.prefetch();
+        if (prefetch == null) {
+            return set.gather(indices(k), augmentSeed);
+        }
+        for (int ahead = k; ahead < Math.min(count(), k + prefetch.ahead() + 1); ahead++) {
+            int[] idx = indices(ahead);
+            pending.computeIfAbsent(ahead, a -> prefetch.executor().submit(() -> set.gather(idx, augmentSeed)));
+        }
+        Future<float[]> batch = pending.remove(k);
+        try {
+            return batch.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DataException("interrupted while batch " + k + " was decoded", e);
+        } catch (ExecutionException e) {
+            // The worker's own exception names the file and data.path; rethrow it as it is.
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new DataException("batch " + k + ": " + e.getCause(), e.getCause());
+        }
     }
 
     /** Labels of batch k as int32 [n]. */

@@ -12,7 +12,7 @@ import java.util.Arrays;
  * @param height rows per image
  * @param width columns per image
  */
-public record ImageSet(float[] pixels, int[] labels, int channels, int height, int width) {
+public record ImageSet(float[] pixels, int[] labels, int channels, int height, int width) implements ImageSource {
 
     /** Checks that pixels and labels agree. */
     public ImageSet {
@@ -23,6 +23,7 @@ public record ImageSet(float[] pixels, int[] labels, int channels, int height, i
     }
 
     /** Number of images. */
+    @Override
     public int size() {
         return labels.length;
     }
@@ -33,11 +34,24 @@ public record ImageSet(float[] pixels, int[] labels, int channels, int height, i
     }
 
     /** The first n images (all when n is 0 or larger than the set). */
+    @Override
     public ImageSet limit(int n) {
         if (n <= 0 || n >= size()) {
             return this;
         }
         return new ImageSet(Arrays.copyOf(pixels, n * imageSize()), Arrays.copyOf(labels, n), channels, height, width);
+    }
+
+    /** Pixels of the images at the given indices, packed (a copy; there are no random transforms to seed). */
+    @Override
+    public float[] gather(int[] indices, long augmentSeed) {
+        return gather(indices);
+    }
+
+    /** This set: it is in memory already. */
+    @Override
+    public ImageSet inMemory() {
+        return this;
     }
 
     /** Pixels of the images at the given indices, packed. */
@@ -51,6 +65,7 @@ public record ImageSet(float[] pixels, int[] labels, int channels, int height, i
     }
 
     /** Labels of the images at the given indices. */
+    @Override
     public int[] labelsAt(int[] indices) {
         int[] out = new int[indices.length];
         for (int i = 0; i < indices.length; i++) {

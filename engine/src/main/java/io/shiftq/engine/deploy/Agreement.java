@@ -5,7 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import io.shiftq.engine.EngineSetup;
 import io.shiftq.engine.data.Batches;
-import io.shiftq.engine.data.ImageSet;
+import io.shiftq.engine.data.ImageSource;
 import io.shiftq.engine.deploy.exec.IntegerExecutor;
 import io.shiftq.engine.model.Network;
 import io.shiftq.engine.model.StateDict;
@@ -28,6 +28,9 @@ import java.util.Locale;
  * float32 rounds and integers do not.
  */
 public final class Agreement {
+    /** Images per integer-executor call: enough to keep its threads busy, few enough to stream from files. */
+    private static final int INTEGER_BATCH = 256;
+
     private Agreement() {}
 
     /**
@@ -87,32 +90,37 @@ public final class Agreement {
      * @param batchSize fake-quant batch size
      */
     public static Result check(
-            Path exportDir, Network folded, StateDict weights, QuantPlan plan, ImageSet test, int batchSize)
+            Path exportDir, Network folded, StateDict weights, QuantPlan plan, ImageSource test, int batchSize)
             throws IOException {
         return check(IntegerExecutor.load(exportDir), folded, weights, plan, test, batchSize);
     }
 
     /**
-     * As {@link #check(Path, Network, StateDict, QuantPlan, ImageSet, int)} with the fake-quant logits measured
+     * As {@link #check(Path, Network, StateDict, QuantPlan, ImageSource, int)} with the fake-quant logits measured
      * already (by step 3's evaluation, over the same images), so they are not computed a second time.
      */
-    public static Result check(Path exportDir, Logits fakeQuant, ImageSet test) throws IOException {
+    public static Result check(Path exportDir, Logits fakeQuant, ImageSource test) throws IOException {
         return compare(IntegerExecutor.load(exportDir), fakeQuant, test);
     }
 
-    /** As {@link #check(Path, Network, StateDict, QuantPlan, ImageSet, int)} with an executor at hand. */
+    /** As {@link #check(Path, Network, StateDict, QuantPlan, ImageSource, int)} with an executor at hand. */
     public static Result check(
-            IntegerExecutor executor, Network folded, StateDict weights, QuantPlan plan, ImageSet test, int batchSize) {
+            IntegerExecutor executor,
+            Network folded,
+            StateDict weights,
+            QuantPlan plan,
+            ImageSource test,
+            int batchSize) {
         return compare(executor, logits(folded, weights, plan, test, batchSize), test);
     }
 
-    private static Result compare(IntegerExecutor executor, Logits logits, ImageSet test) {
+    private static Result compare(IntegerExecutor executor, Logits logits, ImageSource test) {
         if (logits.predictions().length != test.size()) {
             throw new IllegalArgumentException("fake-quant logits of " + logits.predictions().length
                     + " images against " + test.size() + " test images");
         }
         long t0 = System.nanoTime();
-        IntegerExecutor.Result integer = executor.run(test.pixels());
+        IntegerExecutor.Result integer = runBatches(executor, test);
         long millis = (System.nanoTime() - t0) / 1_000_000;
         FakeQuantRun fq = logits.codes(executor.model().outputQuantizer().exponent());
         int n = test.size();
@@ -155,6 +163,24 @@ public final class Agreement {
                 millis);
     }
 
+    /**
+     * The integer executor over the test images, INTEGER_BATCH at a time, so a test set decoded from files is read
+     * batch by batch like every other pass (the time includes the decoding then).
+     */
+    private static IntegerExecutor.Result runBatches(IntegerExecutor executor, ImageSource test) {
+        Batches batches = Batches.inOrder(test, INTEGER_BATCH, 0);
+        long[][] codes = new long[test.size()][];
+        int[] predictions = new int[test.size()];
+        int exponent = 0;
+        for (int b = 0; b < batches.count(); b++) {
+            IntegerExecutor.Result r = executor.run(batches.pixels(b));
+            System.arraycopy(r.codes(), 0, codes, b * INTEGER_BATCH, r.codes().length);
+            System.arraycopy(r.predictions(), 0, predictions, b * INTEGER_BATCH, r.predictions().length);
+            exponent = r.outputExponent();
+        }
+        return new IntegerExecutor.Result(codes, predictions, exponent);
+    }
+
     /** Fake-quant logit codes (logits * 2^outputExponent) and DJL argmax predictions. */
     record FakeQuantRun(long[][] codes, int[] predictions) {}
 
@@ -189,12 +215,12 @@ public final class Agreement {
     }
 
     static FakeQuantRun fakeQuant(
-            Network folded, StateDict weights, QuantPlan plan, ImageSet test, int batchSize, int outputExponent) {
+            Network folded, StateDict weights, QuantPlan plan, ImageSource test, int batchSize, int outputExponent) {
         return logits(folded, weights, plan, test, batchSize).codes(outputExponent);
     }
 
     /** Runs the folded network under the plan over every image of test, in order, keeping the logits. */
-    public static Logits logits(Network folded, StateDict weights, QuantPlan plan, ImageSet test, int batchSize) {
+    public static Logits logits(Network folded, StateDict weights, QuantPlan plan, ImageSource test, int batchSize) {
         EngineSetup.noGradOnThisThread();
         Batches batches = Batches.inOrder(test, batchSize, 0);
         float[][] perBatch = new float[batches.count()][];

@@ -2,6 +2,7 @@ package io.shiftq.engine.pipeline;
 
 import io.shiftq.engine.data.DataSplits;
 import io.shiftq.engine.data.Datasets;
+import io.shiftq.engine.data.ImageSet;
 import io.shiftq.engine.model.BatchNormFolding;
 import io.shiftq.engine.model.Models;
 import io.shiftq.engine.model.Network;
@@ -33,15 +34,9 @@ public record PreparedJob(QuantizationConfig config, DataSplits data, Network ne
         config.validated();
         OnnxImport.Imported imported =
                 config.model().usesOnnx() ? importOnnx(config.model().path()) : null;
-        DataSplits data = Datasets.load(config.data().dataset(), config.data().path())
-                .limit(config.data().trainLimit(), config.data().testLimit());
-        int[] size = config.data().resizeTo();
-        if (size != null) {
-            data = data.resized(size[0], size[1]);
-        }
-        DataConfig.Normalize n = config.data().normalize();
-        if (n != null) {
-            data = data.normalized(toFloats(n.mean()), toFloats(n.std()));
+        DataSplits data = Datasets.load(config.data());
+        if (data.train() instanceof ImageSet) {
+            data = inMemoryTransforms(config.data(), data);
         }
         var img = data.train();
         if (imported == null) {
@@ -64,6 +59,22 @@ public record PreparedJob(QuantizationConfig config, DataSplits data, Network ne
                             + config.model().path() + " has " + network.numClasses() + " logits");
         }
         return new PreparedJob(config, data, network, imported.weights());
+    }
+
+    /**
+     * The resize and normalization of a data set held in memory, done once for every image (an image folder does them
+     * image by image as it decodes).
+     */
+    private static DataSplits inMemoryTransforms(DataConfig d, DataSplits data) {
+        int[] size = d.resizeTo(data.train().height(), data.train().width());
+        if (size != null) {
+            data = data.resized(size[0], size[1]);
+        }
+        DataConfig.Normalize n = d.normalize();
+        if (n != null) {
+            data = data.normalized(toFloats(n.mean()), toFloats(n.std()));
+        }
+        return data;
     }
 
     /** The architecture after BatchNorm folding: what steps 1 to 3 quantize. */

@@ -2,7 +2,7 @@ package io.shiftq.engine.pipeline;
 
 import ai.djl.ndarray.NDManager;
 import io.shiftq.engine.EngineSetup;
-import io.shiftq.engine.data.ImageSet;
+import io.shiftq.engine.data.ImageSource;
 import io.shiftq.engine.deploy.Agreement;
 import io.shiftq.engine.deploy.Deployment;
 import io.shiftq.engine.deploy.ops.IntegerModel;
@@ -231,7 +231,7 @@ public final class QuantizationEngine {
         QuantPlan plan = policy.fullPlan(folded, weights, stats);
         // The accuracy comes from logits kept for the deployment check, which then compares the integer executor
         // with them instead of running the fake-quant model over the test set a second time.
-        ImageSet test = evaluationSet(w);
+        ImageSource test = evaluationSet(w);
         Agreement.Logits logits =
                 Agreement.logits(folded, weights, plan, test, w.config().data().batchSize());
         return new StepResults.FinalPtq(
@@ -245,7 +245,7 @@ public final class QuantizationEngine {
     }
 
     /** The job's test set limited to ptq.max_eval_batches batches, as every evaluation uses it. */
-    private static ImageSet evaluationSet(PreparedJob w) {
+    private static ImageSource evaluationSet(PreparedJob w) {
         int max = w.config().ptq().maxEvalBatches();
         return max <= 0
                 ? w.data().test()
@@ -274,7 +274,7 @@ public final class QuantizationEngine {
                 model = model.withNormalization(new IntegerModel.InputNormalization(floats(n.mean()), floats(n.std())));
             }
             Deployment.Files files = Deployment.export(dir, model);
-            ImageSet test = evaluationSet(w);
+            ImageSource test = evaluationSet(w);
             Agreement.Result r = logits != null
                     ? Agreement.check(dir, logits, test)
                     : Agreement.check(
@@ -317,7 +317,7 @@ public final class QuantizationEngine {
                 LoadedNetwork model = new LoadedNetwork(network, weights, manager)) {
             Evaluation.calibrate(
                     model,
-                    w.data().train(),
+                    w.data().calibration(),
                     plan,
                     w.config().data().batchSize(),
                     w.config().ptq().calibrationBatches(),

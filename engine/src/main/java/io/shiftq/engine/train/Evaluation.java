@@ -5,7 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import io.shiftq.engine.EngineSetup;
 import io.shiftq.engine.data.Batches;
-import io.shiftq.engine.data.ImageSet;
+import io.shiftq.engine.data.ImageSource;
 import io.shiftq.engine.nn.LoadedNetwork;
 import io.shiftq.engine.quant.ActivationSink;
 import io.shiftq.engine.quant.QuantPlan;
@@ -15,7 +15,7 @@ public final class Evaluation {
     private Evaluation() {}
 
     /** Top-1 accuracy in percent over the first maxBatches batches (0 = all). */
-    public static double accuracy(LoadedNetwork model, ImageSet set, QuantPlan plan, int batchSize, int maxBatches) {
+    public static double accuracy(LoadedNetwork model, ImageSource set, QuantPlan plan, int batchSize, int maxBatches) {
         int[] predicted = predictions(model, set, plan, batchSize, maxBatches);
         int correct = 0;
         for (int i = 0; i < predicted.length; i++) {
@@ -25,7 +25,8 @@ public final class Evaluation {
     }
 
     /** The predicted class of each image in order, over the first maxBatches batches (0 = all). */
-    public static int[] predictions(LoadedNetwork model, ImageSet set, QuantPlan plan, int batchSize, int maxBatches) {
+    public static int[] predictions(
+            LoadedNetwork model, ImageSource set, QuantPlan plan, int batchSize, int maxBatches) {
         EngineSetup.noGradOnThisThread();
         Batches batches = Batches.inOrder(set, batchSize, maxBatches);
         int[] out = new int[batches.images()];
@@ -47,7 +48,7 @@ public final class Evaluation {
 
     /** Runs calibration batches (in order) through the model so the observer sees every activation. */
     public static void calibrate(
-            LoadedNetwork model, ImageSet set, QuantPlan plan, int batchSize, int batches, ActivationSink observer) {
+            LoadedNetwork model, ImageSource set, QuantPlan plan, int batchSize, int batches, ActivationSink observer) {
         EngineSetup.noGradOnThisThread();
         Batches b = Batches.inOrder(set, batchSize, batches);
         try (NDManager manager = NDManager.newBaseManager()) {

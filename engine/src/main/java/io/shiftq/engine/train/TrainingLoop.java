@@ -8,7 +8,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.training.GradientCollector;
 import io.shiftq.engine.EngineSetup;
 import io.shiftq.engine.data.Batches;
-import io.shiftq.engine.data.ImageSet;
+import io.shiftq.engine.data.ImageSource;
 import io.shiftq.engine.model.StateDict;
 import io.shiftq.engine.nn.LoadedNetwork;
 import io.shiftq.engine.quant.QuantPlan;
@@ -118,23 +118,23 @@ public final class TrainingLoop {
      */
     public Result run(
             LoadedNetwork model,
-            ImageSet train,
-            ImageSet test,
+            ImageSource train,
+            ImageSource test,
             Function<LoadedNetwork, QuantPlan> planFor,
             TrainingListener listener) {
         return run(model, train, test, planFor, listener, OptionalDouble.empty());
     }
 
     /**
-     * Trains, as {@link #run(LoadedNetwork, ImageSet, ImageSet, Function, TrainingListener)}, with the starting
+     * Trains, as {@link #run(LoadedNetwork, ImageSource, ImageSource, Function, TrainingListener)}, with the starting
      * parameters' test accuracy given instead of measured: a caller that measured it already with the same test set,
      * plan and settings (QAT after PTQ) saves one evaluation; negative infinity means the start is never kept (a
      * random initialization, which has nothing worth keeping).
      */
     public Result run(
             LoadedNetwork model,
-            ImageSet train,
-            ImageSet test,
+            ImageSource train,
+            ImageSource test,
             Function<LoadedNetwork, QuantPlan> planFor,
             TrainingListener listener,
             OptionalDouble startAccuracy) {
@@ -183,7 +183,7 @@ public final class TrainingLoop {
 
     private double[] trainEpoch(
             LoadedNetwork model,
-            ImageSet train,
+            ImageSource train,
             int epoch,
             Function<LoadedNetwork, QuantPlan> planFor,
             TrainingListener listener,

@@ -42,7 +42,8 @@ class Cifar10ReaderTest {
         assertThat(splits.numClasses()).isEqualTo(10);
         assertThat(splits.train().labels()).containsExactly(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14);
         assertThat(splits.test().labels()).containsExactly(9);
-        for (ImageSet s : new ImageSet[] {splits.train(), splits.test()}) {
+        for (ImageSet s :
+                new ImageSet[] {splits.train().inMemory(), splits.test().inMemory()}) {
             assertThat(new int[] {s.channels(), s.height(), s.width()}).containsExactly(3, 32, 32);
             assertThat(s.pixels()).hasSize(s.size() * 3 * PLANE);
         }

@@ -52,7 +52,7 @@ class AimetExportRun {
                 Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(o.report()));
         WeightFiles.save(o.qat().weights(), out.resolve("qat_folded_weights.npz"));
 
-        ImageSet test = o.workload().data().test();
+        ImageSet test = o.workload().data().test().inMemory();
         int outExp = IntegerModel.from(
                         o.ptq().network(), o.qat().weights(), o.finalPtq().plan())
                 .outputQuantizer()

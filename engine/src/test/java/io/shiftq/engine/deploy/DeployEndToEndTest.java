@@ -43,7 +43,7 @@ class DeployEndToEndTest {
         for (Path p : files.all()) {
             assertThat(Files.size(p)).as(p.toString()).isPositive();
         }
-        ImageSet test = out.workload().data().test();
+        ImageSet test = out.workload().data().test().inMemory();
         Agreement.Result r = Agreement.check(
                 dir, out.ptq().network(), out.qat().weights(), out.finalPtq().plan(), test, 64);
         System.out.println(model + " integer vs fake-quant: " + r.summary());

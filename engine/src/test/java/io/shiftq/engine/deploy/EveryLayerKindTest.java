@@ -78,7 +78,7 @@ class EveryLayerKindTest {
                     .isPositive();
         }
 
-        ImageSet test = out.workload().data().test();
+        ImageSet test = out.workload().data().test().inMemory();
         int outExp = IntegerExecutor.load(files.dir()).model().outputQuantizer().exponent();
         float[] logits = OnnxRuntimeRun.logits(files.onnx(), test);
         Agreement.FakeQuantRun fq = Agreement.fakeQuant(

@@ -45,7 +45,7 @@ class IntegerExecutorTest {
         IntegerModel model = IntegerModel.from(
                 out.ptq().network(), out.qat().weights(), out.finalPtq().plan());
         IntegerExecutor executor = new IntegerExecutor(model, rounding, 2);
-        ImageSet test = out.workload().data().test();
+        ImageSet test = out.workload().data().test().inMemory();
 
         assertThat(executor.batched())
                 .as("the model fits the batched path's exactness bounds")

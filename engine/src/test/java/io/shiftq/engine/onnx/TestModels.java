@@ -31,8 +31,7 @@ public final class TestModels {
 
     /** The first n Fashion-MNIST test images, normalized as in training. */
     static ImageSet normalizedTestImages(int n) {
-        return IdxReader.read("FashionMNIST", Datasets.FASHION_MNIST_DIR)
-                .test()
+        return IdxReader.readSplit(Datasets.FASHION_MNIST_DIR, "t10k")
                 .limit(n)
                 .normalized(new float[] {MEAN}, new float[] {STD});
     }

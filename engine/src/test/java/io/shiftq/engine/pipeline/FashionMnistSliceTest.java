@@ -43,7 +43,7 @@ class FashionMnistSliceTest {
         // ONNX Runtime on the QDQ export; it rounds half to even where shiftq rounds half up, so a few
         // predictions may differ: measured, not assumed (the README gives the full-test-set figure).
         double ort = OnnxRuntimeRun.accuracy(
-                out.deployed().files().onnx(), out.workload().data().test());
+                out.deployed().files().onnx(), out.workload().data().test().inMemory());
         System.out.printf("ONNX Runtime %.2f%% vs fake-quant %.2f%% on %d images%n", ort, r.finalAccuracy(), 1000);
         assertThat(ort).isCloseTo(r.finalAccuracy(), Offset.offset(0.5));
     }

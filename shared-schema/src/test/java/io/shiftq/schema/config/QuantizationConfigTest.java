@@ -28,7 +28,20 @@ class QuantizationConfigTest {
         QuantizationConfig c = QuantizationConfig.defaults();
         assertThat(c.model()).isEqualTo(new ModelConfig("VGGSmall", 10, null, null));
         assertThat(c.data())
-                .isEqualTo(new DataConfig("FashionMNIST", "/usr/share/datasets/fashion-mnist", 64, 0, 0, null, null));
+                .isEqualTo(new DataConfig(
+                        "FashionMNIST",
+                        "/usr/share/datasets/fashion-mnist",
+                        64,
+                        0,
+                        0,
+                        null,
+                        null,
+                        null,
+                        null,
+                        false,
+                        2,
+                        2,
+                        false));
         assertThat(c.baseline()).isEqualTo(new BaselineConfig(0, 0.001));
         assertThat(c.training())
                 .isEqualTo(new TrainingConfig(
@@ -175,6 +188,35 @@ class QuantizationConfigTest {
     }
 
     @Test
+    void resizeTakesTorchvisionsShorterSideOrHeightAndWidth() {
+        DataConfig d = QuantizationConfig.parseYaml(
+                        "data: {dataset: ImageFolder, path: /p, resize: 256, center_crop: 224, horizontal_flip: true}")
+                .validated()
+                .data();
+        assertThat(d.resize()).containsExactly(256);
+        assertThat(d.fixedResize()).isFalse();
+        assertThat(d.resizeTo(300, 400)).containsExactly(256, 341);
+        assertThat(d.resizeTo(500, 375)).containsExactly(341, 256);
+        assertThat(d.usesFolderTransforms()).isTrue();
+        DataConfig fixed =
+                QuantizationConfig.parseYaml("data: {resize: [32, 40]}").data();
+        assertThat(fixed.resizeTo(28, 28)).containsExactly(32, 40);
+        assertThat(DataConfig.defaults().resizeTo(28, 28)).isNull();
+    }
+
+    @Test
+    void loaderSettingsOutOfRangeAreNamed() {
+        assertThatThrownBy(() -> QuantizationConfig.parseYaml(
+                                "data: {workers: 0, prefetch: 99, center_crop: 0, random_resized_crop: 5000}")
+                        .validated())
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("data.workers: 0 is outside the allowed range 1..64")
+                .hasMessageContaining("data.prefetch: 99 is outside the allowed range 1..16")
+                .hasMessageContaining("data.center_crop: must be a size from 1 to 4096, got 0")
+                .hasMessageContaining("data.random_resized_crop: must be a size from 1 to 4096, got 5000");
+    }
+
+    @Test
     void percentileRuleIsAllowedForActivations() {
         QuantizationConfig c =
                 QuantizationConfig.parseYaml("quantization: {input: {rounding: percentile, percentile: 99.9}}");
@@ -185,7 +227,7 @@ class QuantizationConfigTest {
     void validatedCollectsEveryProblemIntoTheMessage() {
         QuantizationConfig bad = new QuantizationConfig(
                 ModelConfig.defaults(),
-                new DataConfig("", "/d", 0, 0, 0, null, List.of(0, 5000)),
+                new DataConfig("", "/d", 0, 0, 0, null, List.of(0, 5000), null, null, false, 2, 2, false),
                 BaselineConfig.defaults(),
                 TrainingConfig.defaults(),
                 PtqConfig.defaults(),
@@ -194,7 +236,7 @@ class QuantizationConfigTest {
         assertThatThrownBy(bad::validated)
                 .isInstanceOf(ConfigException.class)
                 .hasMessage("data.dataset: must not be blank, got ''; data.batch_size: must be a positive integer, "
-                        + "got 0; data.resize: must be [height, width] or one size for both, each 1 to 4096, got [0,"
+                        + "got 0; data.resize: must be [height, width] or one size for the shorter side, each 1 to 4096, got [0,"
                         + " 5000]; pipeline: must be set");
         assertThat(QuantizationConfig.defaults().validated()).isEqualTo(QuantizationConfig.defaults());
     }
