@@ -185,6 +185,21 @@ public final class LoadedNetwork implements AutoCloseable {
                     new Shape(0, 0),
                     false);
         }
+        if (layer instanceof Layer.PaddedPool2d p) {
+            return paddedPool(p, in.get(0));
+        }
+        if (layer instanceof Layer.Sigmoid) {
+            return Activation.sigmoid(in.get(0));
+        }
+        if (layer instanceof Layer.HardSigmoid h) {
+            return in.get(0).mul(h.alpha()).add(h.beta()).clip(0f, 1f);
+        }
+        if (layer instanceof Layer.HardSwish) {
+            return in.get(0).mul(in.get(0).div(6f).add(0.5f).clip(0f, 1f));
+        }
+        if (layer instanceof Layer.Mul) {
+            return in.get(0).mul(in.get(1));
+        }
         if (layer instanceof Layer.Flatten) {
             return in.get(0).reshape(in.get(0).getShape().get(0), -1);
         }
@@ -198,6 +213,16 @@ public final class LoadedNetwork implements AutoCloseable {
             return a.add(b);
         }
         throw new IllegalStateException("unsupported layer " + layer);
+    }
+
+    private static NDArray paddedPool(Layer.PaddedPool2d p, NDArray x) {
+        Shape k = new Shape(p.kernel(), p.kernel());
+        Shape s = new Shape(p.stride(), p.stride());
+        Shape pad = new Shape(p.padding(), p.padding());
+        // libtorch pads a max pool with minus infinity, so a pad never wins; the same rules as ONNX Runtime's.
+        return p.max()
+                ? Pool.maxPool2d(x, k, s, pad, p.ceilMode())
+                : Pool.avgPool2d(x, k, s, pad, p.ceilMode(), p.countIncludePad());
     }
 
     private NDArray quantizeInput(String name, NDArray x, LayerQuant lq, ActivationSink observer) {

@@ -26,10 +26,14 @@ import java.util.Set;
  * {@code <layer>.weight}, {@code <layer>.bias} and, for BatchNormalization, {@code .running_mean} and
  * {@code .running_var}. Every node is checked before anything is built: an unsupported operator is refused naming
  * the node, the operator and {@link #SUPPORTED}, and so is an attribute the engine does not implement (dilation,
- * asymmetric padding, non-square kernels, ceil mode, broadcasting adds).
+ * asymmetric padding, non-square kernels, broadcasting adds). Constant subgraphs are folded first ({@link ConstantFolding}).
  */
 public final class OnnxImport {
-    /** The operators read. Identity and Dropout vanish (inference), Constant feeds Clip and Reshape. */
+    /**
+     * The operators read. Identity and Dropout vanish (inference); Constant, Shape, Gather, Cast, Unsqueeze, Squeeze
+     * and arithmetic on constants are folded into constants (the exporters' shape arithmetic for a flatten); Sigmoid,
+     * HardSigmoid, HardSwish, Mul of two tensors and padded or ceil-mode pools run in float only for now.
+     */
     public static final List<String> SUPPORTED = List.of(
             "Conv",
             "BatchNormalization",
@@ -38,15 +42,30 @@ public final class OnnxImport {
             "MaxPool",
             "AveragePool",
             "GlobalAveragePool",
+            "ReduceMean",
             "Add",
+            "Mul",
             "Concat",
             "Gemm",
             "MatMul",
             "Flatten",
             "Reshape",
+            "Squeeze",
+            "Unsqueeze",
+            "Sigmoid",
+            "HardSigmoid",
+            "HardSwish",
             "Identity",
             "Dropout",
-            "Constant");
+            "Constant",
+            "Shape",
+            "Gather",
+            "Cast",
+            "Sub",
+            "Div");
+
+    /** A refusal message longer than this is cut (an operator the engine lacks can occur hundreds of times). */
+    static final int MAX_REFUSAL_CHARS = 1000;
 
     private final OnnxGraph graph;
     private final String networkName;
@@ -60,6 +79,8 @@ public final class OnnxImport {
     private final List<int[]> nodeShapes = new ArrayList<>();
     private final Map<String, HeapTensor> params = new LinkedHashMap<>();
     private final Set<String> names = new HashSet<>();
+    /** The batch size the graph input names (1 when dynamic), for folding {@code Shape}. */
+    private long batch = 1;
 
     /**
      * The imported model.
@@ -91,20 +112,36 @@ public final class OnnxImport {
         return new OnnxImport(g, networkName).run();
     }
 
-    /** Refuses the graph when any node's operator is not read, naming every such node. */
+    /**
+     * Refuses the graph when any node's operator is not read: one entry per operator with its count and first node
+     * ({@code Sigmoid x49, first /features.0/Sigmoid}), then the supported list, under {@link #MAX_REFUSAL_CHARS}.
+     */
     static void checkOperators(OnnxGraph g) {
-        List<String> bad = new ArrayList<>();
+        Map<String, List<String>> bad = new LinkedHashMap<>();
         for (Node n : g.nodes()) {
             boolean defaultDomain = n.domain().isEmpty() || n.domain().equals("ai.onnx");
             if (!defaultDomain || !SUPPORTED.contains(n.opType())) {
-                bad.add("node '" + n.name() + "' (operator " + (defaultDomain ? "" : n.domain() + ".") + n.opType()
-                        + ")");
+                String op = (defaultDomain ? "" : n.domain() + ".") + n.opType();
+                bad.computeIfAbsent(op, k -> new ArrayList<>()).add(n.name());
             }
         }
-        if (!bad.isEmpty()) {
-            throw new IllegalArgumentException("unsupported operator" + (bad.size() > 1 ? "s" : "") + " in "
-                    + String.join(", ", bad) + "; supported: " + String.join(", ", SUPPORTED));
+        if (bad.isEmpty()) {
+            return;
         }
+        List<String> parts = new ArrayList<>();
+        bad.forEach((op, where) -> parts.add(op + " x" + where.size() + ", first " + shortName(where.get(0))));
+        String message = "unsupported operator" + (bad.size() > 1 ? "s" : "") + ": " + String.join("; ", parts)
+                + ". Supported: " + String.join(", ", SUPPORTED);
+        throw new IllegalArgumentException(
+                message.length() <= MAX_REFUSAL_CHARS ? message : message.substring(0, MAX_REFUSAL_CHARS - 3) + "...");
+    }
+
+    /** A node name cut to its first and last parts when long, so one entry stays on one short line. */
+    private static String shortName(String name) {
+        if (name.isEmpty()) {
+            return "(unnamed)";
+        }
+        return name.length() <= 60 ? name : name.substring(0, 24) + "..." + name.substring(name.length() - 32);
     }
 
     private Imported run() {
@@ -122,8 +159,15 @@ public final class OnnxImport {
         producer.put(input.name(), Network.INPUT);
         shapes.put(input.name(), inShape);
         constants.putAll(graph.initializers());
+        batch = d[0] > 0 ? d[0] : 1;
         for (Node n : graph.nodes()) {
-            convert(n);
+            Tensor folded =
+                    ConstantFolding.fold(n, constants, t -> producer.containsKey(t) ? shapes.get(t) : null, batch);
+            if (folded != null) {
+                constants.put(folded.name(), folded);
+            } else {
+                convert(n);
+            }
         }
         if (graph.outputs().size() != 1) {
             throw new IllegalArgumentException("the graph must have exactly one output (the logits), has "
@@ -163,13 +207,18 @@ public final class OnnxImport {
             case "Relu" -> add(n, new Layer.ReLU(name(n)), List.of(in(n, 0)), shape(n, 0));
             case "Clip" -> clip(n);
             case "MaxPool", "AveragePool" -> pool(n);
-            case "GlobalAveragePool" -> {
-                int[] s = shape(n, 0);
-                if (s.length != 3 || s[1] != s[2]) {
-                    throw refuse(n, "needs a square [C, H, H] input, has " + Arrays.toString(s));
-                }
-                add(n, new Layer.AvgPool2d(name(n), s[1], s[1]), List.of(in(n, 0)), new int[] {s[0], 1, 1});
-            }
+            case "GlobalAveragePool" -> globalAverage(n, true);
+            case "ReduceMean" -> reduceMean(n);
+            case "Squeeze", "Unsqueeze" -> squeeze(n);
+            case "Sigmoid" -> add(n, new Layer.Sigmoid(name(n)), List.of(in(n, 0)), shape(n, 0));
+            case "HardSigmoid" ->
+                add(
+                        n,
+                        new Layer.HardSigmoid(name(n), n.floatAttr("alpha", 0.2f), n.floatAttr("beta", 0.5f)),
+                        List.of(in(n, 0)),
+                        shape(n, 0));
+            case "HardSwish" -> add(n, new Layer.HardSwish(name(n)), List.of(in(n, 0)), shape(n, 0));
+            case "Mul" -> mul(n);
             case "Add" -> addNode(n);
             case "Concat" -> concat(n);
             case "Gemm" -> gemm(n);
@@ -262,23 +311,116 @@ public final class OnnxImport {
         if (kernel == null || kernel.length != 2 || kernel[0] != kernel[1]) {
             throw refuse(n, "only square 2-D windows are read, got " + Arrays.toString(kernel));
         }
-        if (n.intAttr("ceil_mode", 0) != 0) {
-            throw refuse(n, "ceil_mode 1 is not read");
-        }
         if (n.intAttr("storage_order", 0) != 0 || n.outputs().size() > 1) {
             throw refuse(n, "pooling indices are not read");
         }
+        if (s.length != 3) {
+            throw refuse(n, "reads [N, C, H, W], got per-sample shape " + Arrays.toString(s));
+        }
         checkAutoPad(n);
         checkOnes(n, "dilations");
-        if (symmetricPad(n) != 0) {
-            throw refuse(n, "padded pooling is not read");
-        }
         int k = (int) kernel[0];
         int stride = square(n, "strides", 1);
-        Layer layer = n.opType().equals("MaxPool")
-                ? new Layer.MaxPool2d(name(n), k, stride)
-                : new Layer.AvgPool2d(name(n), k, stride);
-        add(n, layer, List.of(in(n, 0)), new int[] {s[0], (s[1] - k) / stride + 1, (s[2] - k) / stride + 1});
+        int pad = symmetricPad(n);
+        boolean max = n.opType().equals("MaxPool");
+        boolean includePad = n.intAttr("count_include_pad", 0) != 0;
+        Layer.PaddedPool2d general =
+                new Layer.PaddedPool2d(name(n), max, k, stride, pad, n.intAttr("ceil_mode", 0) != 0, includePad);
+        int h = general.outputSize(s[1]);
+        int w = general.outputSize(s[2]);
+        Layer layer = general;
+        boolean plain = pad == 0 && h == (s[1] - k) / stride + 1 && w == (s[2] - k) / stride + 1;
+        if (plain) {
+            // Without padding, ceil_mode that adds no partial window is the plain pool the integer path runs.
+            layer = max
+                    ? new Layer.MaxPool2d(general.name(), k, stride)
+                    : new Layer.AvgPool2d(general.name(), k, stride);
+        }
+        add(n, layer, List.of(in(n, 0)), new int[] {s[0], h, w});
+    }
+
+    /** GlobalAveragePool, or ReduceMean over H and W: an average pool whose window is the whole (square) map. */
+    private void globalAverage(Node n, boolean keepDims) {
+        int[] s = shape(n, 0);
+        if (s.length != 3 || s[1] != s[2]) {
+            throw refuse(n, "needs a square [C, H, H] input, has " + Arrays.toString(s));
+        }
+        Layer.AvgPool2d pool = new Layer.AvgPool2d(name(n), s[1], s[1]);
+        if (keepDims) {
+            add(n, pool, List.of(in(n, 0)), new int[] {s[0], 1, 1});
+            return;
+        }
+        nodes.add(new Network.Node(pool, List.of(in(n, 0))));
+        nodeShapes.add(new int[] {s[0], 1, 1});
+        add(n, new Layer.Flatten(pool.name() + "/flatten"), List.of(nodes.size() - 1), new int[] {s[0]});
+    }
+
+    private void reduceMean(Node n) {
+        long[] axes = n.intsAttr("axes");
+        if (axes == null && n.inputs().size() > 1 && !n.inputs().get(1).isEmpty()) {
+            axes = constant(n, 1, "axes").longs();
+        }
+        int rank = shape(n, 0).length + 1;
+        long[] normalized = axes == null
+                ? null
+                : Arrays.stream(axes).map(a -> a < 0 ? a + rank : a).sorted().toArray();
+        if (rank != 4 || !Arrays.equals(normalized, new long[] {2, 3})) {
+            throw refuse(
+                    n,
+                    "only a mean over height and width (axes 2, 3 of [N, C, H, W]) is read, got axes "
+                            + Arrays.toString(axes));
+        }
+        globalAverage(n, n.intAttr("keepdims", 1) != 0);
+    }
+
+    /** Squeeze of [C, 1, 1] to [C] (a flatten); any other squeeze or unsqueeze of a computed tensor is refused. */
+    private void squeeze(Node n) {
+        int[] s = shape(n, 0);
+        long[] axes = n.intsAttr("axes");
+        if (axes == null && n.inputs().size() > 1 && !n.inputs().get(1).isEmpty()) {
+            axes = constant(n, 1, "axes").longs();
+        }
+        boolean flatten = n.opType().equals("Squeeze")
+                && s.length == 3
+                && s[1] == 1
+                && s[2] == 1
+                && (axes == null
+                        || Arrays.equals(
+                                Arrays.stream(axes)
+                                        .map(a -> a < 0 ? a + 4 : a)
+                                        .sorted()
+                                        .toArray(),
+                                new long[] {2, 3}));
+        if (!flatten) {
+            throw refuse(
+                    n,
+                    "only a Squeeze of [N, C, 1, 1] to [N, C] is read on a computed tensor, got shape "
+                            + Arrays.toString(s) + " axes " + Arrays.toString(axes));
+        }
+        add(n, new Layer.Flatten(name(n)), List.of(in(n, 0)), new int[] {s[0]});
+    }
+
+    /** Mul of two computed tensors of one shape, or of [C, H, W] by a [C, 1, 1] gate (squeeze-excitation). */
+    private void mul(Node n) {
+        for (int k = 0; k < 2; k++) {
+            if (constants.containsKey(n.inputs().get(k))) {
+                throw refuse(n, "multiplies by a constant; only the product of two computed tensors is read");
+            }
+        }
+        int[] a = shape(n, 0);
+        int[] b = shape(n, 1);
+        boolean gateSecond = a.length == 3 && Arrays.equals(b, new int[] {a[0], 1, 1});
+        boolean gateFirst = b.length == 3 && Arrays.equals(a, new int[] {b[0], 1, 1});
+        if (Arrays.equals(a, b) || gateSecond) {
+            add(n, new Layer.Mul(name(n)), List.of(in(n, 0), in(n, 1)), a);
+        } else if (gateFirst) {
+            add(n, new Layer.Mul(name(n)), List.of(in(n, 1), in(n, 0)), b);
+        } else {
+            throw refuse(
+                    n,
+                    "multiplies shapes " + Arrays.toString(a) + " and " + Arrays.toString(b)
+                            + "; only equal shapes or a [C, 1, 1] gate are read");
+        }
     }
 
     private void addNode(Node n) {
@@ -392,7 +534,10 @@ public final class OnnxImport {
         Tensor target = constant(n, 1, "shape");
         long[] t = target.longs();
         int features = size(s);
+        boolean literalZero =
+                n.intAttr("allowzero", 0) != 0 && t != null && Arrays.stream(t).anyMatch(v -> v == 0);
         boolean flat = t != null
+                && !literalZero
                 && t.length == 2
                 && (t[1] == -1 || t[1] == features)
                 && (t[0] == 0 || t[0] == -1 || t[1] == -1 || t[0] >= 1);
