@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The torchvision model sweep of issue 20 (docs/onnx-models.md): exports each classifier with both of PyTorch's
+# exporters (scripts/models/export_torchvision.py, in the environment scripts/python-env.sh prints, or
+# $SHIFTQ_PYTHON) into a temporary folder, then imports each into the engine (tools' OnnxModelSweep): imported or
+# the one-line reason, FP32 logits vs ONNX Runtime on 16 random inputs, W8A8 integer executor vs fake-quant on 64.
+# Not part of scripts/test.sh (minutes of CPU); the test command runs a small subset (TorchvisionImportTest).
+# Usage: scripts/onnx_models.sh [table.md] [export_torchvision.py options, e.g. --models resnet18 --size 64]
+# Heavy: wrap in `flock /tmp/shiftq-heavy.lock` on a shared machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+table=${1:-docs/onnx-models.table.md}
+shift || true
+py=${SHIFTQ_PYTHON:-$(scripts/python-env.sh)/bin/python}
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+"$py" scripts/models/export_torchvision.py --out "$out" "$@" 2>"$out/export.log" | cut -c1-160 | grep '^{' || true
+mvn -B -q package -DskipTests dependency:build-classpath -pl tools -am -Dmdep.outputFile=target/tools.cp
+cp="tools/target/classes:$(tr ':' '\n' < tools/target/tools.cp | grep -v '/target/' | paste -sd:)"
+cp="$cp:$(ls engine/target/engine-*.jar | grep -v sources | head -1):$(ls shared-schema/target/shared-schema-*.jar | head -1)"
+java -Xmx8g -cp "$cp" io.shiftq.tools.OnnxModelSweep "$out" "$table" 2>/dev/null
