@@ -5,16 +5,24 @@
 # the one-line reason, FP32 logits vs ONNX Runtime on 16 random inputs, W8A8 integer executor vs fake-quant on 64.
 # Not part of scripts/test.sh (minutes of CPU); the test command runs a small subset (TorchvisionImportTest).
 # Usage: scripts/onnx_models.sh [table.md] [export_torchvision.py options, e.g. --models resnet18 --size 64]
+# SHIFTQ_EXPORTS=dir reuses a folder export_torchvision.py wrote instead of exporting again.
 # Heavy: wrap in `flock /tmp/shiftq-heavy.lock` on a shared machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 table=${1:-docs/onnx-models.table.md}
 shift || true
-py=${SHIFTQ_PYTHON:-$(scripts/python-env.sh)/bin/python}
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
-"$py" scripts/models/export_torchvision.py --out "$out" "$@" 2>"$out/export.log" | cut -c1-160 | grep '^{' || true
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+out=${SHIFTQ_EXPORTS:-}
+if [ -z "$out" ]; then
+  py=${SHIFTQ_PYTHON:-$(scripts/python-env.sh)/bin/python}
+  out=$work/exports
+  "$py" scripts/models/export_torchvision.py --out "$out" "$@" >"$work/export.log" 2>&1
+fi
 mvn -B -q package -DskipTests dependency:build-classpath -pl tools -am -Dmdep.outputFile=target/tools.cp
-cp="tools/target/classes:$(tr ':' '\n' < tools/target/tools.cp | grep -v '/target/' | paste -sd:)"
-cp="$cp:$(ls engine/target/engine-*.jar | grep -v sources | head -1):$(ls shared-schema/target/shared-schema-*.jar | head -1)"
+# Run from a copy of the jars, so a rebuild does not disturb the sweep.
+cp -r tools/target/classes "$work/tools-classes"
+cp engine/target/engine-*.jar shared-schema/target/shared-schema-*.jar "$work/"
+cp="$work/tools-classes:$(ls "$work"/engine-*.jar | head -1):$(ls "$work"/shared-schema-*.jar | head -1)"
+cp="$cp:$(tr ':' '\n' < tools/target/tools.cp | grep -v '/target/' | paste -sd:)"
 java -Xmx8g -cp "$cp" io.shiftq.tools.OnnxModelSweep "$out" "$table" 2>/dev/null

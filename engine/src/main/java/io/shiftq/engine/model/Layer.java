@@ -137,4 +137,14 @@ public sealed interface Layer {
      * (squeeze-excitation's channel gate). Float only for now.
      */
     record Mul(String name) implements Layer {}
+
+    /**
+     * ShuffleNet's channel shuffle: [N, C, H, W] viewed as [N, groups, C / groups, H, W], the two group axes
+     * swapped, viewed back, so output channel {@code j * groups + g} is input channel {@code g * (C / groups) + j}.
+     * A permutation of channels: no arithmetic. Float only for now.
+     */
+    record ChannelShuffle(String name, int groups) implements Layer {}
+
+    /** Channels [start, end) of a [N, C, H, W] tensor (ONNX Split or Slice along axis 1). Float only for now. */
+    record ChannelSlice(String name, int start, int end) implements Layer {}
 }

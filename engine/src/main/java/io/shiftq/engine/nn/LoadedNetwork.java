@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.convolutional.Conv2d;
@@ -199,6 +200,18 @@ public final class LoadedNetwork implements AutoCloseable {
         }
         if (layer instanceof Layer.Mul) {
             return in.get(0).mul(in.get(1));
+        }
+        if (layer instanceof Layer.ChannelShuffle c) {
+            Shape s = in.get(0).getShape();
+            long n = s.get(0);
+            long channels = s.get(1);
+            return in.get(0)
+                    .reshape(n, c.groups(), channels / c.groups(), s.get(2), s.get(3))
+                    .transpose(0, 2, 1, 3, 4)
+                    .reshape(s);
+        }
+        if (layer instanceof Layer.ChannelSlice c) {
+            return in.get(0).get(new NDIndex(":, {}:{}", c.start(), c.end()));
         }
         if (layer instanceof Layer.Flatten) {
             return in.get(0).reshape(in.get(0).getShape().get(0), -1);

@@ -50,6 +50,9 @@ public final class OnnxImport {
             "MatMul",
             "Flatten",
             "Reshape",
+            "Transpose",
+            "Split",
+            "Slice",
             "Squeeze",
             "Unsqueeze",
             "Sigmoid",
@@ -79,6 +82,17 @@ public final class OnnxImport {
     private final List<int[]> nodeShapes = new ArrayList<>();
     private final Map<String, HeapTensor> params = new LinkedHashMap<>();
     private final Set<String> names = new HashSet<>();
+    /** Tensors of a channel shuffle in progress: [N, g, C/g, H, W] views (and their transposes) of a computed tensor. */
+    private final Map<String, GroupedView> grouped = new HashMap<>();
+
+    /**
+     * A [N, groups, C / groups, H, W] view of a computed tensor, the middle of a channel shuffle.
+     *
+     * @param source the tensor viewed
+     * @param groups the groups
+     * @param transposed whether the two group axes are swapped
+     */
+    private record GroupedView(String source, int groups, boolean transposed) {}
     /** The batch size the graph input names (1 when dynamic), for folding {@code Shape}. */
     private long batch = 1;
 
@@ -230,6 +244,9 @@ public final class OnnxImport {
                 add(n, new Layer.Flatten(name(n)), List.of(in(n, 0)), new int[] {size(shape(n, 0))});
             }
             case "Reshape" -> reshape(n);
+            case "Transpose" -> transpose(n);
+            case "Split" -> split(n);
+            case "Slice" -> slice(n);
             default -> throw refuse(n, "unsupported; supported: " + String.join(", ", SUPPORTED));
         }
     }
@@ -530,9 +547,12 @@ public final class OnnxImport {
     }
 
     private void reshape(Node n) {
-        int[] s = shape(n, 0);
         Tensor target = constant(n, 1, "shape");
         long[] t = target.longs();
+        if (channelShuffle(n, t)) {
+            return;
+        }
+        int[] s = shape(n, 0);
         int features = size(s);
         boolean literalZero =
                 n.intAttr("allowzero", 0) != 0 && t != null && Arrays.stream(t).anyMatch(v -> v == 0);
@@ -545,6 +565,116 @@ public final class OnnxImport {
             throw refuse(n, "only a reshape to [N, features] (a flatten) is read, got " + Arrays.toString(t));
         }
         add(n, new Layer.Flatten(name(n)), List.of(in(n, 0)), new int[] {features});
+    }
+
+    /**
+     * The reshapes of a channel shuffle: [N, C, H, W] to [N, g, C/g, H, W] starts a view; the view, transposed, back
+     * to [N, C, H, W] is one {@link Layer.ChannelShuffle}. True when the node was one of these.
+     */
+    private boolean channelShuffle(Node n, long[] t) {
+        String x = n.inputs().get(0);
+        GroupedView view = grouped.get(x);
+        if (view != null) {
+            int[] s = shapes.get(view.source());
+            boolean back =
+                    view.transposed() && t != null && t.length == 4 && t[1] == s[0] && t[2] == s[1] && t[3] == s[2];
+            if (!back) {
+                throw refuse(n, "only the channel shuffle's reshape back to [N, C, H, W] is read here");
+            }
+            add(n, new Layer.ChannelShuffle(name(n), view.groups()), List.of(index(n, view.source())), s);
+            return true;
+        }
+        int[] s = producer.containsKey(x) ? shapes.get(x) : null;
+        if (s != null
+                && s.length == 3
+                && t != null
+                && t.length == 5
+                && t[1] > 0
+                && t[1] * t[2] == s[0]
+                && t[3] == s[1]
+                && t[4] == s[2]) {
+            grouped.put(n.outputs().get(0), new GroupedView(x, (int) t[1], false));
+            return true;
+        }
+        return false;
+    }
+
+    private void transpose(Node n) {
+        GroupedView view = grouped.get(n.inputs().get(0));
+        long[] perm = n.intsAttr("perm");
+        if (view == null || view.transposed() || !Arrays.equals(perm, new long[] {0, 2, 1, 3, 4})) {
+            throw refuse(
+                    n,
+                    "only the channel shuffle's transpose (perm [0, 2, 1, 3, 4] of a [N, g, C/g, H, W]"
+                            + " view) is read, got perm " + Arrays.toString(perm));
+        }
+        grouped.put(n.outputs().get(0), new GroupedView(view.source(), view.groups(), true));
+    }
+
+    /** Split along channels into equal parts (num_outputs) or given sizes (the second input or attribute). */
+    private void split(Node n) {
+        int[] s = shape(n, 0);
+        if (s.length != 3 || normalizedAxis(n.intAttr("axis", 0), 4) != 1) {
+            throw refuse(n, "only a split of [N, C, H, W] along channels (axis 1) is read");
+        }
+        long[] sizes = n.inputs().size() > 1 && !n.inputs().get(1).isEmpty()
+                ? constant(n, 1, "split").longs()
+                : n.intsAttr("split");
+        int parts = n.outputs().size();
+        if (sizes == null || sizes.length == 0) {
+            if (s[0] % parts != 0) {
+                throw refuse(n, s[0] + " channels do not split into " + parts + " equal parts");
+            }
+            sizes = new long[parts];
+            Arrays.fill(sizes, s[0] / parts);
+        }
+        int start = 0;
+        for (int k = 0; k < parts; k++) {
+            int end = start + (int) sizes[k];
+            String layer = name(n) + (k == 0 ? "" : "_" + k);
+            nodes.add(new Network.Node(new Layer.ChannelSlice(layer, start, end), List.of(in(n, 0))));
+            int[] out = {end - start, s[1], s[2]};
+            nodeShapes.add(out);
+            producer.put(n.outputs().get(k), nodes.size() - 1);
+            shapes.put(n.outputs().get(k), out);
+            start = end;
+        }
+    }
+
+    /** Slice along channels with step 1 (starts, ends, axes as constants: the exporters' arithmetic is folded). */
+    private void slice(Node n) {
+        int[] s = shape(n, 0);
+        long[] starts = constant(n, 1, "starts").longs();
+        long[] ends = constant(n, 2, "ends").longs();
+        long[] axes = n.inputs().size() > 3 && !n.inputs().get(3).isEmpty()
+                ? constant(n, 3, "axes").longs()
+                : new long[] {0};
+        long[] steps = n.inputs().size() > 4 && !n.inputs().get(4).isEmpty()
+                ? constant(n, 4, "steps").longs()
+                : new long[] {1};
+        if (s.length != 3
+                || starts.length != 1
+                || axes.length != 1
+                || normalizedAxis(axes[0], 4) != 1
+                || steps[0] != 1) {
+            throw refuse(n, "only a step-1 slice of [N, C, H, W] along channels (axis 1) is read");
+        }
+        int start = (int) clampIndex(starts[0], s[0]);
+        int end = (int) clampIndex(ends[0], s[0]);
+        if (end <= start) {
+            throw refuse(n, "slices channels [" + start + ", " + end + "): empty");
+        }
+        add(n, new Layer.ChannelSlice(name(n), start, end), List.of(in(n, 0)), new int[] {end - start, s[1], s[2]});
+    }
+
+    private static long normalizedAxis(long axis, int rank) {
+        return axis < 0 ? axis + rank : axis;
+    }
+
+    /** ONNX Slice's index rule: negative counts from the end, then clamped to [0, size]. */
+    private static long clampIndex(long i, int size) {
+        long v = i < 0 ? i + size : i;
+        return Math.max(0, Math.min(size, v));
     }
 
     private void add(Node n, Layer layer, List<Integer> inputs, int[] outShape) {
