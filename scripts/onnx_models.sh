@@ -9,7 +9,7 @@
 # Heavy: wrap in `flock /tmp/shiftq-heavy.lock` on a shared machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-table=${1:-docs/onnx-models.table.md}
+table=${1:-onnx-models.table.md}
 shift || true
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
