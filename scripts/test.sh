@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test of shiftq on a fresh machine: installs what the tests read (Fashion-MNIST from
+# Runs every test of shiftq on a fresh machine (the engine's TorchvisionImportTest exports two torchvision models
+# with scripts/models/export_torchvision.py in the environment scripts/python-env.sh prints, or $SHIFTQ_PYTHON,
+# creating it when missing): installs what the tests read (Fashion-MNIST from
 # Debian's dataset-fashion-mnist; the ONNX test models, made by scripts/models/make_onnx_models.py in the
 # environment scripts/python-env.sh prints, or $SHIFTQ_PYTHON, when they are missing), starts one real Kafka broker (scripts/kafka.sh, jars from Maven
 # Central, no Docker) for all test JVMs, runs `mvn verify` (Java tests, formatting, architecture),

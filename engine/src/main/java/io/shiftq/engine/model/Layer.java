@@ -99,4 +99,52 @@ public sealed interface Layer {
 
     /** Elementwise sum of two inputs (a residual connection). */
     record Add(String name) implements Layer {}
+
+    /**
+     * Max or average pooling, square window, with zero padding on every side and/or ceil_mode (an output for a
+     * partial window at the bottom and right edges), as PyTorch's MaxPool2d/AvgPool2d and ONNX's pools define them:
+     * a pad never wins a max (padding counts as minus infinity), an average divides by the whole padded window when
+     * {@code countIncludePad} and by the values inside the input otherwise, and a window that starts in the right or
+     * bottom padding is dropped. Read from ONNX; runs in float (fake-quant keeps its input's exponent, like a plain
+     * pool); the integer path does not take it yet and says so.
+     */
+    record PaddedPool2d(
+            String name, boolean max, int kernel, int stride, int padding, boolean ceilMode, boolean countIncludePad)
+            implements Layer {
+
+        /** Output height or width for an input of this height or width (PyTorch's rule, ceil_mode included). */
+        public int outputSize(int in) {
+            int span = in + 2 * padding - kernel;
+            int out = (ceilMode ? Math.floorDiv(span + stride - 1, stride) : Math.floorDiv(span, stride)) + 1;
+            if (ceilMode && (out - 1) * stride >= in + padding) {
+                out--; // the last window would start in the right padding
+            }
+            return out;
+        }
+    }
+
+    /** 1 / (1 + e^-x). Read from ONNX (SiLU is Sigmoid then Mul); float only for now. */
+    record Sigmoid(String name) implements Layer {}
+
+    /** max(0, min(1, alpha * x + beta)); PyTorch's Hardsigmoid is alpha 1/6, beta 1/2. Float only for now. */
+    record HardSigmoid(String name, float alpha, float beta) implements Layer {}
+
+    /** x * max(0, min(1, x / 6 + 1 / 2)). Float only for now. */
+    record HardSwish(String name) implements Layer {}
+
+    /**
+     * Elementwise product of two computed tensors, the second broadcast over height and width when it is [C, 1, 1]
+     * (squeeze-excitation's channel gate). Float only for now.
+     */
+    record Mul(String name) implements Layer {}
+
+    /**
+     * ShuffleNet's channel shuffle: [N, C, H, W] viewed as [N, groups, C / groups, H, W], the two group axes
+     * swapped, viewed back, so output channel {@code j * groups + g} is input channel {@code g * (C / groups) + j}.
+     * A permutation of channels: no arithmetic. Float only for now.
+     */
+    record ChannelShuffle(String name, int groups) implements Layer {}
+
+    /** Channels [start, end) of a [N, C, H, W] tensor (ONNX Split or Slice along axis 1). Float only for now. */
+    record ChannelSlice(String name, int start, int end) implements Layer {}
 }

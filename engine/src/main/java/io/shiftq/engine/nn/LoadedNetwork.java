@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.convolutional.Conv2d;
@@ -25,6 +26,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiFunction;
 
 /**
  * A network with its parameters on a DJL manager, run by one interpreter for every mode: FP32,
@@ -185,6 +187,10 @@ public final class LoadedNetwork implements AutoCloseable {
                     new Shape(0, 0),
                     false);
         }
+        BiFunction<Layer, List<NDArray>, NDArray> floatOnly = FLOAT_ONLY.get(layer.getClass());
+        if (floatOnly != null) {
+            return floatOnly.apply(layer, in);
+        }
         if (layer instanceof Layer.Flatten) {
             return in.get(0).reshape(in.get(0).getShape().get(0), -1);
         }
@@ -198,6 +204,47 @@ public final class LoadedNetwork implements AutoCloseable {
             return a.add(b);
         }
         throw new IllegalStateException("unsupported layer " + layer);
+    }
+
+    /**
+     * The layers read from ONNX that the integer path does not take yet, by type: their float forward takes no
+     * quantizer (their inputs and outputs stay float under fake-quant).
+     */
+    private static final Map<Class<? extends Layer>, BiFunction<Layer, List<NDArray>, NDArray>> FLOAT_ONLY = Map.of(
+            Layer.PaddedPool2d.class,
+            (l, in) -> paddedPool((Layer.PaddedPool2d) l, in.get(0)),
+            Layer.Sigmoid.class,
+            (l, in) -> Activation.sigmoid(in.get(0)),
+            Layer.HardSigmoid.class,
+            (l, in) -> in.get(0)
+                    .mul(((Layer.HardSigmoid) l).alpha())
+                    .add(((Layer.HardSigmoid) l).beta())
+                    .clip(0f, 1f),
+            Layer.HardSwish.class,
+            (l, in) -> in.get(0).mul(in.get(0).div(6f).add(0.5f).clip(0f, 1f)),
+            Layer.Mul.class,
+            (l, in) -> in.get(0).mul(in.get(1)),
+            Layer.ChannelShuffle.class,
+            (l, in) -> channelShuffle(((Layer.ChannelShuffle) l).groups(), in.get(0)),
+            Layer.ChannelSlice.class,
+            (l, in) -> in.get(0)
+                    .get(new NDIndex(":, {}:{}", ((Layer.ChannelSlice) l).start(), ((Layer.ChannelSlice) l).end())));
+
+    private static NDArray channelShuffle(int groups, NDArray x) {
+        Shape s = x.getShape();
+        return x.reshape(s.get(0), groups, s.get(1) / groups, s.get(2), s.get(3))
+                .transpose(0, 2, 1, 3, 4)
+                .reshape(s);
+    }
+
+    private static NDArray paddedPool(Layer.PaddedPool2d p, NDArray x) {
+        Shape k = new Shape(p.kernel(), p.kernel());
+        Shape s = new Shape(p.stride(), p.stride());
+        Shape pad = new Shape(p.padding(), p.padding());
+        // libtorch pads a max pool with minus infinity, so a pad never wins; the same rules as ONNX Runtime's.
+        return p.max()
+                ? Pool.maxPool2d(x, k, s, pad, p.ceilMode())
+                : Pool.avgPool2d(x, k, s, pad, p.ceilMode(), p.countIncludePad());
     }
 
     private NDArray quantizeInput(String name, NDArray x, LayerQuant lq, ActivationSink observer) {

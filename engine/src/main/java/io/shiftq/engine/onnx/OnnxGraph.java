@@ -94,8 +94,32 @@ public record OnnxGraph(
      * @param dataType ONNX element type (1 float, 6 int32, 7 int64, 11 double)
      * @param floats values as float
      * @param longs values as long (integer types), else null
+     * @param external where the values lie when the file keeps them outside the model, else null (values read)
      */
-    public record Tensor(String name, long[] dims, int dataType, float[] floats, long[] longs) {}
+    public record Tensor(String name, long[] dims, int dataType, float[] floats, long[] longs, External external) {
+        /** A tensor whose values are read. */
+        public Tensor(String name, long[] dims, int dataType, float[] floats, long[] longs) {
+            this(name, dims, dataType, floats, longs, null);
+        }
+
+        /** Number of elements. */
+        public int size() {
+            long count = 1;
+            for (long d : dims) {
+                count *= d;
+            }
+            return Math.toIntExact(count);
+        }
+    }
+
+    /**
+     * The external-data entry of a tensor ({@code TensorProto.external_data}).
+     *
+     * @param location file name relative to the model's directory
+     * @param offset first byte, 0 when not given
+     * @param length bytes, -1 when not given (to the end of the file)
+     */
+    public record External(String location, long offset, long length) {}
 
     /**
      * A graph input or output.
@@ -105,17 +129,51 @@ public record OnnxGraph(
      */
     public record ValueInfo(String name, long[] dims) {}
 
-    /** Reads a model file; external tensor data and non-float element types beyond those listed are refused. */
+    /**
+     * Reads a model file. Tensors kept in external data files (what today's default exporter writes: {@code
+     * model.onnx.data} beside the model) are read from the model's own directory only, see {@link ExternalData};
+     * element types beyond float, double, int32 and int64 are refused.
+     */
     public static OnnxGraph read(Path file) throws IOException {
         byte[] bytes = Files.readAllBytes(file);
+        OnnxGraph g;
         try {
-            return parse(bytes);
+            g = parse(bytes);
         } catch (RuntimeException e) {
-            throw new IOException(file + " is not a readable ONNX model: " + e.getMessage(), e);
+            throw new IOException(file + " is not a readable ONNX model (truncated or not ONNX): " + e.getMessage(), e);
         }
+        return g.withExternalData(new ExternalData(file));
     }
 
-    /** Parses the bytes of a ModelProto. */
+    /** The graph with every initializer and Constant that points into an external file read from it. */
+    private OnnxGraph withExternalData(ExternalData data) throws IOException {
+        Map<String, Tensor> inits = new LinkedHashMap<>();
+        for (Tensor t : initializers.values()) {
+            inits.put(t.name(), data.resolve(t));
+        }
+        List<Node> resolved = new ArrayList<>();
+        for (Node n : nodes) {
+            Attribute value = n.attributes().get("value");
+            if (value != null && value.t() != null && value.t().external() != null) {
+                Map<String, Attribute> attrs = new LinkedHashMap<>(n.attributes());
+                attrs.put(
+                        "value",
+                        new Attribute(
+                                value.name(),
+                                value.f(),
+                                value.i(),
+                                value.s(),
+                                data.resolve(value.t()),
+                                value.floats(),
+                                value.ints()));
+                n = new Node(n.name(), n.opType(), n.domain(), n.inputs(), n.outputs(), attrs);
+            }
+            resolved.add(n);
+        }
+        return new OnnxGraph(name, opset, List.copyOf(resolved), inits, inputs, outputs);
+    }
+
+    /** Parses the bytes of a ModelProto; tensors with external data keep only their location until resolved. */
     static OnnxGraph parse(byte[] bytes) {
         ProtoReader model = new ProtoReader(bytes);
         ProtoReader graph = null;
@@ -248,6 +306,7 @@ public record OnnxGraph(
         List<Long> intData = new ArrayList<>();
         List<Double> doubleData = new ArrayList<>();
         boolean external = false;
+        Map<String, String> externalInfo = new LinkedHashMap<>();
         while (r.next()) {
             switch (r.field()) {
                 case 1 -> dims.add(r.varint());
@@ -284,19 +343,59 @@ public record OnnxGraph(
                         doubleData.add(r.float64());
                     }
                 }
+                case 13 -> {
+                    ProtoReader entry = r.message();
+                    String key = "";
+                    String value = "";
+                    while (entry.next()) {
+                        if (entry.field() == 1) {
+                            key = entry.string();
+                        } else if (entry.field() == 2) {
+                            value = entry.string();
+                        } else {
+                            entry.skip();
+                        }
+                    }
+                    externalInfo.put(key, value);
+                }
                 case 14 -> external = r.varint() == 1;
                 default -> r.skip();
             }
         }
+        long[] shape = dims.stream().mapToLong(Long::longValue).toArray();
         if (external) {
-            throw new IllegalArgumentException("tensor " + name + " keeps its data in an external file; export with"
-                    + " the weights inside the .onnx file (models under 2 GB do by default)");
+            String location = externalInfo.get("location");
+            if (location == null || location.isEmpty()) {
+                throw new IllegalArgumentException(
+                        "tensor " + name + " keeps its data in an external file but names" + " no location");
+            }
+            External where = new External(
+                    location,
+                    Long.parseLong(externalInfo.getOrDefault("offset", "0")),
+                    Long.parseLong(externalInfo.getOrDefault("length", "-1")));
+            return new Tensor(name, shape, type, null, null, where);
         }
+        return decode(name, shape, type, raw, floatData, intData, doubleData);
+    }
+
+    /** The values of a tensor from its raw little-endian bytes, or from the typed lists when raw is null. */
+    static Tensor decode(
+            String name,
+            long[] shape,
+            int type,
+            byte[] raw,
+            List<Float> floatData,
+            List<Long> intData,
+            List<Double> doubleData) {
         long count = 1;
-        for (long d : dims) {
+        for (long d : shape) {
             count *= d;
         }
         int n = Math.toIntExact(count);
+        if (raw != null && raw.length < (long) n * elementBytes(name, type)) {
+            throw new IllegalArgumentException("tensor " + name + " holds " + raw.length + " bytes, its shape needs "
+                    + (long) n * elementBytes(name, type));
+        }
         float[] f = new float[n];
         long[] l = null;
         switch (type) {
@@ -337,7 +436,18 @@ public record OnnxGraph(
                 throw new IllegalArgumentException("tensor " + name + " has ONNX element type " + type
                         + "; float, double, int32 and int64 are read");
         }
-        return new Tensor(name, dims.stream().mapToLong(Long::longValue).toArray(), type, f, l);
+        return new Tensor(name, shape, type, f, l);
+    }
+
+    /** Bytes per element of the element types read. */
+    static int elementBytes(String name, int type) {
+        return switch (type) {
+            case 1, 6 -> 4;
+            case 7, 11 -> 8;
+            default ->
+                throw new IllegalArgumentException("tensor " + name + " has ONNX element type " + type
+                        + "; float, double, int32 and int64 are read");
+        };
     }
 
     private static ValueInfo valueInfo(ProtoReader r) {

@@ -27,10 +27,14 @@ import java.util.Set;
  * {@code <layer>.weight}, {@code <layer>.bias} and, for BatchNormalization, {@code .running_mean} and
  * {@code .running_var}. Every node is checked before anything is built: an unsupported operator is refused naming
  * the node, the operator and {@link #SUPPORTED}, and so is an attribute the engine does not implement (dilation,
- * asymmetric padding, non-square kernels, ceil mode, broadcasting adds).
+ * asymmetric padding, non-square kernels, broadcasting adds). Constant subgraphs are folded first ({@link ConstantFolding}).
  */
 public final class OnnxImport {
-    /** The operators read. Identity and Dropout vanish (inference), Constant feeds Clip and Reshape. */
+    /**
+     * The operators read. Identity and Dropout vanish (inference); Constant, Shape, Gather, Cast, Unsqueeze, Squeeze
+     * and arithmetic on constants are folded into constants (the exporters' shape arithmetic for a flatten); Sigmoid,
+     * HardSigmoid, HardSwish, Mul of two tensors and padded or ceil-mode pools run in float only for now.
+     */
     public static final List<String> SUPPORTED = List.of(
             "Conv",
             "BatchNormalization",
@@ -39,15 +43,33 @@ public final class OnnxImport {
             "MaxPool",
             "AveragePool",
             "GlobalAveragePool",
+            "ReduceMean",
             "Add",
+            "Mul",
             "Concat",
             "Gemm",
             "MatMul",
             "Flatten",
             "Reshape",
+            "Transpose",
+            "Split",
+            "Slice",
+            "Squeeze",
+            "Unsqueeze",
+            "Sigmoid",
+            "HardSigmoid",
+            "HardSwish",
             "Identity",
             "Dropout",
-            "Constant");
+            "Constant",
+            "Shape",
+            "Gather",
+            "Cast",
+            "Sub",
+            "Div");
+
+    /** A refusal message longer than this is cut (an operator the engine lacks can occur hundreds of times). */
+    static final int MAX_REFUSAL_CHARS = 1000;
 
     private final OnnxGraph graph;
     private final String networkName;
@@ -61,6 +83,19 @@ public final class OnnxImport {
     private final List<int[]> nodeShapes = new ArrayList<>();
     private final Map<String, HeapTensor> params = new LinkedHashMap<>();
     private final Set<String> names = new HashSet<>();
+    /** Tensors of a channel shuffle in progress: [N, g, C/g, H, W] views (and their transposes) of a computed tensor. */
+    private final Map<String, GroupedView> grouped = new HashMap<>();
+
+    /**
+     * A [N, groups, C / groups, H, W] view of a computed tensor, the middle of a channel shuffle.
+     *
+     * @param source the tensor viewed
+     * @param groups the groups
+     * @param transposed whether the two group axes are swapped
+     */
+    private record GroupedView(String source, int groups, boolean transposed) {}
+    /** The batch size the graph input names (1 when dynamic), for folding {@code Shape}. */
+    private long batch = 1;
 
     /**
      * The imported model.
@@ -92,20 +127,36 @@ public final class OnnxImport {
         return new OnnxImport(g, networkName).run();
     }
 
-    /** Refuses the graph when any node's operator is not read, naming every such node. */
+    /**
+     * Refuses the graph when any node's operator is not read: one entry per operator with its count and first node
+     * ({@code Sigmoid x49, first /features.0/Sigmoid}), then the supported list, under {@link #MAX_REFUSAL_CHARS}.
+     */
     static void checkOperators(OnnxGraph g) {
-        List<String> bad = new ArrayList<>();
+        Map<String, List<String>> bad = new LinkedHashMap<>();
         for (Node n : g.nodes()) {
             boolean defaultDomain = n.domain().isEmpty() || n.domain().equals("ai.onnx");
             if (!defaultDomain || !SUPPORTED.contains(n.opType())) {
-                bad.add("node '" + n.name() + "' (operator " + (defaultDomain ? "" : n.domain() + ".") + n.opType()
-                        + ")");
+                String op = (defaultDomain ? "" : n.domain() + ".") + n.opType();
+                bad.computeIfAbsent(op, k -> new ArrayList<>()).add(n.name());
             }
         }
-        if (!bad.isEmpty()) {
-            throw new IllegalArgumentException("unsupported operator" + (bad.size() > 1 ? "s" : "") + " in "
-                    + String.join(", ", bad) + "; supported: " + String.join(", ", SUPPORTED));
+        if (bad.isEmpty()) {
+            return;
         }
+        List<String> parts = new ArrayList<>();
+        bad.forEach((op, where) -> parts.add(op + " x" + where.size() + ", first " + shortName(where.get(0))));
+        String message = "unsupported operator" + (bad.size() > 1 ? "s" : "") + ": " + String.join("; ", parts)
+                + ". Supported: " + String.join(", ", SUPPORTED);
+        throw new IllegalArgumentException(
+                message.length() <= MAX_REFUSAL_CHARS ? message : message.substring(0, MAX_REFUSAL_CHARS - 3) + "...");
+    }
+
+    /** A node name cut to its first and last parts when long, so one entry stays on one short line. */
+    private static String shortName(String name) {
+        if (name.isEmpty()) {
+            return "(unnamed)";
+        }
+        return name.length() <= 60 ? name : name.substring(0, 24) + "..." + name.substring(name.length() - 32);
     }
 
     private Imported run() {
@@ -123,8 +174,15 @@ public final class OnnxImport {
         producer.put(input.name(), Network.INPUT);
         shapes.put(input.name(), inShape);
         constants.putAll(graph.initializers());
+        batch = d[0] > 0 ? d[0] : 1;
         for (Node n : graph.nodes()) {
-            convert(n);
+            Tensor folded =
+                    ConstantFolding.fold(n, constants, t -> producer.containsKey(t) ? shapes.get(t) : null, batch);
+            if (folded != null) {
+                constants.put(folded.name(), folded);
+            } else {
+                convert(n);
+            }
         }
         if (graph.outputs().size() != 1) {
             throw new IllegalArgumentException("the graph must have exactly one output (the logits), has "
@@ -164,13 +222,18 @@ public final class OnnxImport {
             case "Relu" -> add(n, new Layer.ReLU(name(n)), List.of(in(n, 0)), shape(n, 0));
             case "Clip" -> clip(n);
             case "MaxPool", "AveragePool" -> pool(n);
-            case "GlobalAveragePool" -> {
-                int[] s = shape(n, 0);
-                if (s.length != 3 || s[1] != s[2]) {
-                    throw refuse(n, "needs a square [C, H, H] input, has " + Arrays.toString(s));
-                }
-                add(n, new Layer.AvgPool2d(name(n), s[1], s[1]), List.of(in(n, 0)), new int[] {s[0], 1, 1});
-            }
+            case "GlobalAveragePool" -> globalAverage(n, true);
+            case "ReduceMean" -> reduceMean(n);
+            case "Squeeze", "Unsqueeze" -> squeeze(n);
+            case "Sigmoid" -> add(n, new Layer.Sigmoid(name(n)), List.of(in(n, 0)), shape(n, 0));
+            case "HardSigmoid" ->
+                add(
+                        n,
+                        new Layer.HardSigmoid(name(n), n.floatAttr("alpha", 0.2f), n.floatAttr("beta", 0.5f)),
+                        List.of(in(n, 0)),
+                        shape(n, 0));
+            case "HardSwish" -> add(n, new Layer.HardSwish(name(n)), List.of(in(n, 0)), shape(n, 0));
+            case "Mul" -> mul(n);
             case "Add" -> addNode(n);
             case "Concat" -> concat(n);
             case "Gemm" -> gemm(n);
@@ -182,6 +245,9 @@ public final class OnnxImport {
                 add(n, new Layer.Flatten(name(n)), List.of(in(n, 0)), new int[] {Shapes.size(shape(n, 0))});
             }
             case "Reshape" -> reshape(n);
+            case "Transpose" -> transpose(n);
+            case "Split" -> split(n);
+            case "Slice" -> slice(n);
             default -> throw refuse(n, "unsupported; supported: " + String.join(", ", SUPPORTED));
         }
     }
@@ -261,23 +327,116 @@ public final class OnnxImport {
         if (kernel == null || kernel.length != 2 || kernel[0] != kernel[1]) {
             throw refuse(n, "only square 2-D windows are read, got " + Arrays.toString(kernel));
         }
-        if (n.intAttr("ceil_mode", 0) != 0) {
-            throw refuse(n, "ceil_mode 1 is not read");
-        }
         if (n.intAttr("storage_order", 0) != 0 || n.outputs().size() > 1) {
             throw refuse(n, "pooling indices are not read");
         }
+        if (s.length != 3) {
+            throw refuse(n, "reads [N, C, H, W], got per-sample shape " + Arrays.toString(s));
+        }
         checkAutoPad(n);
         checkOnes(n, "dilations");
-        if (symmetricPad(n) != 0) {
-            throw refuse(n, "padded pooling is not read");
-        }
         int k = (int) kernel[0];
         int stride = square(n, "strides", 1);
-        Layer layer = n.opType().equals("MaxPool")
-                ? new Layer.MaxPool2d(name(n), k, stride)
-                : new Layer.AvgPool2d(name(n), k, stride);
-        add(n, layer, List.of(in(n, 0)), Shapes.pool(s, k, stride));
+        int pad = symmetricPad(n);
+        boolean max = n.opType().equals("MaxPool");
+        boolean includePad = n.intAttr("count_include_pad", 0) != 0;
+        Layer.PaddedPool2d general =
+                new Layer.PaddedPool2d(name(n), max, k, stride, pad, n.intAttr("ceil_mode", 0) != 0, includePad);
+        int h = general.outputSize(s[1]);
+        int w = general.outputSize(s[2]);
+        Layer layer = general;
+        boolean plain = pad == 0 && h == (s[1] - k) / stride + 1 && w == (s[2] - k) / stride + 1;
+        if (plain) {
+            // Without padding, ceil_mode that adds no partial window is the plain pool the integer path runs.
+            layer = max
+                    ? new Layer.MaxPool2d(general.name(), k, stride)
+                    : new Layer.AvgPool2d(general.name(), k, stride);
+        }
+        add(n, layer, List.of(in(n, 0)), new int[] {s[0], h, w});
+    }
+
+    /** GlobalAveragePool, or ReduceMean over H and W: an average pool whose window is the whole (square) map. */
+    private void globalAverage(Node n, boolean keepDims) {
+        int[] s = shape(n, 0);
+        if (s.length != 3 || s[1] != s[2]) {
+            throw refuse(n, "needs a square [C, H, H] input, has " + Arrays.toString(s));
+        }
+        Layer.AvgPool2d pool = new Layer.AvgPool2d(name(n), s[1], s[1]);
+        if (keepDims) {
+            add(n, pool, List.of(in(n, 0)), new int[] {s[0], 1, 1});
+            return;
+        }
+        nodes.add(new Network.Node(pool, List.of(in(n, 0))));
+        nodeShapes.add(new int[] {s[0], 1, 1});
+        add(n, new Layer.Flatten(pool.name() + "/flatten"), List.of(nodes.size() - 1), new int[] {s[0]});
+    }
+
+    private void reduceMean(Node n) {
+        long[] axes = n.intsAttr("axes");
+        if (axes == null && n.inputs().size() > 1 && !n.inputs().get(1).isEmpty()) {
+            axes = constant(n, 1, "axes").longs();
+        }
+        int rank = shape(n, 0).length + 1;
+        long[] normalized = axes == null
+                ? null
+                : Arrays.stream(axes).map(a -> a < 0 ? a + rank : a).sorted().toArray();
+        if (rank != 4 || !Arrays.equals(normalized, new long[] {2, 3})) {
+            throw refuse(
+                    n,
+                    "only a mean over height and width (axes 2, 3 of [N, C, H, W]) is read, got axes "
+                            + Arrays.toString(axes));
+        }
+        globalAverage(n, n.intAttr("keepdims", 1) != 0);
+    }
+
+    /** Squeeze of [C, 1, 1] to [C] (a flatten); any other squeeze or unsqueeze of a computed tensor is refused. */
+    private void squeeze(Node n) {
+        int[] s = shape(n, 0);
+        long[] axes = n.intsAttr("axes");
+        if (axes == null && n.inputs().size() > 1 && !n.inputs().get(1).isEmpty()) {
+            axes = constant(n, 1, "axes").longs();
+        }
+        boolean flatten = n.opType().equals("Squeeze")
+                && s.length == 3
+                && s[1] == 1
+                && s[2] == 1
+                && (axes == null
+                        || Arrays.equals(
+                                Arrays.stream(axes)
+                                        .map(a -> a < 0 ? a + 4 : a)
+                                        .sorted()
+                                        .toArray(),
+                                new long[] {2, 3}));
+        if (!flatten) {
+            throw refuse(
+                    n,
+                    "only a Squeeze of [N, C, 1, 1] to [N, C] is read on a computed tensor, got shape "
+                            + Arrays.toString(s) + " axes " + Arrays.toString(axes));
+        }
+        add(n, new Layer.Flatten(name(n)), List.of(in(n, 0)), new int[] {s[0]});
+    }
+
+    /** Mul of two computed tensors of one shape, or of [C, H, W] by a [C, 1, 1] gate (squeeze-excitation). */
+    private void mul(Node n) {
+        for (int k = 0; k < 2; k++) {
+            if (constants.containsKey(n.inputs().get(k))) {
+                throw refuse(n, "multiplies by a constant; only the product of two computed tensors is read");
+            }
+        }
+        int[] a = shape(n, 0);
+        int[] b = shape(n, 1);
+        boolean gateSecond = a.length == 3 && Arrays.equals(b, new int[] {a[0], 1, 1});
+        boolean gateFirst = b.length == 3 && Arrays.equals(a, new int[] {b[0], 1, 1});
+        if (Arrays.equals(a, b) || gateSecond) {
+            add(n, new Layer.Mul(name(n)), List.of(in(n, 0), in(n, 1)), a);
+        } else if (gateFirst) {
+            add(n, new Layer.Mul(name(n)), List.of(in(n, 1), in(n, 0)), b);
+        } else {
+            throw refuse(
+                    n,
+                    "multiplies shapes " + Arrays.toString(a) + " and " + Arrays.toString(b)
+                            + "; only equal shapes or a [C, 1, 1] gate are read");
+        }
     }
 
     private void addNode(Node n) {
@@ -387,11 +546,17 @@ public final class OnnxImport {
     }
 
     private void reshape(Node n) {
-        int[] s = shape(n, 0);
         Tensor target = constant(n, 1, "shape");
         long[] t = target.longs();
+        if (channelShuffle(n, t)) {
+            return;
+        }
+        int[] s = shape(n, 0);
         int features = Shapes.size(s);
+        boolean literalZero =
+                n.intAttr("allowzero", 0) != 0 && t != null && Arrays.stream(t).anyMatch(v -> v == 0);
         boolean flat = t != null
+                && !literalZero
                 && t.length == 2
                 && (t[1] == -1 || t[1] == features)
                 && (t[0] == 0 || t[0] == -1 || t[1] == -1 || t[0] >= 1);
@@ -399,6 +564,116 @@ public final class OnnxImport {
             throw refuse(n, "only a reshape to [N, features] (a flatten) is read, got " + Arrays.toString(t));
         }
         add(n, new Layer.Flatten(name(n)), List.of(in(n, 0)), new int[] {features});
+    }
+
+    /**
+     * The reshapes of a channel shuffle: [N, C, H, W] to [N, g, C/g, H, W] starts a view; the view, transposed, back
+     * to [N, C, H, W] is one {@link Layer.ChannelShuffle}. True when the node was one of these.
+     */
+    private boolean channelShuffle(Node n, long[] t) {
+        String x = n.inputs().get(0);
+        GroupedView view = grouped.get(x);
+        if (view != null) {
+            int[] s = shapes.get(view.source());
+            boolean back =
+                    view.transposed() && t != null && t.length == 4 && t[1] == s[0] && t[2] == s[1] && t[3] == s[2];
+            if (!back) {
+                throw refuse(n, "only the channel shuffle's reshape back to [N, C, H, W] is read here");
+            }
+            add(n, new Layer.ChannelShuffle(name(n), view.groups()), List.of(index(n, view.source())), s);
+            return true;
+        }
+        int[] s = producer.containsKey(x) ? shapes.get(x) : null;
+        if (s != null
+                && s.length == 3
+                && t != null
+                && t.length == 5
+                && t[1] > 0
+                && t[1] * t[2] == s[0]
+                && t[3] == s[1]
+                && t[4] == s[2]) {
+            grouped.put(n.outputs().get(0), new GroupedView(x, (int) t[1], false));
+            return true;
+        }
+        return false;
+    }
+
+    private void transpose(Node n) {
+        GroupedView view = grouped.get(n.inputs().get(0));
+        long[] perm = n.intsAttr("perm");
+        if (view == null || view.transposed() || !Arrays.equals(perm, new long[] {0, 2, 1, 3, 4})) {
+            throw refuse(
+                    n,
+                    "only the channel shuffle's transpose (perm [0, 2, 1, 3, 4] of a [N, g, C/g, H, W]"
+                            + " view) is read, got perm " + Arrays.toString(perm));
+        }
+        grouped.put(n.outputs().get(0), new GroupedView(view.source(), view.groups(), true));
+    }
+
+    /** Split along channels into equal parts (num_outputs) or given sizes (the second input or attribute). */
+    private void split(Node n) {
+        int[] s = shape(n, 0);
+        if (s.length != 3 || normalizedAxis(n.intAttr("axis", 0), 4) != 1) {
+            throw refuse(n, "only a split of [N, C, H, W] along channels (axis 1) is read");
+        }
+        long[] sizes = n.inputs().size() > 1 && !n.inputs().get(1).isEmpty()
+                ? constant(n, 1, "split").longs()
+                : n.intsAttr("split");
+        int parts = n.outputs().size();
+        if (sizes == null || sizes.length == 0) {
+            if (s[0] % parts != 0) {
+                throw refuse(n, s[0] + " channels do not split into " + parts + " equal parts");
+            }
+            sizes = new long[parts];
+            Arrays.fill(sizes, s[0] / parts);
+        }
+        int start = 0;
+        for (int k = 0; k < parts; k++) {
+            int end = start + (int) sizes[k];
+            String layer = name(n) + (k == 0 ? "" : "_" + k);
+            nodes.add(new Network.Node(new Layer.ChannelSlice(layer, start, end), List.of(in(n, 0))));
+            int[] out = {end - start, s[1], s[2]};
+            nodeShapes.add(out);
+            producer.put(n.outputs().get(k), nodes.size() - 1);
+            shapes.put(n.outputs().get(k), out);
+            start = end;
+        }
+    }
+
+    /** Slice along channels with step 1 (starts, ends, axes as constants: the exporters' arithmetic is folded). */
+    private void slice(Node n) {
+        int[] s = shape(n, 0);
+        long[] starts = constant(n, 1, "starts").longs();
+        long[] ends = constant(n, 2, "ends").longs();
+        long[] axes = n.inputs().size() > 3 && !n.inputs().get(3).isEmpty()
+                ? constant(n, 3, "axes").longs()
+                : new long[] {0};
+        long[] steps = n.inputs().size() > 4 && !n.inputs().get(4).isEmpty()
+                ? constant(n, 4, "steps").longs()
+                : new long[] {1};
+        if (s.length != 3
+                || starts.length != 1
+                || axes.length != 1
+                || normalizedAxis(axes[0], 4) != 1
+                || steps[0] != 1) {
+            throw refuse(n, "only a step-1 slice of [N, C, H, W] along channels (axis 1) is read");
+        }
+        int start = (int) clampIndex(starts[0], s[0]);
+        int end = (int) clampIndex(ends[0], s[0]);
+        if (end <= start) {
+            throw refuse(n, "slices channels [" + start + ", " + end + "): empty");
+        }
+        add(n, new Layer.ChannelSlice(name(n), start, end), List.of(in(n, 0)), new int[] {end - start, s[1], s[2]});
+    }
+
+    private static long normalizedAxis(long axis, int rank) {
+        return axis < 0 ? axis + rank : axis;
+    }
+
+    /** ONNX Slice's index rule: negative counts from the end, then clamped to [0, size]. */
+    private static long clampIndex(long i, int size) {
+        long v = i < 0 ? i + size : i;
+        return Math.max(0, Math.min(size, v));
     }
 
     private void add(Node n, Layer layer, List<Integer> inputs, int[] outShape) {

@@ -82,7 +82,7 @@ class OnnxImportTest {
         OnnxGraph bad = new OnnxGraph(g.name(), g.opset(), nodes, g.initializers(), g.inputs(), g.outputs());
         assertThatThrownBy(() -> OnnxImport.build(bad, "bad"))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("node '/stem/stem.1/Relu' (operator Softmax)")
-                .hasMessageContaining("supported: Conv, BatchNormalization, Relu, Clip, MaxPool");
+                .hasMessageContaining("Softmax x1, first /stem/stem.1/Relu")
+                .hasMessageContaining("Supported: Conv, BatchNormalization, Relu, Clip, MaxPool");
     }
 }

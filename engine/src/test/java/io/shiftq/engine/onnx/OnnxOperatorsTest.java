@@ -3,11 +3,17 @@ package io.shiftq.engine.onnx;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.shiftq.engine.EngineSetup;
 import io.shiftq.engine.model.Layer;
+import io.shiftq.engine.nn.LoadedNetwork;
 import io.shiftq.engine.onnx.OnnxGraph.Attribute;
 import io.shiftq.engine.onnx.OnnxGraph.Node;
 import io.shiftq.engine.onnx.OnnxGraph.Tensor;
 import io.shiftq.engine.onnx.OnnxGraph.ValueInfo;
+import io.shiftq.engine.quant.QuantPlan;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -65,6 +71,139 @@ class OnnxOperatorsTest {
         assertThatThrownBy(() -> OnnxImport.build(g, "clip"))
                 .hasMessage("node '/hardtanh' (Clip): only Clip(0, max) is read (ReLU6 and its kind), got min -1.0,"
                         + " max 1.0");
+    }
+
+    @Test
+    void theChannelShuffleTripleBecomesOneLayerThatInterleavesTheGroups() {
+        Map<String, Tensor> init = new LinkedHashMap<>();
+        init.put("view", longs("view", 1, 2, 3, 1, 1));
+        init.put("back", longs("back", 1, 6, 1, 1));
+        init.put("axes", longs("axes", 2, 3));
+        OnnxGraph g = new OnnxGraph(
+                "g",
+                20,
+                List.of(
+                        node("/relu", "Relu", List.of("x"), "r"),
+                        node("/view", "Reshape", List.of("r", "view"), "v"),
+                        new Node(
+                                "/t",
+                                "Transpose",
+                                "",
+                                List.of("v"),
+                                List.of("t"),
+                                Map.of("perm", ints("perm", 0, 2, 1, 3, 4))),
+                        node("/back", "Reshape", List.of("t", "back"), "b"),
+                        node("/squeeze", "Squeeze", List.of("b", "axes"), "y")),
+                init,
+                List.of(new ValueInfo("x", new long[] {1, 6, 1, 1})),
+                List.of(new ValueInfo("y", new long[] {1, 6})));
+        OnnxImport.Imported m = OnnxImport.build(g, "shuffle");
+        assertThat(m.network().nodes())
+                .extracting(n -> n.layer())
+                .containsExactly(
+                        new Layer.ReLU("relu"), new Layer.ChannelShuffle("back", 2), new Layer.Flatten("squeeze"));
+        // Groups [0 1 2 | 3 4 5] interleave: output channel j * 2 + g is input channel g * 3 + j.
+        assertThat(forward(m, new float[] {0, 1, 2, 3, 4, 5}, 6, 1, 1)).containsExactly(0, 3, 1, 4, 2, 5);
+    }
+
+    @Test
+    void aPadNeverWinsAMaxAndCeilModeAddsThePartialWindow() {
+        OnnxGraph g = new OnnxGraph(
+                "g",
+                13,
+                List.of(
+                        new Node(
+                                "/pool",
+                                "MaxPool",
+                                "",
+                                List.of("x"),
+                                List.of("p"),
+                                Map.of(
+                                        "kernel_shape", ints("kernel_shape", 2, 2),
+                                        "strides", ints("strides", 2, 2),
+                                        "pads", ints("pads", 1, 1, 1, 1),
+                                        "ceil_mode", new Attribute("ceil_mode", 0, 1, null, null, null, null))),
+                        node("/flat", "Flatten", List.of("p"), "y")),
+                Map.of(),
+                List.of(new ValueInfo("x", new long[] {1, 1, 3, 3})),
+                List.of(new ValueInfo("y", new long[] {1, 4})));
+        OnnxImport.Imported m = OnnxImport.build(g, "pool");
+        assertThat(m.network().nodes().get(0).layer())
+                .isEqualTo(new Layer.PaddedPool2d("pool", true, 2, 2, 1, true, false));
+        // (3 + 2 - 2) / 2 rounded up + 1 = 3 windows, but the third would start in the right padding: 2 per side.
+        assertThat(m.network().numClasses()).isEqualTo(4);
+        float[] x = {-1, -2, -3, -4, -5, -6, -7, -8, -9};
+        assertThat(forward(m, x, 1, 3, 3)).containsExactly(-1, -2, -4, -5);
+    }
+
+    @Test
+    void reduceMeanOverHeightAndWidthIsAGlobalAveragePool() {
+        Map<String, Tensor> init = new LinkedHashMap<>();
+        init.put("axes", longs("axes", 2, 3));
+        OnnxGraph g = new OnnxGraph(
+                "g",
+                20,
+                List.of(new Node(
+                        "/mean",
+                        "ReduceMean",
+                        "",
+                        List.of("x", "axes"),
+                        List.of("y"),
+                        Map.of("keepdims", new Attribute("keepdims", 0, 0, null, null, null, null)))),
+                init,
+                List.of(new ValueInfo("x", new long[] {1, 2, 2, 2})),
+                List.of(new ValueInfo("y", new long[] {1, 2})));
+        OnnxImport.Imported m = OnnxImport.build(g, "mean");
+        assertThat(m.network().nodes())
+                .extracting(n -> n.layer())
+                .containsExactly(new Layer.AvgPool2d("mean", 2, 2), new Layer.Flatten("mean/flatten"));
+        assertThat(forward(m, new float[] {1, 2, 3, 4, 10, 20, 30, 40}, 2, 2, 2))
+                .containsExactly(2.5f, 25f);
+    }
+
+    @Test
+    void refusalsAreGroupedByOperatorWithCountAndFirstNodeAndStayUnderOneKilobyte() {
+        List<Node> nodes = new ArrayList<>();
+        String in = "x";
+        for (int k = 0; k < 300; k++) {
+            nodes.add(node("/features." + k + "/Softsign", "Softsign", List.of(in), "s" + k));
+            in = "s" + k;
+        }
+        nodes.add(node("/erf", "Erf", List.of(in), "y"));
+        OnnxGraph g = new OnnxGraph(
+                "g",
+                13,
+                nodes,
+                Map.of(),
+                List.of(new ValueInfo("x", new long[] {1, 1, 2, 2})),
+                List.of(new ValueInfo("y", new long[] {1, 1, 2, 2})));
+        assertThatThrownBy(() -> OnnxImport.build(g, "many"))
+                .hasMessageStartingWith(
+                        "unsupported operators: Softsign x300, first /features.0/Softsign; Erf x1, first /erf. Supported:")
+                .message()
+                .hasSizeLessThan(OnnxImport.MAX_REFUSAL_CHARS + 1);
+    }
+
+    private static float[] forward(OnnxImport.Imported m, float[] x, int c, int h, int w) {
+        EngineSetup.start();
+        try (NDManager manager = NDManager.newBaseManager();
+                LoadedNetwork net = new LoadedNetwork(m.network(), m.weights(), manager)) {
+            EngineSetup.noGradOnThisThread();
+            return net.forward(manager.create(x, new Shape(1, c, h, w)), QuantPlan.FLOAT, null, false)
+                    .toFloatArray();
+        }
+    }
+
+    private static Tensor longs(String name, long... v) {
+        float[] f = new float[v.length];
+        for (int k = 0; k < v.length; k++) {
+            f[k] = v[k];
+        }
+        return new Tensor(name, new long[] {v.length}, 7, f, v);
+    }
+
+    private static Attribute ints(String name, long... v) {
+        return new Attribute(name, 0, 0, null, null, null, v);
     }
 
     private static Node node(String name, String op, List<String> in, String out) {

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The torchvision model sweep of issue 20 (docs/onnx-models.md): exports each classifier with both of PyTorch's
+# exporters (scripts/models/export_torchvision.py, in the environment scripts/python-env.sh prints, or
+# $SHIFTQ_PYTHON) into a temporary folder, then imports each into the engine (tools' OnnxModelSweep): imported or
+# the one-line reason, FP32 logits vs ONNX Runtime on 16 random inputs, W8A8 integer executor vs fake-quant on 64.
+# Not part of scripts/test.sh (minutes of CPU); the test command runs a small subset (TorchvisionImportTest).
+# Usage: scripts/onnx_models.sh [table.md] [export_torchvision.py options, e.g. --models resnet18 --size 64]
+# SHIFTQ_EXPORTS=dir reuses a folder export_torchvision.py wrote instead of exporting again.
+# Heavy: wrap in `flock /tmp/shiftq-heavy.lock` on a shared machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+table=${1:-onnx-models.table.md}
+shift || true
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+out=${SHIFTQ_EXPORTS:-}
+if [ -z "$out" ]; then
+  py=${SHIFTQ_PYTHON:-$(scripts/python-env.sh)/bin/python}
+  out=$work/exports
+  "$py" scripts/models/export_torchvision.py --out "$out" "$@" >"$work/export.log" 2>&1
+fi
+mvn -B -q package -DskipTests dependency:build-classpath -pl tools -am -Dmdep.outputFile=target/tools.cp
+# Run from a copy of the jars, so a rebuild does not disturb the sweep.
+cp -r tools/target/classes "$work/tools-classes"
+cp engine/target/engine-*.jar shared-schema/target/shared-schema-*.jar "$work/"
+cp="$work/tools-classes:$(ls "$work"/engine-*.jar | head -1):$(ls "$work"/shared-schema-*.jar | head -1)"
+cp="$cp:$(tr ':' '\n' < tools/target/tools.cp | grep -v '/target/' | paste -sd:)"
+java -Xmx8g -cp "$cp" io.shiftq.tools.OnnxModelSweep "$out" "$table" 2>/dev/null
