@@ -163,7 +163,7 @@ public final class ShiftRecords {
             signal += (double) values[i] * values[i];
             noise += d * d;
         }
-        return Hundredths.round(noise == 0 ? 200 : 10 * Math.log10(signal / noise));
+        return Hundredths.round(noise == 0 ? TensorShift.SQNR_DB_WITHOUT_NOISE : 10 * Math.log10(signal / noise));
     }
 
     private static Integer outputExponent(QuantPlan plan, String producer) {

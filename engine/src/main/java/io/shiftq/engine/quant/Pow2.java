@@ -1,5 +1,6 @@
 package io.shiftq.engine.quant;
 
+import io.shiftq.schema.report.TensorShift;
 import java.util.Arrays;
 
 /**
@@ -142,7 +143,7 @@ public final class Pow2 {
         }
         double noise = squaredError(x, exponent, bits, signed);
         if (noise == 0) {
-            return signal == 0 ? 0 : 200.0;
+            return signal == 0 ? 0 : TensorShift.SQNR_DB_WITHOUT_NOISE;
         }
         return 10 * Math.log10(signal / noise);
     }
