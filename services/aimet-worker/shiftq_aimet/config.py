@@ -49,7 +49,9 @@ def defaults() -> dict:
     d = from_schema(schemas.load("quantization-config"))
     d["model"].setdefault("weights", None)
     d["model"].setdefault("path", None)
-    d["data"].setdefault("resize", None)
+    # Optional keys without a default are absent in Java's record too (null), so they start as None here.
+    for key in ("resize", "center_crop", "random_resized_crop"):
+        d["data"].setdefault(key, None)
     d["quantization"] = {role: _tensor_default(role) for role in ROLES}
     return d
 
@@ -89,6 +91,12 @@ class DataConfig:
     test_limit: int
     normalize: dict | None = None
     resize: Any = None
+    center_crop: int | None = None
+    random_resized_crop: int | None = None
+    horizontal_flip: bool = False
+    workers: int = 2
+    prefetch: int = 2
+    skip_unreadable: bool = False
 
 
 @dataclass(frozen=True)
@@ -256,8 +264,16 @@ def check(c: dict) -> list[str]:
     if d.get("normalize") is not None:
         p.append("data.normalize: input normalization is not supported by the aimet variant; leave it out or use"
                  " variant custom")
-    if d.get("resize") is not None:
-        p.append("data.resize: resizing is not supported by the aimet variant; leave it out or use variant custom")
+    for key in ("resize", "center_crop", "random_resized_crop"):
+        if d.get(key) is not None:
+            p.append(f"data.{key}: image transforms are not supported by the aimet variant; leave it out or use"
+                     " variant custom")
+    if d.get("horizontal_flip"):
+        p.append("data.horizontal_flip: image transforms are not supported by the aimet variant; leave it false or"
+                 " use variant custom")
+    _num(p, "data.workers", d["workers"], 1, hi=64, integer=True)
+    _num(p, "data.prefetch", d["prefetch"], 1, hi=16, integer=True)
+    _bool(p, "data.skip_unreadable", d["skip_unreadable"])
     _one_of(p, "data.dataset", d["dataset"], DATASETS)
     if not isinstance(d["path"], str) or not d["path"].strip():
         p.append("data.path: must be a non-blank directory")
