@@ -6,7 +6,7 @@ import json
 import time
 import uuid
 
-from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
+from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
 TOPICS = ["shiftq.requests", "shiftq.calibration.done", "shiftq.ptq.done", "shiftq.qat.done", "shiftq.final-ptq.done",
@@ -33,6 +33,23 @@ def ensure_topics(bootstrap: str) -> None:
     raise AssertionError(f"topics {TOPICS} have no leader after 60 s")
 
 
+_NOT_YET_LED = (KafkaError.NOT_LEADER_FOR_PARTITION, KafkaError.LEADER_NOT_AVAILABLE, KafkaError.UNKNOWN_TOPIC_OR_PART)
+
+
+def _end_offset(c: Consumer, tp: TopicPartition) -> int:
+    # Right after a topic is made, the metadata already names a leader that may not yet serve its partition
+    # (NOT_LEADER_FOR_PARTITION for a moment on a fresh broker): that error is retriable, so retry it.
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            return c.get_watermark_offsets(tp, timeout=30)[1]
+        except KafkaException as e:
+            err = e.args[0]
+            if not (err.retriable() or err.code() in _NOT_YET_LED) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+
+
 def group_at_end(bootstrap: str, topic: str = "shiftq.requests") -> str:
     """A new consumer group whose committed offsets are the current ends of the topic, so a worker in it
     reads only what the test publishes from now on."""
@@ -40,8 +57,7 @@ def group_at_end(bootstrap: str, topic: str = "shiftq.requests") -> str:
     c = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "enable.auto.commit": False})
     try:
         parts = c.list_topics(topic, timeout=30).topics[topic].partitions
-        offsets = [TopicPartition(topic, p, c.get_watermark_offsets(TopicPartition(topic, p), timeout=30)[1])
-                   for p in parts]
+        offsets = [TopicPartition(topic, p, _end_offset(c, TopicPartition(topic, p))) for p in parts]
         c.commit(offsets=offsets, asynchronous=False)
     finally:
         c.close()

@@ -62,18 +62,22 @@ def test_an_aimet_request_submitted_by_the_cli_ends_in_a_report_from_the_java_re
     store.mkdir()
     port = free_port()
     rlog = tmp_path / "reporting.log"
-    reporting = subprocess.Popen(
-        ["java", f"-Dkafka.bootstrap.servers={bootstrap}", f"-Dshiftq.artifacts.root={store}",
-         f"-Dquarkus.http.port={port}", "-Xmx256m", "-jar", str(REPORTING_JAR)],
-        stdout=rlog.open("wb"), stderr=subprocess.STDOUT, cwd=tmp_path)
     wlog = tmp_path / "worker.log"
-    env = dict(os.environ, SHIFTQ_ARTIFACTS_ROOT=str(store), KAFKA_BOOTSTRAP_SERVERS=bootstrap,
-               SHIFTQ_AIMET_GROUP_ID=group_at_end(bootstrap), PYTHONPATH=str(Path(__file__).resolve().parents[1]))
-    worker = subprocess.Popen([sys.executable, "-m", "shiftq_aimet"], env=env, stdout=wlog.open("wb"),
-                              stderr=subprocess.STDOUT, cwd=tmp_path)
     job_id = "e2e-aimet-" + uuid.uuid4().hex[:8]
-    reader = Reader(bootstrap, ["shiftq.reports", "shiftq.failures"])
+    # Everything started is stopped in `finally`, even when a step before the job fails: a reporting service left
+    # running keeps its consumer group's partitions and would take the next test run's events.
+    reporting = worker = reader = None
     try:
+        reporting = subprocess.Popen(
+            ["java", f"-Dkafka.bootstrap.servers={bootstrap}", f"-Dshiftq.artifacts.root={store}",
+             f"-Dquarkus.http.port={port}", "-Xmx256m", "-jar", str(REPORTING_JAR)],
+            stdout=rlog.open("wb"), stderr=subprocess.STDOUT, cwd=tmp_path)
+        env = dict(os.environ, SHIFTQ_ARTIFACTS_ROOT=str(store), KAFKA_BOOTSTRAP_SERVERS=bootstrap,
+                   SHIFTQ_AIMET_GROUP_ID=group_at_end(bootstrap),
+                   PYTHONPATH=str(Path(__file__).resolve().parents[1]))
+        worker = subprocess.Popen([sys.executable, "-m", "shiftq_aimet"], env=env, stdout=wlog.open("wb"),
+                                  stderr=subprocess.STDOUT, cwd=tmp_path)
+        reader = Reader(bootstrap, ["shiftq.reports", "shiftq.failures"])
         wait_http(f"http://127.0.0.1:{port}/q/health/ready", 120, reporting, rlog)
         cfg = tmp_path / "job.yaml"
         cfg.write_text(yaml.safe_dump(TINY))
@@ -84,9 +88,11 @@ def test_an_aimet_request_submitted_by_the_cli_ends_in_a_report_from_the_java_re
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/jobs/{job_id}", timeout=10) as r:
             view = json.load(r)
     finally:
-        reader.close()
-        stop(worker)
-        stop(reporting)
+        if reader is not None:
+            reader.close()
+        for process in (worker, reporting):
+            if process is not None:
+                stop(process)
     topic, published, _ = evs[-1]
     assert topic == "shiftq.reports", f"the job failed: {published}\nworker log:\n{wlog.read_text()[-3000:]}"
     assert view["state"].lower() == "reported" and view["variant"] == "aimet"
