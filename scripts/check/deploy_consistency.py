@@ -36,6 +36,7 @@ RUNTIME_ENV = {
     "JAVA_OPTS": "extra JVM options, read by the Dockerfile's entry point",
     "JAVA_OPTS_SHIFTQ": "the image's default JVM options (entry point)",
     "DJL_CACHE_DIR": "where DJL unpacks libtorch",
+    "OMP_WAIT_POLICY": "libtorch's OpenMP threads sleep when idle instead of spinning (PASSIVE; docs/benchmarks.md)",
     "ENGINE_CACHE_DIR": "where DJL's engines cache files",
     "HOME": "the JVM's user.home",
     "LANG": "locale",
