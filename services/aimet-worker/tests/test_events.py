@@ -164,3 +164,14 @@ def test_the_config_is_typed_and_carries_the_java_tensor_defaults():
     # TensorQuantConfig.defaults("bias"), read from conventions.json
     assert (c.quantization.bias.bitwidth, c.quantization.bias.rounding) == (32, "max")
     assert c.quantization.input.symmetric is False and c.training.optimizer.type == "AdamW"
+
+
+JOB_CONFIGS = sorted(p for p in (REPO / "configs").rglob("*.yaml") if p.name != "kustomization.yaml")
+
+
+@pytest.mark.parametrize("path", JOB_CONFIGS, ids=lambda p: p.name)
+def test_every_committed_job_config_validates_against_the_config_schema(path):
+    # The schema is what non-Java clients check a config with before sending it: every config we ship must pass it
+    # (data.resize: 256, the shorter side, is a number, not a list).
+    import yaml
+    jsonschema.Draft202012Validator(schemas.load("quantization-config")).validate(yaml.safe_load(path.read_text()))

@@ -1,6 +1,7 @@
 package io.shiftq.schema;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.github.victools.jsonschema.generator.FieldScope;
 import com.github.victools.jsonschema.generator.Option;
@@ -9,6 +10,7 @@ import com.github.victools.jsonschema.generator.SchemaGeneratorConfigBuilder;
 import com.github.victools.jsonschema.generator.SchemaVersion;
 import com.github.victools.jsonschema.module.jackson.JacksonModule;
 import com.github.victools.jsonschema.module.jackson.JacksonOption;
+import io.shiftq.schema.config.DataConfig;
 import io.shiftq.schema.config.OptimizerConfig;
 import io.shiftq.schema.config.QuantizationConfig;
 import io.shiftq.schema.config.SchedulerConfig;
@@ -102,7 +104,10 @@ public final class SchemaGenerator {
         Map<String, String> files = new LinkedHashMap<>();
         files.put("topics.json", Json.writePretty(Topics.byKey()) + "\n");
         files.put("conventions.json", Json.writePretty(Conventions.all()) + "\n");
-        SCHEMAS.forEach((file, type) -> files.put(file, render(file, type, generator.generateSchema(type))));
+        SCHEMAS.forEach((file, type) -> {
+            ObjectNode schema = generator.generateSchema(type);
+            files.put(file, render(file, type, type == QuantizationConfig.class ? withResizeForms(schema) : schema));
+        });
         return files;
     }
 
@@ -153,6 +158,28 @@ public final class SchemaGenerator {
             return TensorQuantConfig.ROUNDINGS;
         }
         return null;
+    }
+
+    /**
+     * {@code data.resize} is a list in the record but, as torchvision's {@code Resize}, also one number (the shorter
+     * side): the YAML {@code resize: 256} is valid, so the config schema says both forms and their bounds.
+     */
+    private static ObjectNode withResizeForms(ObjectNode config) {
+        ObjectNode data = (ObjectNode) config.path("properties").path("data").path("properties");
+        ObjectNode side = Json.mapper()
+                .createObjectNode()
+                .put("type", "integer")
+                .put("minimum", 1)
+                .put("maximum", DataConfig.MAX_RESIZE);
+        ObjectNode resize = data.putObject("resize");
+        ArrayNode forms = resize.putArray("anyOf");
+        forms.add(side);
+        forms.addObject()
+                .put("type", "array")
+                .put("minItems", 1)
+                .put("maxItems", 2)
+                .set("items", side.deepCopy());
+        return config;
     }
 
     private static boolean isEventField(FieldScope field, String name) {

@@ -47,5 +47,7 @@ class SchemaFilesTest {
                 .doesNotContain("finalQuantizationDetails", "power_of2");
         String config = SchemaGenerator.generateAll().get("quantization-config.schema.json");
         assertThat(config).contains("\"additionalProperties\" : false", "\"default\" : \"VGGSmall\"");
+        // data.resize: 256 (the shorter side) is as valid as [224, 224]
+        assertThat(config).containsPattern("\"resize\" : \\{\\s*\"anyOf\" : \\[\\s*\\{\\s*\"type\" : \"integer\"");
     }
 }
