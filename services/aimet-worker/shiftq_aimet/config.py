@@ -74,7 +74,7 @@ def _merge(base: dict, given: dict, path: str, problems: list[str]) -> dict:
 
 @dataclass(frozen=True)
 class ModelConfig:
-    """``model``: a built-in network by name, optionally with FP32 weights."""
+    """``model``: a built-in network by name, optionally with FP32 weights, or an ONNX file (``path``)."""
     name: str
     num_classes: int
     weights: str | None = None
@@ -195,7 +195,7 @@ class JobConfig:
         t, q = c["training"], c["quantization"]
         return JobConfig(
             model=ModelConfig(**c["model"]),
-            data=DataConfig(**c["data"]),
+            data=DataConfig(**{**c["data"], "resize": _as_list(c["data"]["resize"])}),
             baseline=BaselineConfig(**c["baseline"]),
             training=TrainingConfig(**{**t, "optimizer": OptimizerConfig(**t["optimizer"]),
                                        "scheduler": SchedulerConfig(**t["scheduler"])}),
@@ -219,6 +219,11 @@ def parse(given: dict | None) -> JobConfig:
     if problems:
         raise ConfigError(problems)
     return JobConfig.of(cfg)
+
+
+def _as_list(v):
+    # data.resize: one size is read as a one-element list, as Jackson's ACCEPT_SINGLE_VALUE_AS_ARRAY
+    return [v] if isinstance(v, int) and not isinstance(v, bool) else v
 
 
 def _without_nulls(d: dict) -> dict:
@@ -251,6 +256,45 @@ def _bool(p, key, v):
         p.append(f"{key}: {v!r} is not true or false")
 
 
+MAX_RESIZE = 4096  # DataConfig.MAX_RESIZE
+
+
+def _check_transforms(p: list[str], d: dict) -> None:
+    """data.normalize, resize and the image-folder transforms, as DataConfig.check and Normalize.check."""
+    n = d.get("normalize")
+    if n is not None:
+        if not isinstance(n, dict) or set(n) - {"mean", "std"}:
+            p.append(f"data.normalize: {n!r} must be {{mean: [...], std: [...]}}")
+        else:
+            mean, std = n.get("mean"), n.get("std")
+            ok = [isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in mean or []]
+            if not isinstance(mean, list) or not mean or not all(ok):
+                p.append(f"data.normalize.mean: must list one finite number per channel, got {mean!r}")
+            good = [isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and v > 0
+                    for v in std or []]
+            if not isinstance(std, list) or not std or not all(good):
+                p.append(f"data.normalize.std: must list one positive finite number per channel, got {std!r}")
+            elif isinstance(mean, list) and mean and len(mean) != len(std):
+                p.append(f"data.normalize: mean has {len(mean)} values and std {len(std)}; give one per channel")
+    r = d.get("resize")
+    if r is not None:
+        sizes = r if isinstance(r, list) else [r]
+        if not 1 <= len(sizes) <= 2 or not all(isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= MAX_RESIZE
+                                                 for v in sizes):
+            p.append(f"data.resize: must be [height, width] or one size for the shorter side, each 1 to {MAX_RESIZE},"
+                     f" got {r!r}")
+    for key in ("center_crop", "random_resized_crop"):
+        if d.get(key) is not None:
+            _num(p, f"data.{key}", d[key], 1, hi=MAX_RESIZE, integer=True)
+    _bool(p, "data.horizontal_flip", d.get("horizontal_flip"))
+    if d.get("dataset") != "ImageFolder":
+        for key in ("center_crop", "random_resized_crop"):
+            if d.get(key) is not None:
+                p.append(f"data.{key}: ImageFolder only (data.dataset is {d.get('dataset')!r}); leave it out")
+        if d.get("horizontal_flip") is True:
+            p.append(f"data.horizontal_flip: ImageFolder only (data.dataset is {d.get('dataset')!r}); leave it false")
+
+
 def check(c: dict) -> list[str]:
     """Problems of a merged config: the Java checks, plus what the aimet variant cannot do."""
     p: list[str] = []
@@ -259,18 +303,11 @@ def check(c: dict) -> list[str]:
     _num(p, "model.num_classes", m["num_classes"], 1, integer=True)
     if m["weights"] is not None and (not isinstance(m["weights"], str) or not m["weights"].strip()):
         p.append("model.weights: must be a non-blank path (.pt/.pth state dict or .npz) or left out")
-    if m.get("path") is not None:
-        p.append("model.path: ONNX import is not supported by the aimet variant; leave it out or use variant custom")
-    if d.get("normalize") is not None:
-        p.append("data.normalize: input normalization is not supported by the aimet variant; leave it out or use"
-                 " variant custom")
-    for key in ("resize", "center_crop", "random_resized_crop"):
-        if d.get(key) is not None:
-            p.append(f"data.{key}: image transforms are not supported by the aimet variant; leave it out or use"
-                     " variant custom")
-    if d.get("horizontal_flip"):
-        p.append("data.horizontal_flip: image transforms are not supported by the aimet variant; leave it false or"
-                 " use variant custom")
+    if m.get("path") is not None and (not isinstance(m["path"], str) or not m["path"].strip()):
+        p.append("model.path: must be a non-blank path to an ONNX file or left out")
+    elif m.get("path") is not None and m["weights"] is not None:
+        p.append("model.weights: leave it out when model.path is given (the ONNX file holds the FP32 weights)")
+    _check_transforms(p, d)
     _num(p, "data.workers", d["workers"], 1, hi=64, integer=True)
     _num(p, "data.prefetch", d["prefetch"], 1, hi=16, integer=True)
     _bool(p, "data.skip_unreadable", d["skip_unreadable"])

@@ -1,16 +1,19 @@
-"""Fashion-MNIST / MNIST IDX files, read as engine/.../data/IdxReader.java reads them (pixels / 255, no mean)."""
+"""The data sets: Fashion-MNIST / MNIST IDX files, read as engine/.../data/IdxReader.java reads them (pixels / 255),
+held in memory; and image folders (``folders.py``), streamed."""
 from __future__ import annotations
 
 import gzip
 import struct
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 FASHION_MNIST_DIR = "/usr/share/datasets/fashion-mnist"
-DATASETS = ("FashionMNIST", "MNIST")
+DATASETS = ("FashionMNIST", "MNIST", "ImageFolder")
 _IMAGES_MAGIC = 0x00000803
 _LABELS_MAGIC = 0x00000801
 
@@ -21,11 +24,57 @@ class DataError(ValueError):
 
 @dataclass
 class ImageSet:
-    x: torch.Tensor  # float32 N x 1 x H x W in [0, 1]
+    """A split held in memory (IDX files): float32 N x C x H x W and int64 labels."""
+    x: torch.Tensor  # float32 N x 1 x H x W in [0, 1] (normalized when data.normalize is set)
     y: torch.Tensor  # int64 N
 
     def limit(self, n: int) -> ImageSet:
         return self if n <= 0 or n >= len(self.y) else ImageSet(self.x[:n], self.y[:n])
+
+    def __len__(self) -> int:
+        return len(self.y)
+
+    def batches(self, batch_size: int, *, max_batches: int = 0, shuffle_seed: int | None = None,
+                epoch: int = 0, train: bool = False) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        """Mini-batches in order, or shuffled by a generator seeded with shuffle_seed + epoch."""
+        n = len(self.y) if max_batches <= 0 else min(len(self.y), max_batches * batch_size)
+        order = None if shuffle_seed is None else \
+            torch.randperm(n, generator=torch.Generator().manual_seed(shuffle_seed + epoch))
+        for i in range(0, n, batch_size):
+            if order is None:
+                yield self.x[i:i + batch_size], self.y[i:i + batch_size]
+            else:
+                idx = order[i:i + batch_size]
+                yield self.x[idx], self.y[idx]
+
+    def transformed(self, resize: tuple[int, int] | None, normalize: dict | None) -> ImageSet:
+        """Resized (bilinear, half-pixel centres, float32: the engine's ImageSet.resized) then normalized, once."""
+        x = self.x
+        if resize is not None and tuple(x.shape[2:]) != resize:
+            x = F.interpolate(x, size=resize, mode="bilinear", align_corners=False)
+        if normalize is not None:
+            mean, std = _channel_stats(normalize, x.shape[1])
+            x = (x - mean.reshape(1, -1, 1, 1)) / std.reshape(1, -1, 1, 1)
+        return ImageSet(x, self.y)
+
+
+def resize_to(resize, h: int, w: int) -> tuple[int, int] | None:
+    """DataConfig.resizeTo: [h, w] as given, or the shorter side to one size and the longer int(size * long / short)."""
+    if resize is None:
+        return None
+    sizes = resize if isinstance(resize, list) else [resize]
+    if len(sizes) == 2:
+        return sizes[0], sizes[1]
+    s = sizes[0]
+    return (s, int(s * w / h)) if h <= w else (int(s * h / w), s)
+
+
+def _channel_stats(normalize: dict, channels: int) -> tuple[torch.Tensor, torch.Tensor]:
+    mean, std = normalize["mean"], normalize["std"]
+    if len(mean) != channels:
+        raise DataError(f"data.normalize: {len(mean)} means and stds for images of {channels} channel(s); give one "
+                        "per channel")
+    return torch.tensor(mean, dtype=torch.float32), torch.tensor(std, dtype=torch.float32)
 
 
 def _find(directory: Path, base: str) -> Path:
@@ -64,7 +113,7 @@ def read_split(directory: Path, prefix: str) -> ImageSet:
 def load(name: str, path: str | None, train_limit: int, test_limit: int) -> tuple[ImageSet, ImageSet]:
     """Train and test splits cut to the configured limits (0 = all)."""
     if name not in DATASETS:
-        raise DataError(f"data.dataset: '{name}' is not one of {', '.join(DATASETS)} (the aimet variant reads IDX files only)")
+        raise DataError(f"data.dataset: '{name}' is not one of {', '.join(DATASETS)}")
     if not path:
         if name != "FashionMNIST":
             raise DataError(f"data.path: required for {name} (a directory with its files)")

@@ -21,11 +21,22 @@ import torch.nn.functional as F
 
 from . import config as configs
 from . import data as datasets
-from . import events, models, quant
+from . import events, folders, models, onnx_model, quant
 from .artifacts import ArtifactStore
 
 LOG = logging.getLogger("shiftq_aimet")
 Publish = Callable[[dict], None]
+#: Called between batches; raises Cancelled when the job's cancel has arrived.
+Check = Callable[[], None] | None
+Split = datasets.ImageSet | folders.FolderSplit
+
+
+class Cancelled(RuntimeError):
+    """The job was cancelled (``shiftq cancel``) while it ran; ``stage`` is where it stopped."""
+
+    def __init__(self, stage: str):
+        super().__init__(f"cancelled during {stage}")
+        self.stage = stage
 
 
 class StageError(RuntimeError):
@@ -66,16 +77,17 @@ class Progress:
 
 # ---- training and evaluation --------------------------------------------------------------------------
 
-def evaluate(model, test: datasets.ImageSet, batch_size: int, max_batches: int) -> float:
+def evaluate(model, test: Split, batch_size: int, max_batches: int, check: Check = None) -> float:
     """Top-1 accuracy in percent on the test set, limited to max_batches batches (0 = all)."""
     model.eval()
-    n = len(test.y) if max_batches <= 0 else min(len(test.y), max_batches * batch_size)
-    correct = 0
+    correct = seen = 0
     with torch.no_grad():
-        for i in range(0, n, batch_size):
-            x, y = test.x[i:min(i + batch_size, n)], test.y[i:min(i + batch_size, n)]
+        for x, y in test.batches(batch_size, max_batches=max_batches):
+            if check:
+                check()
             correct += int((model(x).argmax(1) == y).sum())
-    return 100.0 * correct / max(n, 1)
+            seen += len(y)
+    return 100.0 * correct / max(seen, 1)
 
 
 def _loss(criterion: str, logits, y):
@@ -100,29 +112,27 @@ def _optimizer(params, kind, lr, weight_decay, o):
     return cls(params, lr=lr, betas=(o["beta1"], o["beta2"]), eps=o["eps"], weight_decay=weight_decay)
 
 
-def train(model, train_set, test_set, *, epochs, batch_size, criterion, optimizer, lr_at, per_step, seed,
-          eval_batches, progress: Progress | None):
+def train(model, train_set: Split, test_set: Split, *, epochs, batch_size, criterion, optimizer, lr_at, per_step,
+          seed, eval_batches, progress: Progress | None, check: Check = None):
     """Epochs of shuffled mini-batches (seed + epoch), test accuracy after each; keeps the best epoch's state
     (epoch 0 = the starting state, as TrainingLoop.java). Returns (curve, best_state, best_acc, best_epoch)."""
     torch.manual_seed(seed)  # dropout
     best_state = copy.deepcopy(model.state_dict())
-    best_acc = evaluate(model, test_set, batch_size, eval_batches)
+    best_acc = evaluate(model, test_set, batch_size, eval_batches, check)
     best_epoch, curve = 0, []
-    n = len(train_set.y)
-    batches = math.ceil(n / batch_size)
+    batches = math.ceil(len(train_set) / batch_size)
     for epoch in range(epochs):
         t0 = time.monotonic()
         lr = lr_at(epoch)
-        order = torch.randperm(n, generator=torch.Generator().manual_seed(seed + epoch))
         model.train()
         loss_sum, correct, seen = 0.0, 0, 0
-        for b in range(batches):
+        for b, (x, y) in enumerate(train_set.batches(batch_size, shuffle_seed=seed, epoch=epoch, train=True)):
+            if check:
+                check()
             if per_step:
                 lr = lr_at(epoch + b / batches)
             for g in optimizer.param_groups:
                 g["lr"] = lr
-            idx = order[b * batch_size:(b + 1) * batch_size]
-            x, y = train_set.x[idx], train_set.y[idx]
             logits = model(x)
             loss = _loss(criterion, logits, y)
             optimizer.zero_grad(set_to_none=True)
@@ -135,7 +145,7 @@ def train(model, train_set, test_set, *, epochs, batch_size, criterion, optimize
                 spent = time.monotonic() - t0
                 eta = spent / (b + 1) * (batches - b - 1 + (epochs - epoch - 1) * batches)
                 progress.batch(epoch + 1, epochs, b + 1, batches, loss_sum / seen, 100.0 * correct / seen, eta)
-        test_acc = evaluate(model, test_set, batch_size, eval_batches)
+        test_acc = evaluate(model, test_set, batch_size, eval_batches, check)
         r = {"epoch": epoch + 1, "train_loss": loss_sum / max(seen, 1), "train_accuracy": 100.0 * correct / max(seen, 1),
              "test_accuracy": test_acc, "learning_rate": lr, "millis": int((time.monotonic() - t0) * 1000)}
         curve.append(r)
@@ -179,10 +189,14 @@ def _load_weights(model, path: str):
 class Job:
     """The four stages of one request, run in order in this process; the sim stays in memory between them."""
 
-    def __init__(self, request: dict, store: ArtifactStore, publish: Publish, progress_interval: float = 2.0):
+    def __init__(self, request: dict, store: ArtifactStore, publish: Publish, progress_interval: float = 2.0,
+                 model_roots: list[Path] | None = None, check: Check = None):
         self.request, self.store, self.publish = request, store, publish
         self.job_id = request["job_id"]
         self.progress_interval = progress_interval
+        self.model_roots = model_roots if model_roots is not None else onnx_model.roots_from_env(Path(store.root))
+        self.check = check
+        self.names: dict[str, str] = {}  # module name -> report name (the ONNX node's), where they differ
         self.cfg: configs.JobConfig  # set by calibration, from the request
         self.io_ms = 0.0
 
@@ -230,16 +244,19 @@ class Job:
         c = self.cfg
         p = self._stage("calibration")
         try:
-            self.train_set, self.test_set = datasets.load(c.data.dataset, c.data.path,
-                                                          c.data.train_limit, c.data.test_limit)
-        except datasets.DataError as e:
+            imported = onnx_model.load(c.model.path, self.model_roots) if c.model.path else None
+            self.train_set, self.test_set = self._data(c)
+            self.example = next(iter(self.train_set.batches(1, max_batches=1)))[0].clone()
+            onnx_metrics = self._onnx(imported) if imported else {}
+        except (datasets.DataError, onnx_model.ModelError) as e:
             raise StageError("calibration", f"calibration failed: {e}", [str(e)]) from e
-        _, ch, h, w = self.train_set.x.shape
+        _, ch, h, w = self.example.shape
         torch.manual_seed(c.training.seed)
-        self.model = models.create(c.model.name, c.model.num_classes, ch, h, w)
-        self.example = self.train_set.x[:1].clone()
+        self.model = imported.module if imported else models.create(c.model.name, c.model.num_classes, ch, h, w)
         curve = []
-        if c.model.weights:
+        if imported:
+            pass  # the ONNX file holds the FP32 weights, as the engine's import: no baseline training
+        elif c.model.weights:
             _load_weights(self.model, c.model.weights)
         elif c.baseline.epochs > 0:
             b, t = c.baseline, c.training
@@ -250,20 +267,54 @@ class Job:
             curve, *_ = train(self.model, self.train_set, self.test_set, epochs=b.epochs,
                               batch_size=c.data.batch_size, criterion=t.criterion, optimizer=opt,
                               lr_at=lambda e: _lr("CosineAnnealingLR", b.learning_rate, e, 1, 1, b.epochs, 0),
-                              per_step=False, seed=t.seed, eval_batches=c.ptq.max_eval_batches, progress=p)
+                              per_step=False, seed=t.seed, eval_batches=c.ptq.max_eval_batches, progress=p,
+                              check=self.check)
         bs, meb = c.data.batch_size, c.ptq.max_eval_batches
-        self.fp32_accuracy = evaluate(self.model, self.test_set, bs, meb)
+        self.fp32_accuracy = evaluate(self.model, self.test_set, bs, meb, self.check)
         p.step(90, "collecting activation statistics")
         stats = self._activation_stats()
         fp32 = self._put("fp32_weights.npz", _npz_bytes(self.model.state_dict()))
         st = self._put("activation_stats.json", json.dumps({"tensors": stats}, indent=2).encode())
         self._done("calibration", started, accuracy=self.fp32_accuracy, epochs=curve,
-                   metrics={"fp32_accuracy": self.fp32_accuracy},
+                   metrics={"fp32_accuracy": self.fp32_accuracy, **onnx_metrics},
                    artifacts={"fp32_weights": fp32, "activation_stats": st})
 
+    def _data(self, c: configs.JobConfig) -> tuple[Split, Split]:
+        """The splits, resized and normalized (IDX: once, in memory; a folder: image by image as it streams)."""
+        d = c.data
+        if d.dataset == "ImageFolder":
+            if not d.path:
+                raise datasets.DataError("data.path: required for ImageFolder (a directory with train/ and val/)")
+            folder_train, folder_test, _ = folders.load(d, c.training.seed)
+            return folder_train, folder_test
+        train_set, test_set = datasets.load(d.dataset, d.path, d.train_limit, d.test_limit)
+        size = datasets.resize_to(d.resize, *train_set.x.shape[2:])
+        return train_set.transformed(size, d.normalize), test_set.transformed(size, d.normalize)
+
+    def _onnx(self, m: onnx_model.OnnxModel) -> dict:
+        """Checks the ONNX model against the data and ONNX Runtime; its metrics for the calibration event."""
+        c = self.cfg
+        shape = tuple(self.example.shape[1:])
+        if m.input_shape != shape:
+            raise onnx_model.ModelError(
+                f"model.path: {c.model.path} reads inputs of shape {list(m.input_shape)}, data.dataset "
+                f"{c.data.dataset} gives {list(shape)}; set data.resize: [{m.input_shape[1]}, {m.input_shape[2]}] "
+                "to resize the images")
+        if m.num_classes != c.model.num_classes:
+            raise onnx_model.ModelError(f"model.num_classes: {c.model.num_classes}, but {c.model.path} has "
+                                        f"{m.num_classes} logits")
+        x = next(iter(self.test_set.batches(16, max_batches=1)))[0]
+        diff = onnx_model.check_against_runtime(m, x, c.model.path or "")
+        LOG.info("job %s: %s converted, max |logit difference| against ONNX Runtime %.3g on %d images",
+                 self.job_id, c.model.path, diff, len(x))
+        self.names = m.names
+        return {"onnx_runtime_max_abs_diff": diff, "onnx_runtime_images": float(len(x))}
+
     def _calibration_batches(self):
-        bs, n = self.cfg.data.batch_size, self.cfg.ptq.calibration_batches
-        return [self.train_set.x[i:i + bs] for i in range(0, min(len(self.train_set.y), n * bs), bs)]
+        if getattr(self, "_calib", None) is None:
+            bs, n = self.cfg.data.batch_size, self.cfg.ptq.calibration_batches
+            self._calib = [x for x, _ in self.train_set.batches(bs, max_batches=n)]
+        return self._calib
 
     def _activation_stats(self) -> dict:
         from aimet_torch.batch_norm_fold import fold_all_batch_norms
@@ -298,11 +349,12 @@ class Job:
         self.work = Path(tempfile.mkdtemp(prefix=f"shiftq-aimet-{self.job_id}-"))
         c = self.cfg
         self.ps = quant.build(copy.deepcopy(self.model), self.example, c, self.work)
+        self.ps.names = self.names
         # Weight and bias ranges come from the tensors themselves (what AIMET's min-max gives a parameter);
         # shiftq's rule then sets each exponent, and set_range initializes the quantizer.
         quant.snap_weights(self.ps, c)
         bs, meb = c.data.batch_size, c.ptq.max_eval_batches
-        self.ptq_accuracy = evaluate(self.ps.model, self.test_set, bs, meb)
+        self.ptq_accuracy = evaluate(self.ps.model, self.test_set, bs, meb, self.check)
         records = quant.records(self.ps, c, final=False)
         folded = self._put("folded_weights.pt", _state_bytes(self.ps.model.state_dict()))
         self._done("ptq", started, accuracy=self.ptq_accuracy, shift_records=records,
@@ -329,7 +381,7 @@ class Job:
             criterion=t.criterion, optimizer=opt,
             lr_at=lambda e: _lr(s.type, t.learning_rate, e, s.step_size, s.gamma, t_max, s.eta_min),
             per_step=s.interval == "step", seed=t.seed, eval_batches=c.ptq.max_eval_batches,
-            progress=self._stage("qat"))
+            progress=self._stage("qat"), check=self.check)
         arts = {"qat_weights": self._put("qat_weights.pt", _state_bytes(best))}
         self._done("qat", started, accuracy=self.qat_accuracy, epochs=curve,
                    shift_records=quant.records(self.ps, c, final=False), metrics={"best_epoch": best_epoch},
@@ -350,7 +402,7 @@ class Job:
         p = self._stage("final_ptq")
         p.step(10, "calibrating activation quantizers")
         quant.add_activation_quantizers(self.ps, c, _calibrate, self._calibration_batches())
-        acc = evaluate(self.ps.model, self.test_set, bs, meb)
+        acc = evaluate(self.ps.model, self.test_set, bs, meb, self.check)
         records = quant.records(self.ps, c, final=True)
         p.step(90, "exporting AIMET encodings")
         export_dir = self.work / "export"

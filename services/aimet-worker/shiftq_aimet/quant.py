@@ -63,6 +63,11 @@ class Pow2Sim:
     sim: QuantizationSimModel
     layers: list
     places: dict = field(default_factory=dict)  # Place -> role
+    names: dict = field(default_factory=dict)  # module name -> report name (an ONNX node's), where they differ
+
+    def name(self, module: str) -> str:
+        """The layer's name in the report: the ONNX node name for an imported model, else the module's."""
+        return self.names.get(module, module)
 
     @property
     def model(self) -> nn.Module:
@@ -133,6 +138,12 @@ def build(model: nn.Module, example: torch.Tensor, cfg: JobConfig, work_dir: Pat
     return ps
 
 
+def _is_add(mod: nn.Module) -> bool:
+    # AIMET's elementwise Add (an imported model's residual add), or its quantized form inside the sim
+    from aimet_torch._base.nn.modules.custom import Add
+    return isinstance(mod, Add)
+
+
 def _trace(model: nn.Module, example: torch.Tensor) -> list[Layer]:
     """Runs one forward pass with hooks to learn which activation quantizer feeds and follows each layer."""
     producer: dict[int, str] = {}
@@ -201,7 +212,7 @@ def _trace(model: nn.Module, example: torch.Tensor) -> list[Layer]:
     for name in order:
         mod = modules[name]
         kind = "Conv2d" if isinstance(mod, nn.Conv2d) else "Linear" if isinstance(mod, nn.Linear) else \
-            "Add" if type(mod).__name__ == "Add" or name.endswith(".add") else None
+            "Add" if _is_add(mod) or name.endswith(".add") else None
         if kind is None:
             continue
         own = getattr(modules[name], "input_quantizers", [])
@@ -367,33 +378,33 @@ def records(ps: Pow2Sim, cfg: JobConfig, final: bool) -> list[dict]:
             if final and all(p is not None for p in layer.inputs):
                 exps = [pow2.exponents(ps.quantizer(p))[0] for p in layer.inputs]
                 align_place = layer.inputs[exps.index(min(exps))]
-                align = tensor_shift(layer.name + ".input", ps.quantizer(align_place),
+                align = tensor_shift(ps.name(layer.name) + ".input", ps.quantizer(align_place),
                                      qc.role(ps.places[align_place]).rounding, None)
-                o = None if layer.output is None else tensor_shift(layer.name + ".output", ps.quantizer(layer.output),
+                o = None if layer.output is None else tensor_shift(ps.name(layer.name) + ".output", ps.quantizer(layer.output),
                                                                    qc.output.rounding, None)
                 cut = None if o is None else align["shift"]["exponent"] - o["shift"]["exponent"]
-                out.append({"layer": layer.name, "op_type": "Add", "input": align, **({"output": o} if o else {}),
+                out.append({"layer": ps.name(layer.name), "op_type": "Add", "input": align, **({"output": o} if o else {}),
                             **({"shift_cut": cut} if cut is not None else {}), "value_rounding": "half_up",
                             "violations": _violations(cut, None, None),
                             "add_input_shifts": [e - align["shift"]["exponent"] for e in exps]})
             continue
         qm = ps.model.get_submodule(layer.name)
-        w = tensor_shift(layer.name + ".weight", qm.param_quantizers["weight"], qc.weight.rounding, qm.weight)
+        w = tensor_shift(ps.name(layer.name) + ".weight", qm.param_quantizers["weight"], qc.weight.rounding, qm.weight)
         b = None
         if (qm.param_quantizers["bias"] if "bias" in qm.param_quantizers else None) is not None:
-            b = tensor_shift(layer.name + ".bias", qm.param_quantizers["bias"], "max" if not final else qc.bias.rounding,
+            b = tensor_shift(ps.name(layer.name) + ".bias", qm.param_quantizers["bias"], "max" if not final else qc.bias.rounding,
                              qm.bias, provisional=not final)
             if final:
                 b["rule"] = "w+i"
         i = o = None
         if final and layer.inputs[0] is not None:
-            i = tensor_shift(layer.name + ".input", ps.quantizer(layer.inputs[0]), qc.role(ps.places[layer.inputs[0]]).rounding, None)
+            i = tensor_shift(ps.name(layer.name) + ".input", ps.quantizer(layer.inputs[0]), qc.role(ps.places[layer.inputs[0]]).rounding, None)
         if final and layer.output is not None:
-            o = tensor_shift(layer.name + ".output", ps.quantizer(layer.output), qc.output.rounding, None)
+            o = tensor_shift(ps.name(layer.name) + ".output", ps.quantizer(layer.output), qc.output.rounding, None)
         acc = None if i is None else w["shift"]["exponent"] + i["shift"]["exponent"]
         cut = None if acc is None or o is None else acc - o["shift"]["exponent"]
         bshift = None if acc is None or b is None else acc - b["shift"]["exponent"]
-        rec = {"layer": layer.name, "op_type": layer.op_type, "weight": w}
+        rec = {"layer": ps.name(layer.name), "op_type": layer.op_type, "weight": w}
         for key, val in (("bias", b), ("input", i), ("output", o), ("shift_cut", cut), ("bias_shift", bshift)):
             if val is not None:
                 rec[key] = val

@@ -19,7 +19,8 @@ from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
 
 from . import events, schemas
 from .artifacts import ArtifactStore
-from .pipeline import Job, StageError
+from .cancels import CATCH_UP_S, CONTROL, Cancels
+from .pipeline import Cancelled, Job, StageError
 
 LOG = logging.getLogger("shiftq_aimet.worker")
 GROUP_ID = "shiftq-aimet-worker"
@@ -49,8 +50,9 @@ class Publisher:
                                  f"within {SEND_TIMEOUT_S:.0f} s")
 
 
-def handle(payload: bytes | None, key: bytes | None, store: ArtifactStore, publish, progress_interval=2.0) -> str:
-    """Acts on one shiftq.requests record; returns what it did: ``ignored``, ``done`` or ``failed``.
+def handle(payload: bytes | None, key: bytes | None, store: ArtifactStore, publish, progress_interval=2.0,
+           cancels: Cancels | None = None) -> str:
+    """Acts on one shiftq.requests record; returns what it did: ``ignored``, ``done``, ``cancelled`` or ``failed``.
     Only failures to publish raise (the record is then not committed and comes again)."""
     text = (payload or b"").decode("utf-8", errors="replace")
     try:
@@ -74,11 +76,22 @@ def handle(payload: bytes | None, key: bytes | None, store: ArtifactStore, publi
         publish(events.failed(job_id, "calibration", f"unreadable input on {schemas.REQUESTS}: {'; '.join(problems)}",
                               problems, schemas.REQUESTS, text))
         return "failed"
-    job = Job(request, store, publish, progress_interval)
+    def check() -> None:
+        if cancels is not None and cancels.is_cancelled(job_id):
+            raise Cancelled(stage)
+
+    job = Job(request, store, publish, progress_interval, check=check)
     stage = "calibration"
     try:
-        for stage in ("calibration", "ptq", "qat", "final_ptq"):
+        if cancels is not None and not cancels.await_caught_up():
+            LOG.warning("the cancels on %s were not all read within %.0f s; starting job %s anyway", CONTROL,
+                        CATCH_UP_S, job_id)
+        for stage in STAGES:
+            check()
             getattr(job, stage)()
+    except Cancelled:
+        _publish_cancelled(job, request, stage, publish)
+        return "cancelled"
     except StageError as e:
         publish(events.failed(job_id, e.stage, e.reason, e.problems, schemas.REQUESTS, text))
         return "failed"
@@ -98,6 +111,18 @@ def handle(payload: bytes | None, key: bytes | None, store: ArtifactStore, publi
     return "done"
 
 
+STAGES = ("calibration", "ptq", "qat", "final_ptq")
+
+
+def _publish_cancelled(job: Job, request: dict, stage: str, publish) -> None:
+    """As the Java stages: the stage that was running (or about to) and every later one complete as cancelled."""
+    cfg = getattr(job, "cfg", None)
+    config = cfg.as_dict() if cfg is not None else request.get("config", {})
+    for later in STAGES[STAGES.index(stage):]:
+        publish(events.completed(job.job_id, later, config, events.now(), status="cancelled"))
+    LOG.info("job %s: cancelled during %s", job.job_id, stage)
+
+
 class Worker:
     """Consumes shiftq.requests until stopped."""
 
@@ -108,6 +133,7 @@ class Worker:
         self.consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group_id,
                                   "enable.auto.commit": False, "auto.offset.reset": offset_reset,
                                   "client.id": "shiftq-aimet-worker"})
+        self.cancels = Cancels(bootstrap).start()
         self.stopping = threading.Event()
         #: set once the group has given this consumer its partitions (tests wait for it before producing)
         self.assigned = threading.Event()
@@ -115,6 +141,7 @@ class Worker:
 
     def stop(self, *_):
         self.stopping.set()
+        self.cancels.stop()
 
     def run(self, max_records: int | None = None) -> None:
         self.consumer.subscribe([schemas.REQUESTS], on_assign=lambda c, parts: self.assigned.set())
@@ -130,7 +157,7 @@ class Worker:
                     continue
                 seen += 1
                 outcome = self._busy(functools.partial(handle, msg.value(), msg.key(), self.store, self.publish,
-                                                       self.progress_interval))
+                                                       self.progress_interval, self.cancels))
                 if outcome != "ignored":
                     self.jobs += 1
                     LOG.info("record %s[%d]@%d: %s", msg.topic(), msg.partition(), msg.offset(), outcome)

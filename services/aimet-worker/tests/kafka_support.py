@@ -10,7 +10,7 @@ from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, Topi
 from confluent_kafka.admin import AdminClient, NewTopic
 
 TOPICS = ["shiftq.requests", "shiftq.calibration.done", "shiftq.ptq.done", "shiftq.qat.done", "shiftq.final-ptq.done",
-          "shiftq.progress", "shiftq.failures", "shiftq.reports", "shiftq.dead-letters"]
+          "shiftq.progress", "shiftq.failures", "shiftq.reports", "shiftq.dead-letters", "shiftq.control"]
 
 
 def ensure_topics(bootstrap: str) -> None:
@@ -73,11 +73,11 @@ def committed(bootstrap: str, group: str, topic: str = "shiftq.requests") -> dic
         c.close()
 
 
-def publish(bootstrap: str, event: dict) -> tuple[int, int]:
-    """Publishes a request as the CLI does (key = job id); returns (partition, offset)."""
+def publish(bootstrap: str, event: dict, topic: str = "shiftq.requests") -> tuple[int, int]:
+    """Publishes a request (or a cancel) as the CLI does (key = job id); returns (partition, offset)."""
     p = Producer({"bootstrap.servers": bootstrap, "acks": "all"})
     where = {}
-    p.produce("shiftq.requests", key=event["job_id"].encode(), value=json.dumps(event).encode(),
+    p.produce(topic, key=event["job_id"].encode(), value=json.dumps(event).encode(),
               on_delivery=lambda err, msg: where.update(err=err, at=(msg.partition(), msg.offset())))
     p.flush(30)
     assert where.get("err") is None and "at" in where, where

@@ -88,10 +88,13 @@ def test_progress_events_carry_percent_and_a_message(tiny_job):
     ({"quantization": {"weight": {"rounding": "percentile"}}}, "quantization.weight.rounding", "max, round, mse"),
     ({"quantization": {"input": {"power_of_2": False}}}, "quantization.input.power_of_2", "set true"),
     ({"ptq": {"bias_correction": True}}, "ptq.bias_correction", "allowed: false"),
-    ({"data": {"dataset": "CIFAR10"}}, "data.dataset", "FashionMNIST, MNIST"),
+    ({"data": {"dataset": "CIFAR10"}}, "data.dataset", "FashionMNIST, MNIST, ImageFolder"),
     ({"training": {"epoch": 3}}, "training.epoch", "allowed: epochs"),
-    ({"data": {"normalize": {"mean": [0.3], "std": [0.3]}}}, "data.normalize", "use variant custom"),
-    ({"model": {"path": "model.onnx"}}, "model.path", "use variant custom"),
+    ({"data": {"normalize": {"mean": [0.3], "std": [0.0]}}}, "data.normalize.std", "positive finite number"),
+    ({"data": {"resize": [0]}}, "data.resize", "each 1 to 4096"),
+    ({"data": {"center_crop": 24}}, "data.center_crop", "ImageFolder only"),
+    ({"data": {"dataset": "ImageFolder", "random_resized_crop": "big"}}, "data.random_resized_crop", "not an integer"),
+    ({"model": {"path": "/etc/hostname"}}, "model.path", "outside the allowed roots"),
 ])
 def test_a_bad_config_fails_with_a_reason_naming_the_field_and_the_allowed_values(tmp_path, config, field, allowed):
     from shiftq_aimet.artifacts import ArtifactStore
