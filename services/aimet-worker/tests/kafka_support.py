@@ -92,6 +92,8 @@ class Reader:
                            "auto.offset.reset": "earliest", "enable.auto.commit": False})
         self.c.subscribe(topics)
         self.events: list[tuple[str, dict, dict]] = []
+        #: (job id, topic) -> time.monotonic() when its first event there was read
+        self.at: dict[tuple[str, str], float] = {}
 
     def until(self, done, timeout: float, job_ids: set[str]):
         """Polls until done(events) is true; fails with what arrived when the time is up."""
@@ -102,6 +104,7 @@ class Reader:
                 e = json.loads(msg.value())
                 if e.get("job_id") in job_ids:
                     self.events.append((msg.topic(), e, dict(msg.headers() or [])))
+                    self.at.setdefault((e["job_id"], msg.topic()), time.monotonic())
             if done(self.events):
                 return self.events
         raise AssertionError(f"timed out after {timeout:.0f} s; got {[(t, e.get('stage')) for t, e, _ in self.events]}")

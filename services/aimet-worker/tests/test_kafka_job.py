@@ -1,8 +1,10 @@
 """The worker against a real broker: ignores custom requests, fails a bad aimet request with a reason, runs a
-small aimet job with real AIMET through the four stages, and commits each offset only after its job."""
+small aimet job with real AIMET through the four stages, commits each offset only after its job, and stops a job
+mid-QAT on ``shiftq cancel`` (its stages reported cancelled) before moving on to the next request."""
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 
 from conftest import TINY
@@ -57,3 +59,40 @@ def test_worker_runs_an_aimet_job_through_kafka_and_commits_after_it(bootstrap, 
     assert any(t == "shiftq.progress" and e["stage"] == "qat" and e.get("epoch") == 1 for t, e, _ in evs)
     # at-least-once: the offset is committed past the job's record only once the job is done
     assert committed(bootstrap, group)[part] >= off + 1
+
+
+def test_a_cancel_stops_the_job_mid_qat_and_the_worker_moves_on_to_the_next_request(bootstrap, tmp_path):
+    ensure_topics(bootstrap)
+    worker = Worker(bootstrap, ArtifactStore(tmp_path), group_id=group_at_end(bootstrap), progress_interval=0.2)
+    thread = threading.Thread(target=worker.run, daemon=True)
+    thread.start()
+    tag = uuid.uuid4().hex[:8]
+    long, after = f"long-{tag}", f"after-{tag}"
+    # untrained VGGSmall, 40 QAT epochs of 8 batches: far longer than the cancel takes to arrive
+    config = {**TINY, "baseline": {"epochs": 0}, "training": {"epochs": 40}}
+    reader = Reader(bootstrap, DONE_TOPICS + ["shiftq.progress", "shiftq.failures"])
+    try:
+        publish(bootstrap, request(long, config=config))
+        publish(bootstrap, request(after, config={"data": {"center_crop": 24}}))
+        reader.until(lambda evs: any(t == "shiftq.progress" and e["stage"] == "qat" and e.get("batch")
+                                     for t, e, _ in evs), 600, {long})
+        cancel = {"schema_version": "1", "job_id": long, "variant": "aimet", "requested_at": "2026-01-01T00:00:00Z",
+                  "reason": "test"}
+        sent = time.monotonic()
+        publish(bootstrap, cancel, topic="shiftq.control")
+        evs = reader.until(lambda evs: any(t == "shiftq.failures" and e["job_id"] == after for t, e, _ in evs), 600,
+                           {long, after})
+        print(f"cancel to the cancelled qat.done: {reader.at[(long, 'shiftq.qat.done')] - sent:.2f} s")
+    finally:
+        worker.stop()
+        thread.join(60)
+        reader.close()
+    done = sorted((DONE_TOPICS.index(t), t, e) for t, e, _ in evs if e["job_id"] == long and t in DONE_TOPICS)
+    assert [(t, e["status"]) for _, t, e in done] == [
+        ("shiftq.calibration.done", "completed"), ("shiftq.ptq.done", "completed"),
+        ("shiftq.qat.done", "cancelled"), ("shiftq.final-ptq.done", "cancelled")]
+    qat_epochs = [e["epoch"] for t, e, _ in evs if t == "shiftq.progress" and e["job_id"] == long and e.get("epoch")]
+    assert max(qat_epochs) < 40, "the job ran to the end: the cancel was not honoured"
+    # the next request on the topic ran after the cancel: it fails on its own config, naming the field
+    (failure,) = [e for t, e, _ in evs if e["job_id"] == after]
+    assert "data.center_crop: ImageFolder only" in failure["reason"]
