@@ -111,9 +111,57 @@ def load(value: str, roots: list[Path]) -> OnnxModel:
     return OnnxModel(module, (dims[1], dims[2], dims[3]), out_dims[1], names, path)
 
 
+def _rewrite(model) -> None:
+    """Two exporter idioms onnx2torch 1.5.15 does not read, rewritten to equal graphs: an Identity of a weight (the
+    TorchScript exporter shares equal initializers that way; onnx2torch wants a Conv's bias to be an initializer)
+    becomes a copy of the weight under the Identity's output name; a ReduceMean over H and W (the dynamo exporter's
+    global average pool, opset 18 with the axes as an input, which onnx2torch has no converter for) becomes
+    GlobalAveragePool, then Flatten when keepdims is 0; a Reshape to a constant 2-D shape (the classifier's flatten,
+    allowzero=1 from the dynamo exporter, which onnx2torch refuses) becomes Flatten (the ONNX Runtime check catches
+    one that is not a flatten)."""
+    from onnx import helper, numpy_helper
+    g = model.graph
+    inits = {t.name: t for t in g.initializer}
+    consts = {n.output[0]: numpy_helper.to_array(n.attribute[0].t) for n in g.node
+              if n.op_type == "Constant" and n.attribute and n.attribute[0].name == "value"}
+    kept = []
+    for n in g.node:
+        if n.op_type == "Identity" and n.input[0] in inits:
+            copy = g.initializer.add()
+            copy.CopyFrom(inits[n.input[0]])
+            copy.name = n.output[0]
+            inits[copy.name] = copy
+            continue
+        if n.op_type == "ReduceMean":
+            attrs = {a.name: helper.get_attribute_value(a) for a in n.attribute}
+            axes = attrs.get("axes")
+            if axes is None and len(n.input) > 1:
+                given = n.input[1]
+                axes = (numpy_helper.to_array(inits[given]) if given in inits else consts.get(given))
+            if axes is not None and sorted(int(a) for a in list(axes)) in ([2, 3], [-2, -1]):
+                keep = attrs.get("keepdims", 1)
+                pooled = n.output[0] if keep else n.output[0] + "_pooled"
+                kept.append(helper.make_node("GlobalAveragePool", [n.input[0]], [pooled], name=n.name))
+                if not keep:
+                    kept.append(helper.make_node("Flatten", [pooled], [n.output[0]], name=n.name + "_flatten",
+                                                 axis=1))
+                continue
+        if n.op_type == "Reshape" and len(n.input) > 1:
+            shape = numpy_helper.to_array(inits[n.input[1]]) if n.input[1] in inits else consts.get(n.input[1])
+            if shape is not None and len(shape) == 2:
+                # the classifier's reshape to [N, features] (allowzero=1 from the dynamo exporter, which onnx2torch
+                # refuses): Flatten, which AIMET simulates; one that is not a flatten shows in the ONNX Runtime check
+                kept.append(helper.make_node("Flatten", [n.input[0]], [n.output[0]], name=n.name, axis=1))
+                continue
+        kept.append(n)
+    del g.node[:]
+    g.node.extend(kept)
+
+
 def _convert(model, value: str) -> tuple[nn.Module, dict[str, str]]:
     from onnx2torch import convert
     from onnx2torch.onnx_graph import OnnxGraph
+    _rewrite(model)
     try:
         gm = convert(model)
     except Exception as e:  # onnx2torch raises NotImplementedError for an operator it has no converter for
@@ -133,7 +181,7 @@ def _convert(model, value: str) -> tuple[nn.Module, dict[str, str]]:
     if foreign:
         listed = ", ".join(f"{names.get(n, n)} ({t})" for n, t in foreign[:10])
         raise ModelError(f"model.path: {value}: {len(foreign)} node(s) have no AIMET quantized module: {listed}; "
-                         "the aimet variant takes Conv, Gemm/MatMul, BatchNormalization, Relu, Clip (ReLU6), "
+                         "the aimet variant takes Conv, Gemm, BatchNormalization, Relu, Clip (ReLU6), "
                          "MaxPool, AveragePool, GlobalAveragePool, Add, Concat, Flatten (or use variant custom)")
     return gm.eval(), names
 
@@ -158,9 +206,17 @@ def check_against_runtime(m: OnnxModel, x: torch.Tensor, value: str) -> float:
     """max |logit difference| between the module and ONNX Runtime on x; ModelError when above the tolerance."""
     import onnxruntime as ort
     session = ort.InferenceSession(str(m.path), providers=["CPUExecutionProvider"])
-    ref = session.run(None, {session.get_inputs()[0].name: x.numpy().astype(np.float32)})[0]
+    batch = session.get_inputs()[0].shape[0]
+    if isinstance(batch, int) and batch > 0:  # exported with a fixed batch size: run that many at a time
+        x = x[:len(x) // batch * batch] if len(x) >= batch else x.repeat(batch, 1, 1, 1)[:batch]
+    step = batch if isinstance(batch, int) and batch > 0 else len(x)
+    ref = np.concatenate([session.run(None, {session.get_inputs()[0].name: x[i:i + step].numpy().astype(np.float32)})[0]
+                          for i in range(0, len(x), step)])
     with torch.no_grad():
         got = m.module.eval()(x).numpy()
+    if got.shape != ref.shape:
+        raise ModelError(f"model.path: {value}: the PyTorch conversion gives logits of shape {list(got.shape)}, ONNX "
+                         f"Runtime {list(ref.shape)}")
     diff = float(np.abs(got - ref).max())
     if not diff <= TOLERANCE * max(1.0, float(np.abs(ref).max())):
         raise ModelError(f"model.path: {value}: the PyTorch conversion does not match ONNX Runtime on the first "

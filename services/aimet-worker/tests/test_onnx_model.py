@@ -78,3 +78,25 @@ def test_external_data_beside_the_model_is_read_and_the_conversion_matches_onnx_
         m.module.get_submodule("fc/Gemm").weight.mul_(1.5)
     with pytest.raises(onnx_model.ModelError, match="model.path: ext.onnx: the PyTorch conversion does not match"):
         onnx_model.check_against_runtime(m, torch.rand(4, 1, 28, 28), "ext.onnx")
+
+
+def test_the_exporters_idioms_onnx2torch_does_not_read_are_rewritten_and_still_match_onnx_runtime(tmp_path):
+    # a Conv bias shared through an Identity (TorchScript exporter), the global average pool as ReduceMean over H, W
+    # with the axes as an input (dynamo exporter, opset 18), the classifier's Reshape with allowzero=1
+    rng = torch.Generator().manual_seed(0)
+    inits = [numpy_helper.from_array(torch.randn(4, 1, 3, 3, generator=rng).numpy(), "w"),
+             numpy_helper.from_array(torch.randn(4, generator=rng).numpy(), "b"),
+             numpy_helper.from_array(torch.tensor([2, 3]).numpy(), "axes"),
+             numpy_helper.from_array(torch.tensor([1, 4]).numpy(), "shape"),
+             numpy_helper.from_array(torch.randn(3, 4, generator=rng).numpy(), "fc")]
+    nodes = [helper.make_node("Identity", ["b"], ["b_shared"], name="/Identity"),
+             helper.make_node("Conv", ["input", "w", "b_shared"], ["c"], name="/conv/Conv", pads=[1, 1, 1, 1]),
+             helper.make_node("Relu", ["c"], ["r"], name="/Relu"),
+             helper.make_node("ReduceMean", ["r", "axes"], ["m"], name="/ReduceMean", keepdims=0),
+             helper.make_node("Reshape", ["m", "shape"], ["f"], name="/Reshape", allowzero=1),
+             helper.make_node("Gemm", ["f", "fc"], ["logits"], name="/fc/Gemm", transB=1)]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 1, 8, 8])],
+                              [helper.make_tensor_value_info("logits", TensorProto.FLOAT, [1, 3])], inits)
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)]), str(tmp_path / "idioms.onnx"))
+    m = onnx_model.load(str(tmp_path / "idioms.onnx"), [tmp_path])
+    assert onnx_model.check_against_runtime(m, torch.rand(4, 1, 8, 8), "idioms.onnx") < 1e-5
