@@ -19,6 +19,8 @@ from .models import BUILTIN
 ROLES: tuple[str, ...] = tuple(schemas.conventions()["roles"])
 ROUNDINGS: tuple[str, ...] = tuple(schemas.conventions()["roundings"])
 STATIC_ROUNDINGS: tuple[str, ...] = tuple(schemas.conventions()["static_roundings"])
+# The upper bounds Java's validation enforces (Limits.DEFAULT, DataConfig, ModelConfig), through conventions.json.
+LIMITS: dict = dict(schemas.conventions()["limits"])
 
 
 class ConfigError(ValueError):
@@ -246,6 +248,10 @@ def _num(p, key, v, lo=None, lo_incl=True, hi=None, hi_incl=True, integer=False)
         p.append(f"{key}: {v!r} is out of range; allowed: {lo_s or '(-inf'}..{hi_s or 'inf)'}")
 
 
+# A scheduler's step_size and t_max count steps: at most every epoch's every batch (SchedulerConfig's bound).
+_MAX_STEPS = LIMITS["max_epochs"] * LIMITS["max_batches"]
+
+
 def _one_of(p, key, v, allowed):
     if v not in allowed:
         p.append(f"{key}: {v!r} is not one of {', '.join(allowed)}")
@@ -256,7 +262,32 @@ def _bool(p, key, v):
         p.append(f"{key}: {v!r} is not true or false")
 
 
-MAX_RESIZE = 4096  # DataConfig.MAX_RESIZE
+MAX_RESIZE = LIMITS["max_resize"]  # DataConfig.MAX_RESIZE
+
+
+def _valid_side(v) -> int:
+    return v if isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= MAX_RESIZE else 0
+
+
+def _check_batch_values(p: list[str], d: dict) -> None:
+    """DataConfig's bound on one batch: batch_size x 3 channels x the largest image a transform asks for."""
+    field, pixels = None, 0
+    r = d.get("resize")
+    sizes = r if isinstance(r, list) else ([r] if r is not None else [])
+    if 1 <= len(sizes) <= 2 and all(_valid_side(v) for v in sizes):
+        field, pixels = "resize", sizes[0] * sizes[-1]
+    for key in ("center_crop", "random_resized_crop"):
+        side = _valid_side(d.get(key))
+        if side * side > pixels:
+            field, pixels = key, side * side
+    b = d.get("batch_size")
+    if field is None or not isinstance(b, int) or isinstance(b, bool) or b < 1:
+        return  # no size asked for, or a batch size with its own problem
+    values = b * LIMITS["max_channels"] * pixels
+    if values > LIMITS["max_batch_values"]:
+        p.append(f"data.{field}: a batch of {b} images (data.batch_size) of up to {LIMITS['max_channels']} x {pixels}"
+                 f" pixels holds {values} values, above the bound {LIMITS['max_batch_values']} (1 GiB of float32);"
+                 f" lower data.{field} or data.batch_size")
 
 
 def _check_transforms(p: list[str], d: dict) -> None:
@@ -300,7 +331,7 @@ def check(c: dict) -> list[str]:
     p: list[str] = []
     m, d, b, t, q = c["model"], c["data"], c["baseline"], c["training"], c["ptq"]
     _one_of(p, "model.name", m["name"], BUILTIN)
-    _num(p, "model.num_classes", m["num_classes"], 1, integer=True)
+    _num(p, "model.num_classes", m["num_classes"], 1, hi=LIMITS["max_classes"], integer=True)
     if m["weights"] is not None and (not isinstance(m["weights"], str) or not m["weights"].strip()):
         p.append("model.weights: must be a non-blank path (.pt/.pth state dict or .npz) or left out")
     if m.get("path") is not None and (not isinstance(m["path"], str) or not m["path"].strip()):
@@ -308,20 +339,21 @@ def check(c: dict) -> list[str]:
     elif m.get("path") is not None and m["weights"] is not None:
         p.append("model.weights: leave it out when model.path is given (the ONNX file holds the FP32 weights)")
     _check_transforms(p, d)
-    _num(p, "data.workers", d["workers"], 1, hi=64, integer=True)
-    _num(p, "data.prefetch", d["prefetch"], 1, hi=16, integer=True)
+    _num(p, "data.workers", d["workers"], 1, hi=LIMITS["max_workers"], integer=True)
+    _num(p, "data.prefetch", d["prefetch"], 1, hi=LIMITS["max_prefetch"], integer=True)
     _bool(p, "data.skip_unreadable", d["skip_unreadable"])
     _one_of(p, "data.dataset", d["dataset"], DATASETS)
     if not isinstance(d["path"], str) or not d["path"].strip():
         p.append("data.path: must be a non-blank directory")
-    _num(p, "data.batch_size", d["batch_size"], 1, integer=True)
-    _num(p, "data.train_limit", d["train_limit"], 0, integer=True)
-    _num(p, "data.test_limit", d["test_limit"], 0, integer=True)
-    _num(p, "baseline.epochs", b["epochs"], 0, integer=True)
-    _num(p, "baseline.learning_rate", b["learning_rate"], 0, False)
-    _num(p, "training.epochs", t["epochs"], 0, integer=True)
-    _num(p, "training.learning_rate", t["learning_rate"], 0, False)
-    _num(p, "training.weight_decay", t["weight_decay"], 0)
+    _num(p, "data.batch_size", d["batch_size"], 1, hi=LIMITS["max_batch_size"], integer=True)
+    _check_batch_values(p, d)
+    _num(p, "data.train_limit", d["train_limit"], 0, hi=LIMITS["max_images"], integer=True)
+    _num(p, "data.test_limit", d["test_limit"], 0, hi=LIMITS["max_images"], integer=True)
+    _num(p, "baseline.epochs", b["epochs"], 0, hi=LIMITS["max_epochs"], integer=True)
+    _num(p, "baseline.learning_rate", b["learning_rate"], 0, False, LIMITS["max_learning_rate"])
+    _num(p, "training.epochs", t["epochs"], 0, hi=LIMITS["max_epochs"], integer=True)
+    _num(p, "training.learning_rate", t["learning_rate"], 0, False, LIMITS["max_learning_rate"])
+    _num(p, "training.weight_decay", t["weight_decay"], 0, hi=LIMITS["max_weight_decay"])
     _one_of(p, "training.criterion", t["criterion"], ("CrossEntropyLoss", "MSELoss"))
     _num(p, "training.seed", t["seed"], integer=True)
     o, s = t["optimizer"], t["scheduler"]
@@ -329,15 +361,15 @@ def check(c: dict) -> list[str]:
     _num(p, "training.optimizer.momentum", o["momentum"], 0, True, 1, False)
     _num(p, "training.optimizer.beta1", o["beta1"], 0, True, 1, False)
     _num(p, "training.optimizer.beta2", o["beta2"], 0, True, 1, False)
-    _num(p, "training.optimizer.eps", o["eps"], 0, False)
+    _num(p, "training.optimizer.eps", o["eps"], 0, False, LIMITS["max_eps"])
     _one_of(p, "training.scheduler.type", s["type"], ("StepLR", "CosineAnnealingLR", "None"))
-    _num(p, "training.scheduler.step_size", s["step_size"], 1, integer=True)
+    _num(p, "training.scheduler.step_size", s["step_size"], 1, hi=_MAX_STEPS, integer=True)
     _num(p, "training.scheduler.gamma", s["gamma"], 0, False, 1, True)
-    _num(p, "training.scheduler.t_max", s["t_max"], 0, integer=True)
+    _num(p, "training.scheduler.t_max", s["t_max"], 0, hi=_MAX_STEPS, integer=True)
     _num(p, "training.scheduler.eta_min", s["eta_min"], 0)
     _one_of(p, "training.scheduler.interval", s["interval"], ("epoch", "step"))
-    _num(p, "ptq.max_eval_batches", q["max_eval_batches"], 0, integer=True)
-    _num(p, "ptq.calibration_batches", q["calibration_batches"], 1, integer=True)
+    _num(p, "ptq.max_eval_batches", q["max_eval_batches"], 0, hi=LIMITS["max_batches"], integer=True)
+    _num(p, "ptq.calibration_batches", q["calibration_batches"], 1, hi=LIMITS["max_batches"], integer=True)
     _bool(p, "ptq.cross_layer_equalization", q["cross_layer_equalization"])
     _bool(p, "ptq.bias_correction", q["bias_correction"])
     if q["bias_correction"] is True:

@@ -95,6 +95,12 @@ def test_progress_events_carry_percent_and_a_message(tiny_job):
     ({"data": {"center_crop": 24}}, "data.center_crop", "ImageFolder only"),
     ({"data": {"dataset": "ImageFolder", "random_resized_crop": "big"}}, "data.random_resized_crop", "not an integer"),
     ({"model": {"path": "/etc/hostname"}}, "model.path", "outside the allowed roots"),
+    # The upper bounds come from conventions.json, the values Java's validation enforces.
+    ({"model": {"num_classes": 1000000000}}, "model.num_classes", "allowed: [1..100000]"),
+    ({"data": {"batch_size": 5000}}, "data.batch_size", "allowed: [1..4096]"),
+    ({"data": {"resize": [4096, 4096]}}, "data.resize", "a batch of 64 images (data.batch_size) of up to 3 x"),
+    ({"training": {"epochs": 1001}}, "training.epochs", "allowed: [0..1000]"),
+    ({"ptq": {"calibration_batches": 2000000}}, "ptq.calibration_batches", "allowed: [1..1000000]"),
 ])
 def test_a_bad_config_fails_with_a_reason_naming_the_field_and_the_allowed_values(tmp_path, config, field, allowed):
     from shiftq_aimet.artifacts import ArtifactStore

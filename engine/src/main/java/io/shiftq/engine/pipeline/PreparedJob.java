@@ -26,6 +26,12 @@ import java.util.Arrays;
  */
 public record PreparedJob(QuantizationConfig config, DataSplits data, Network network, StateDict onnxWeights) {
 
+    /** Most values a data set held in memory may have after its resize: 2^28 float32 values, 1 GiB. */
+    public static final long MAX_IN_MEMORY_VALUES = 1L << 28;
+
+    /** Most FP32 parameters a network may have: 2^28, 1 GiB, so its copies fit a stage's memory. */
+    public static final long MAX_PARAMETERS = 1L << 28;
+
     /**
      * Validates the config, builds the model (by name, or from the ONNX file: unsupported operators are refused here,
      * before any data is read), loads the data set, resizes and normalizes it.
@@ -42,6 +48,7 @@ public record PreparedJob(QuantizationConfig config, DataSplits data, Network ne
         if (imported == null) {
             Network network = Models.create(
                     config.model().name(), config.model().numClasses(), img.channels(), img.height(), img.width());
+            requireParametersFit(network, config);
             return new PreparedJob(config, data, network, null);
         }
         Network network = imported.network();
@@ -68,6 +75,7 @@ public record PreparedJob(QuantizationConfig config, DataSplits data, Network ne
     private static DataSplits inMemoryTransforms(DataConfig d, DataSplits data) {
         int[] size = d.resizeTo(data.train().height(), data.train().width());
         if (size != null) {
+            requireInMemoryFits(data, size);
             data = data.resized(size[0], size[1]);
         }
         DataConfig.Normalize n = d.normalize();
@@ -75,6 +83,37 @@ public record PreparedJob(QuantizationConfig config, DataSplits data, Network ne
             data = data.normalized(toFloats(n.mean()), toFloats(n.std()));
         }
         return data;
+    }
+
+    /**
+     * Refuses a resize whose result, every image of both splits held at once, would pass
+     * {@link #MAX_IN_MEMORY_VALUES}, before it is computed (Fashion-MNIST's 70,000 images at 4096 x 4096 overflowed
+     * the array size).
+     */
+    private static void requireInMemoryFits(DataSplits data, int[] size) {
+        long images = (long) data.train().size() + data.test().size();
+        long values = images * data.train().channels() * size[0] * size[1];
+        if (values > MAX_IN_MEMORY_VALUES) {
+            throw new IllegalArgumentException(
+                    "data.resize: " + images + " images of " + data.train().channels()
+                            + " x " + size[0] + " x " + size[1] + " held in memory are " + values
+                            + " values, above the bound " + MAX_IN_MEMORY_VALUES
+                            + " (1 GiB of float32); lower data.resize or set data.train_limit / data.test_limit");
+        }
+    }
+
+    /**
+     * Refuses a network whose FP32 parameters pass {@link #MAX_PARAMETERS}, before any weight is allocated; the last
+     * layer grows with {@code model.num_classes}, the first dense layer with the image size.
+     */
+    private static void requireParametersFit(Network network, QuantizationConfig config) {
+        long n = network.parameterCount();
+        if (n > MAX_PARAMETERS) {
+            throw new IllegalArgumentException("model.num_classes: " + network.name() + " with "
+                    + config.model().numClasses() + " classes on " + Arrays.toString(network.inputShape())
+                    + " images has " + n + " parameters, above the bound " + MAX_PARAMETERS
+                    + " (1 GiB of float32); lower model.num_classes or data.resize");
+        }
     }
 
     /** The architecture after BatchNorm folding: what steps 1 to 3 quantize. */

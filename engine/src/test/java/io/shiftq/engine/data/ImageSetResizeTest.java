@@ -1,6 +1,7 @@
 package io.shiftq.engine.data;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import io.shiftq.engine.pipeline.PreparedJob;
@@ -43,5 +44,28 @@ class ImageSetResizeTest {
         assertThat(job.data().train().height()).isEqualTo(32);
         assertThat(job.data().test().width()).isEqualTo(36);
         assertThat(job.network().inputShape()).containsExactly(1, 32, 36);
+    }
+
+    @Test
+    void aResizeTooLargeToHoldInMemoryIsRefusedByNameBeforeItIsComputed() {
+        // 2,560 synthetic images at 2048 x 2048 would be 1.07e10 values; a batch of 16 alone is within its bound.
+        assertThatThrownBy(() -> PreparedJob.load(QuantizationConfig.parseYaml(
+                        "data: {dataset: Synthetic, batch_size: 16, resize: [2048, 2048]}")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith(
+                        "data.resize: 2560 images of 1 x 2048 x 2048 held in memory are 10737418240 values")
+                .hasMessageContaining("set data.train_limit / data.test_limit");
+    }
+
+    @Test
+    void aNetworkWithTooManyParametersIsRefusedNamingNumClasses() {
+        // ResNetSmall's dense layer reads 32 x 128 x 128 features of a 512 x 512 image: times 100,000 classes.
+        assertThatThrownBy(() -> PreparedJob.load(QuantizationConfig.parseYaml("""
+                        model: {name: ResNetSmall, num_classes: 100000}
+                        data: {dataset: Synthetic, train_limit: 2, test_limit: 2, resize: [512, 512]}
+                        """)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("model.num_classes: ResNetSmall with 100000 classes")
+                .hasMessageContaining("lower model.num_classes or data.resize");
     }
 }

@@ -2,6 +2,7 @@ package io.shiftq.schema.config;
 
 import com.fasterxml.jackson.annotation.JsonFormat;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The data set. The engine's data set registry checks the name.
@@ -50,6 +51,15 @@ public record DataConfig(
 
     /** Most batches per worker {@code data.prefetch} accepts. */
     public static final int MAX_PREFETCH = 16;
+
+    /**
+     * Most values one batch of images may hold: 2^28 float32 values, 1 GiB, half a stage container's memory (a
+     * 4096 x 4096 batch of 64 would hold 2^30 values per channel and overflow Java's int array sizes).
+     */
+    public static final long MAX_BATCH_VALUES = 1L << 28;
+
+    /** Channels the batch bound assumes: RGB, the most any data set here decodes to. */
+    public static final int MAX_CHANNELS = 3;
 
     /**
      * Fashion-MNIST from Debian's dataset-fashion-mnist package, batches of 64, all images, no normalization; image
@@ -118,9 +128,7 @@ public record DataConfig(
             normalize.check(path + ".normalize", p);
         }
         if (resize != null
-                && (resize.isEmpty()
-                        || resize.size() > 2
-                        || resize.stream().anyMatch(v -> v == null || v < 1 || v > MAX_RESIZE))) {
+                && (resize.isEmpty() || resize.size() > 2 || !resize.stream().allMatch(DataConfig::inSize))) {
             p.add(
                     path + ".resize",
                     "must be [height, width] or one size for the shorter side, each 1 to " + MAX_RESIZE + ", got "
@@ -130,10 +138,52 @@ public record DataConfig(
         side(path + ".random_resized_crop", randomResizedCrop, p);
         p.range(path + ".workers", workers, 1, MAX_WORKERS);
         p.range(path + ".prefetch", prefetch, 1, MAX_PREFETCH);
+        batchValues(path, p);
+    }
+
+    /**
+     * The batch tensor's size, batch x channels x the largest image a transform asks for, bounded by
+     * {@link #MAX_BATCH_VALUES}; named by the size field that sets it. Checked only when each value is in range on
+     * its own (out-of-range values have their own problem).
+     */
+    private void batchValues(String path, Problems p) {
+        String field = null;
+        long pixels = 0;
+        if (resize != null
+                && !resize.isEmpty()
+                && resize.size() <= 2
+                && resize.stream().allMatch(DataConfig::inSize)) {
+            field = "resize";
+            pixels = fixedResize() ? (long) resize.get(0) * resize.get(1) : (long) resize.get(0) * resize.get(0);
+        }
+        for (var crop : List.of(
+                Map.entry("center_crop", validSide(centerCrop)),
+                Map.entry("random_resized_crop", validSide(randomResizedCrop)))) {
+            if (crop.getValue() * crop.getValue() > pixels) {
+                field = crop.getKey();
+                pixels = crop.getValue() * crop.getValue();
+            }
+        }
+        long values = (long) batchSize * MAX_CHANNELS * pixels;
+        if (field != null && batchSize >= 1 && values > MAX_BATCH_VALUES) {
+            p.add(
+                    path + "." + field,
+                    "a batch of " + batchSize + " images (data.batch_size) of up to " + MAX_CHANNELS + " x " + pixels
+                            + " pixels holds " + values + " values, above the bound " + MAX_BATCH_VALUES
+                            + " (1 GiB of float32); lower data." + field + " or data.batch_size");
+        }
+    }
+
+    private static boolean inSize(Integer v) {
+        return v != null && v >= 1 && v <= MAX_RESIZE;
+    }
+
+    private static long validSide(Integer v) {
+        return inSize(v) ? v : 0;
     }
 
     private static void side(String path, Integer value, Problems p) {
-        if (value != null && (value < 1 || value > MAX_RESIZE)) {
+        if (value != null && !inSize(value)) {
             p.add(path, "must be a size from 1 to " + MAX_RESIZE + ", got " + value);
         }
     }

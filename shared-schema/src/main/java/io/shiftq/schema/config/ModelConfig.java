@@ -14,6 +14,12 @@ import java.util.Locale;
  */
 public record ModelConfig(String name, int numClasses, String weights, String path) {
 
+    /**
+     * Most classes {@code model.num_classes} accepts: ten times ImageNet-21k's 21,841, so any real label set fits,
+     * while the last layer's weights stay far inside an array (a billion classes overflowed its size).
+     */
+    public static final int MAX_CLASSES = 100_000;
+
     /** VGGSmall, 10 classes, no weights, no ONNX file. */
     public static ModelConfig defaults() {
         return new ModelConfig("VGGSmall", 10, null, null);
@@ -26,7 +32,7 @@ public record ModelConfig(String name, int numClasses, String weights, String pa
 
     void check(String path, Problems p) {
         p.nonBlank(path + ".name", name);
-        p.positive(path + ".num_classes", numClasses);
+        p.range(path + ".num_classes", numClasses, 1, MAX_CLASSES);
         if (weights != null) {
             p.nonBlank(path + ".weights", weights);
         }

@@ -178,7 +178,12 @@ class QuantizationConfigTest {
             data: {train_limit: -5}                         | data.train_limit: must be a non-negative integer, got -5
             data: {dataset: ' '}                            | data.dataset: must not be blank, got ' '
             model: {name: ''}                               | model.name: must not be blank, got ''
-            model: {num_classes: 0}                         | model.num_classes: must be a positive integer, got 0
+            model: {num_classes: 0}                         | model.num_classes: 0 is outside the allowed range 1..100000
+            model: {num_classes: 1000000000}                | model.num_classes: 1000000000 is outside the allowed range 1..100000
+            data: {batch_size: 5000}                        | data.batch_size: 5000 is above the limit 4096 (shiftq.limits)
+            data: {resize: [4096, 4096]}                    | data.resize: a batch of 64 images (data.batch_size) of up to 3 x 16777216 pixels holds 3221225472 values, above the bound 268435456 (1 GiB of float32); lower data.resize or data.batch_size
+            data: {batch_size: 4096, resize: 256}           | data.resize: a batch of 4096 images (data.batch_size) of up to 3 x 65536 pixels holds 805306368 values, above the bound 268435456 (1 GiB of float32); lower data.resize or data.batch_size
+            data: {dataset: ImageFolder, resize: 64, center_crop: 2048} | data.center_crop: a batch of 64 images (data.batch_size) of up to 3 x 4194304 pixels holds 805306368 values, above the bound 268435456 (1 GiB of float32); lower data.center_crop or data.batch_size
             baseline: {epochs: -2}                          | baseline.epochs: must be a non-negative integer, got -2
             ptq: {calibration_batches: 0}                   | ptq.calibration_batches: must be a positive integer, got 0
             ptq: {max_eval_batches: -1}                     | ptq.max_eval_batches: must be a non-negative integer, got -1
@@ -202,6 +207,16 @@ class QuantizationConfigTest {
                 QuantizationConfig.parseYaml("data: {resize: [32, 40]}").data();
         assertThat(fixed.resizeTo(28, 28)).containsExactly(32, 40);
         assertThat(DataConfig.defaults().resizeTo(28, 28)).isNull();
+    }
+
+    @Test
+    void theLargestBatchWithinTheBoundIsAccepted() {
+        // 16 x 3 x 2048 x 2048 = 2^28 values exactly: the bound itself.
+        assertThat(QuantizationConfig.parseYaml("data: {batch_size: 16, resize: [2048, 2048]}")
+                        .problems())
+                .isEmpty();
+        assertThat(QuantizationConfig.parseYaml("model: {num_classes: 100000}").problems())
+                .isEmpty();
     }
 
     @Test
