@@ -2,29 +2,23 @@ package io.shiftq.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.shiftq.schema.Json;
-import java.io.IOException;
 import java.io.PrintStream;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 
 /** {@code jobs}: the most recent jobs and their states, from the reporting service's {@code GET /jobs}. */
 final class Jobs {
 
-    private static final Duration TIMEOUT = Duration.ofSeconds(15);
-
-    private final String reporting;
+    private final ReportingClient reporting;
     private final PrintStream out;
     private final PrintStream err;
 
-    Jobs(String reporting, PrintStream out, PrintStream err) {
+    Jobs(ReportingClient reporting, PrintStream out, PrintStream err) {
         this.reporting = reporting;
         this.out = out;
         this.err = err;
@@ -35,28 +29,16 @@ final class Jobs {
      * @param json print the service's JSON array (newest first) instead of a table
      */
     int run(int limit, boolean json) {
-        JsonNode all;
-        try {
-            HttpRequest request = HttpRequest.newBuilder(URI.create(reporting.replaceAll("/+$", "") + "/jobs"))
-                    .timeout(TIMEOUT)
-                    .header("Accept", "application/json")
-                    .build();
-            HttpResponse<String> response =
-                    HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
-            if (response.statusCode() != 200) {
-                err.println(
-                        "shiftq: " + reporting + "/jobs answered " + response.statusCode() + ": " + response.body());
-                return Main.JOB_FAILED;
-            }
-            all = Json.mapper().readTree(response.body());
-        } catch (IOException e) {
-            err.println("shiftq: cannot reach the reporting service at " + reporting + ": " + e
-                    + " (--reporting URL or $" + Main.ENV_REPORTING + ")");
-            return Main.JOB_FAILED;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        Optional<ReportingClient.Answer> answer = reporting.get("/jobs", err, "");
+        if (answer.isEmpty()) {
             return Main.JOB_FAILED;
         }
+        if (answer.get().status() != 200) {
+            err.println("shiftq: " + reporting.url() + "/jobs answered "
+                    + answer.get().status() + ": " + answer.get().body());
+            return Main.JOB_FAILED;
+        }
+        JsonNode all = answer.get().json();
         // The service lists oldest first; the newest are what a person asks for.
         List<JsonNode> newest = new ArrayList<>();
         all.forEach(newest::add);

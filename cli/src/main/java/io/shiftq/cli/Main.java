@@ -16,9 +16,13 @@ import org.apache.kafka.common.config.ConfigException;
  * shiftq [--bootstrap HOST:PORT] watch JOB_ID [--timeout SECONDS]
  * shiftq [--bootstrap HOST:PORT] report JOB_ID [--format table|csv|json] [--artifacts DIR]
  * shiftq [--reporting URL] jobs [--limit N] [--format table|json]
+ * shiftq [--reporting URL] cancel JOB_ID [--reason TEXT] [--force]
+ * shiftq [--reporting URL] delete JOB_ID [--force]
  * </pre>
  *
- * Exit codes: 0 done, 1 the job failed or was not found, 2 bad usage, a bad config or bad Kafka client settings.
+ * Exit codes: 0 done, 1 the job failed or was not found, 2 bad usage, a bad config or bad Kafka client settings, 3
+ * the reporting service knows no such job (cancel, delete), 4 the job has already ended (cancel), 5 the job is queued
+ * or running (delete).
  */
 public final class Main {
 
@@ -28,6 +32,12 @@ public final class Main {
     public static final int JOB_FAILED = 1;
     /** Bad arguments or an invalid config. */
     public static final int USAGE = 2;
+    /** {@code cancel}, {@code delete}: the reporting service has seen no such job (or it was deleted). */
+    public static final int UNKNOWN_JOB = 3;
+    /** {@code cancel}: the job has already ended (reported, failed or cancelled); nothing was published. */
+    public static final int JOB_ENDED = 4;
+    /** {@code delete}: the job is queued or running; cancel it first, or --force. */
+    public static final int JOB_ACTIVE = 5;
 
     /** Environment variable naming the broker when --bootstrap is not given. */
     public static final String ENV_BOOTSTRAP = "KAFKA_BOOTSTRAP_SERVERS";
@@ -48,9 +58,11 @@ public final class Main {
               watch JOB_ID [--timeout SECONDS]                            follow a job until its report
               report JOB_ID [--format table|csv|json] [--artifacts DIR]    print a job's report (--json = --format json)
               jobs [--limit N] [--format table|json]                       the newest jobs and their states
-              cancel JOB_ID [--reason TEXT] [--variant custom|aimet]       stop a job; its report says cancelled
+              cancel JOB_ID [--reason TEXT] [--force] [--variant V]        stop a job; its report says cancelled
+              delete JOB_ID [--force]                                      remove a job's artifacts, hide it
+            exit codes: 0 ok, 1 job failed, 2 usage, 3 no such job, 4 job already ended, 5 job still queued/running
             watch keeps one live bar per stage on a terminal; --lines (or $SHIFTQ_WATCH=lines) prints lines
-            reporting service (jobs): --reporting URL, else $SHIFTQ_REPORTING_URL, else http://127.0.0.1:8080
+            reporting service (jobs, cancel, delete): --reporting URL, else $SHIFTQ_REPORTING_URL, else http://127.0.0.1:8080
             broker: --bootstrap, else $KAFKA_BOOTSTRAP_SERVERS, else 127.0.0.1:9092
             client properties (security.protocol, sasl.*, ssl.*): --kafka-config FILE, else $SHIFTQ_KAFKA_CONFIG
             artifacts: --artifacts, else $SHIFTQ_ARTIFACTS_ROOT, else .shiftq/artifacts""";
@@ -84,6 +96,8 @@ public final class Main {
             return USAGE;
         }
         String artifacts = parsed.option("artifacts", env.getOrDefault(ENV_ARTIFACTS, ".shiftq/artifacts"));
+        ReportingClient reporting = new ReportingClient(
+                parsed.option("reporting", env.getOrDefault(ENV_REPORTING, "http://127.0.0.1:8080")));
         try {
             return switch (parsed.command()) {
                 case "submit" ->
@@ -101,18 +115,15 @@ public final class Main {
                                     parsed.operand("JOB_ID"),
                                     ReportFormat.of(parsed.option("format", parsed.flag("json") ? "json" : "table")));
                 case "jobs" ->
-                    new Jobs(
-                                    parsed.option(
-                                            "reporting", env.getOrDefault(ENV_REPORTING, "http://127.0.0.1:8080")),
-                                    out,
-                                    err)
-                            .run((int) parsed.longOption("limit", 20), jobsJson(parsed));
+                    new Jobs(reporting, out, err).run((int) parsed.longOption("limit", 20), jobsJson(parsed));
                 case "cancel" ->
-                    new Cancel(kafka, out, err)
+                    new Cancel(kafka, reporting, out, err)
                             .run(
                                     parsed.operand("JOB_ID"),
-                                    parsed.option("variant", "custom"),
-                                    parsed.option("reason", null));
+                                    parsed.option("variant", null),
+                                    parsed.option("reason", null),
+                                    parsed.flag("force"));
+                case "delete" -> new Delete(reporting, out, err).run(parsed.operand("JOB_ID"), parsed.flag("force"));
                 case "help", "--help", "-h" -> {
                     out.println(USAGE_TEXT);
                     yield OK;
@@ -146,7 +157,7 @@ public final class Main {
     /** Options ({@code --name value}, {@code --flag}) anywhere; the first operand is the command. */
     record Args(String command, List<String> operands, Map<String, String> options) {
 
-        private static final List<String> FLAGS = List.of("json", "lines");
+        private static final List<String> FLAGS = List.of("json", "lines", "force");
 
         static Args parse(String[] args) {
             List<String> operands = new ArrayList<>();

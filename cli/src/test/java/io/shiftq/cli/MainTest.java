@@ -68,6 +68,16 @@ class MainTest {
     }
 
     @Test
+    void cancelAndDeleteAskTheReportingServiceFirstAndSayWhenItCannotBeReached() {
+        assertThat(run("--reporting", "http://127.0.0.1:1", "--bootstrap", "127.0.0.1:1", "cancel", "job-1"))
+                .isEqualTo(Main.JOB_FAILED);
+        assertThat(err()).contains("cannot reach the reporting service at http://127.0.0.1:1", "--force");
+        assertThat(run("--reporting", "http://127.0.0.1:1", "delete", "job-1")).isEqualTo(Main.JOB_FAILED);
+        assertThat(run("--reporting", "http://127.0.0.1:1", "delete", "../etc")).isEqualTo(Main.USAGE);
+        assertThat(err()).contains("job id '../etc' must match");
+    }
+
+    @Test
     void clientPropertiesFromKafkaConfigReachTheKafkaClient(@TempDir Path dir) throws IOException {
         Path config = dir.resolve("ok.yaml");
         Files.writeString(config, "model:\n  name: LeNet5\n");

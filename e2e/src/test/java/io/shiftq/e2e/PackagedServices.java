@@ -143,9 +143,12 @@ final class PackagedServices implements AutoCloseable {
         return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
     }
 
-    /** Runs the CLI against the services' broker; prints its standard output. */
+    /** Runs the CLI against the services' broker and reporting service; prints its standard output. */
     int cli(String... args) {
         List<String> all = new ArrayList<>(List.of("--bootstrap", bootstrap));
+        if (ports.containsKey("reporting")) {
+            all.addAll(List.of("--reporting", url("reporting")));
+        }
         all.addAll(List.of(args));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         int code = Main.run(

@@ -175,6 +175,12 @@ class ReliabilityIT {
         JsonNode job = Json.mapper()
                 .readTree(services.get("reporting", "/jobs/" + cancelled).body());
         assertThat(job.get("state").asText()).isEqualTo("CANCELLED");
+        assertThat(services.cli("cancel", cancelled))
+                .as("cancel of an ended job")
+                .isEqualTo(Main.JOB_ENDED);
+        assertThat(services.cli("cancel", "never-submitted-" + stamp))
+                .as("cancel of an unknown job")
+                .isEqualTo(Main.UNKNOWN_JOB);
 
         // The job queued behind it on the same QAT partition runs to its report.
         QuantizationReport after = awaitReport(next, Duration.ofMinutes(10));
@@ -186,6 +192,14 @@ class ReliabilityIT {
                 next, Duration.between(cancelAt, nextQatStart).toMillis());
         assertOneDoneEventPerStageAndOneReport(cancelled);
         assertOneDoneEventPerStageAndOneReport(next);
+
+        // Delete: every attempt folder and the report go; the job leaves the list; a second delete knows none.
+        assertThat(services.cli("delete", cancelled)).isEqualTo(Main.OK);
+        try (var left = Files.list(services.artifacts().resolve(cancelled))) {
+            assertThat(left.map(p -> p.getFileName().toString())).containsExactly("deleted.json");
+        }
+        assertThat(services.get("reporting", "/jobs/" + cancelled).statusCode()).isEqualTo(404);
+        assertThat(services.cli("delete", cancelled)).isEqualTo(Main.UNKNOWN_JOB);
     }
 
     /** A job id whose records land on the same partition as {@code first}'s (keys are hashed as Kafka does). */

@@ -3,6 +3,7 @@ package io.shiftq.service;
 import io.shiftq.schema.Json;
 import io.shiftq.schema.artifact.ArtifactStore;
 import io.shiftq.schema.config.QuantizationConfig;
+import io.shiftq.schema.event.ArtifactRef;
 import io.shiftq.schema.event.QuantizationRequested;
 import io.shiftq.schema.event.ShiftqEvent;
 import io.shiftq.schema.event.Stage;
@@ -10,10 +11,15 @@ import io.shiftq.schema.event.StageCompleted;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Stream;
 
 /**
  * The completion each stage recorded per job, in the artifact store as {@code <stage>.done.json}: a redelivered input
@@ -79,6 +85,12 @@ public class StageResults {
      * @return the recorded result: this one, or the one another attempt recorded first
      */
     public Recorded claim(String inputKey, StageCompleted completed) {
+        Recorded kept = record(inputKey, completed);
+        pruneAttempts(kept.completed());
+        return kept;
+    }
+
+    private Recorded record(String inputKey, StageCompleted completed) {
         Recorded mine = new Recorded(inputKey, false, completed);
         if (store.putIfAbsent(completed.jobId(), name(completed.stage()), bytes(mine)) != null) {
             return mine;
@@ -91,6 +103,35 @@ public class StageResults {
         // it.
         store.put(completed.jobId(), name(completed.stage()), bytes(mine));
         return mine;
+    }
+
+    /**
+     * Removes the stage's attempt folders ({@code <stage>/<attempt>/}) that the recorded completion names no file in:
+     * a killed attempt's leftovers, the loser of a race, an attempt superseded by a rerun. Nothing downstream can
+     * reach them: events and reports name files of the recorded completion only.
+     */
+    private void pruneAttempts(StageCompleted kept) {
+        Path stageDir = store.jobDir(kept.jobId()).resolve(kept.stage().id());
+        if (!Files.isDirectory(stageDir, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        Set<String> named = new HashSet<>();
+        for (ArtifactRef ref : kept.artifacts().values()) {
+            Path file = Path.of(URI.create(ref.uri())).normalize();
+            if (file.startsWith(stageDir) && stageDir.relativize(file).getNameCount() > 1) {
+                named.add(stageDir.relativize(file).getName(0).toString());
+            }
+        }
+        try (Stream<Path> attempts = Files.list(stageDir)) {
+            for (Path attempt : attempts.toList()) {
+                String name = attempt.getFileName().toString();
+                if (!named.contains(name) && Files.isDirectory(attempt, LinkOption.NOFOLLOW_LINKS)) {
+                    store.delete(kept.jobId(), kept.stage().id() + "/" + name);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + stageDir, e);
+        }
     }
 
     /** Notes that the broker has the recorded completion, so a redelivery neither computes nor publishes again. */

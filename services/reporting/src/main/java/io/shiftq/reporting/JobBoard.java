@@ -13,10 +13,12 @@ import io.shiftq.schema.event.StageProgress;
 import io.shiftq.schema.event.StageStatus;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
@@ -34,6 +36,9 @@ public final class JobBoard {
     public static final int PROGRESS_HISTORY = 10_000;
 
     private final Map<String, Job> jobs = new LinkedHashMap<>();
+    /** Deleted jobs: their events, read again at a replay or still arriving, change nothing and reach no list. */
+    private final Set<String> deleted = new HashSet<>();
+
     private final List<Consumer<JobView>> listeners = new CopyOnWriteArrayList<>();
 
     /**
@@ -64,7 +69,10 @@ public final class JobBoard {
         Job job = job(completed);
         job.stages.put(completed.stage(), completed);
         changed(job);
-        if (job.report != null || job.reporting || !job.stages.keySet().containsAll(Stage.PIPELINE)) {
+        if (deleted.contains(job.jobId)
+                || job.report != null
+                || job.reporting
+                || !job.stages.keySet().containsAll(Stage.PIPELINE)) {
             return Optional.empty();
         }
         job.reporting = true;
@@ -110,6 +118,19 @@ public final class JobBoard {
         }
     }
 
+    /**
+     * Forgets a deleted job: it leaves every list, and its events (a replay reads them again) are ignored from now on.
+     */
+    public synchronized void forget(String jobId) {
+        jobs.remove(jobId);
+        deleted.add(jobId);
+    }
+
+    /** Whether the job was deleted. */
+    public synchronized boolean isDeleted(String jobId) {
+        return deleted.contains(jobId);
+    }
+
     /** Every job, oldest first. */
     public synchronized List<JobView> jobs() {
         return jobs.values().stream().map(Job::view).toList();
@@ -126,14 +147,17 @@ public final class JobBoard {
     }
 
     private void changed(Job job) {
-        if (!listeners.isEmpty()) {
+        if (!listeners.isEmpty() && !deleted.contains(job.jobId)) {
             JobView view = job.view();
             listeners.forEach(l -> l.accept(view));
         }
     }
 
+    /** The event's job; for a deleted job a detached one that no list holds. */
     private Job job(ShiftqEvent event) {
-        Job job = jobs.computeIfAbsent(event.jobId(), Job::new);
+        Job job = deleted.contains(event.jobId())
+                ? new Job(event.jobId())
+                : jobs.computeIfAbsent(event.jobId(), Job::new);
         if (job.variant == null) {
             job.variant = event.variant();
         }

@@ -5,11 +5,14 @@ import io.shiftq.schema.artifact.ArtifactStore;
 import io.shiftq.schema.event.ArtifactRef;
 import io.shiftq.schema.event.StageProgress;
 import io.shiftq.schema.report.QuantizationReport;
+import jakarta.ws.rs.ClientErrorException;
+import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.NotFoundException;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.nio.charset.StandardCharsets;
@@ -25,10 +28,12 @@ public class JobResource {
 
     private final JobBoard board;
     private final ArtifactStore store;
+    private final JobCleanup cleanup;
 
-    JobResource(JobBoard board, ArtifactStore store) {
+    JobResource(JobBoard board, ArtifactStore store, JobCleanup cleanup) {
         this.board = board;
         this.store = store;
+        this.cleanup = cleanup;
     }
 
     /** Every job seen, oldest first. */
@@ -45,6 +50,26 @@ public class JobResource {
     @APIResponse(responseCode = "404", description = "No event of this job has been seen")
     public JobView job(@PathParam("id") String id) {
         return board.job(id).orElseThrow(() -> notFound(unknown(id)));
+    }
+
+    /** Removes the job's artifacts (every attempt, the report) and hides it from every list. */
+    @DELETE
+    @Path("/{id}")
+    @Operation(summary = "Delete the job's artifacts and hide it from the lists; a queued or running job needs force")
+    @APIResponse(responseCode = "204", description = "Deleted")
+    @APIResponse(responseCode = "404", description = "No such job, or deleted already")
+    @APIResponse(responseCode = "409", description = "The job is queued or running: cancel it first, or force=true")
+    public Response delete(@PathParam("id") String id, @QueryParam("force") boolean force) {
+        return switch (cleanup.delete(id, force)) {
+            case DELETED -> Response.noContent().build();
+            case UNKNOWN -> throw notFound(unknown(id));
+            case ACTIVE ->
+                throw new ClientErrorException(error(
+                        Response.Status.CONFLICT,
+                        "job '" + id + "' is "
+                                + board.job(id).map(j -> j.state().name()).orElse("active")
+                                + "; cancel it first (shiftq cancel " + id + "), or delete with force=true"));
+        };
     }
 
     /** The report file, byte for byte as stored (sha256 checked). */
@@ -104,13 +129,17 @@ public class JobResource {
     }
 
     private static String unknown(String id) {
-        return "no job '" + id + "' has been seen on the shiftq topics";
+        return "no job '" + id + "' has been seen on the shiftq topics (or it was deleted)";
     }
 
     private static NotFoundException notFound(String message) {
-        return new NotFoundException(Response.status(Response.Status.NOT_FOUND)
+        return new NotFoundException(error(Response.Status.NOT_FOUND, message));
+    }
+
+    private static Response error(Response.Status status, String message) {
+        return Response.status(status)
                 .type(MediaType.APPLICATION_JSON)
                 .entity(Map.of("error", message))
-                .build());
+                .build();
     }
 }

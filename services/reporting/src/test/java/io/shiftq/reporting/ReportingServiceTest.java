@@ -101,6 +101,34 @@ class ReportingServiceTest {
     }
 
     @Test
+    void deleteRemovesAFinishedJobsFilesAndRefusesUnknownAndRunningOnes() {
+        String job = "job-delete-" + System.nanoTime();
+        String running = "job-running-" + System.nanoTime();
+        send(Channels.REQUESTS, Json.write(Events.request(job)));
+        send(Channels.FAILURES, Json.write(Events.failure(job)));
+        send(Channels.REQUESTS, Json.write(Events.request(running)));
+        send(Channels.STAGE_DONE, Json.write(Events.calibration(running)));
+        await().atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> given().get("/jobs/{id}", running)
+                        .then()
+                        .statusCode(200)
+                        .body("state", equalTo("RUNNING")));
+        given().get("/jobs/{id}", job).then().statusCode(200).body("state", equalTo("FAILED"));
+
+        given().delete("/jobs/{id}", "never-seen").then().statusCode(404);
+        given().delete("/jobs/{id}", running)
+                .then()
+                .statusCode(409)
+                .body("error", containsString("is RUNNING; cancel it first (shiftq cancel " + running + ")"));
+        given().delete("/jobs/{id}", job).then().statusCode(204);
+        given().get("/jobs/{id}", job).then().statusCode(404);
+        given().get("/jobs").then().statusCode(200).body("job_id", Matchers.not(Matchers.hasItem(job)));
+        given().delete("/jobs/{id}", job).then().statusCode(404);
+        send(Channels.PROGRESS, Json.write(Events.progress(job, 10)));
+        given().get("/jobs/{id}", job).then().statusCode(404);
+    }
+
+    @Test
     void theOpenApiDocumentDescribesTheJobsApi() {
         given().get("/q/openapi").then().statusCode(200).body(containsString("/jobs/{id}/report"));
     }

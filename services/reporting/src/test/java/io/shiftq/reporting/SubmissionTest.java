@@ -22,7 +22,7 @@ class SubmissionTest {
                 .extracting(Submission.Problem::key)
                 .containsExactly(null, null, "model.num_classes", "training.epochs");
         assertThat(invalid.problems().get(2).message())
-                .isEqualTo("model.num_classes: must be a positive integer, got 0");
+                .isEqualTo("model.num_classes: 0 is outside the allowed range 1..100000");
 
         // An unknown key is named as the key too.
         Submission.Invalid unknown = catchThrowableOfType(

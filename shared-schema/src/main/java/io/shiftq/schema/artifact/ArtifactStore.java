@@ -12,10 +12,15 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.Comparator;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.regex.Pattern;
 
 /**
@@ -124,6 +129,94 @@ public final class ArtifactStore {
         }
         verify(ref, HexFormat.of().formatHex(digest.digest()), size);
         return file;
+    }
+
+    /**
+     * The size and age of one job's files.
+     *
+     * @param bytes every regular file's size, summed
+     * @param newest the newest file's modification time, or the directory's own when it holds no file
+     */
+    public record Usage(String jobId, long bytes, Instant newest) {}
+
+    /** The ids of every job directory in the store, sorted. */
+    public List<String> jobIds() {
+        try (var dirs = Files.list(root)) {
+            return dirs.filter(d -> Files.isDirectory(d, LinkOption.NOFOLLOW_LINKS))
+                    .map(d -> d.getFileName().toString())
+                    .filter(JobIds::isValid)
+                    .sorted()
+                    .toList();
+        } catch (IOException e) {
+            throw new ArtifactException("artifact store root " + root + " cannot be listed: " + e, e);
+        }
+    }
+
+    /** The size and newest modification of the job's files; zero bytes when the job has no directory. */
+    public Usage usage(String jobId) {
+        Path dir = existingJobDir(jobId);
+        long[] bytes = {0};
+        FileTime[] newest = {FileTime.fromMillis(0)};
+        if (dir == null) {
+            return new Usage(jobId, 0, newest[0].toInstant());
+        }
+        try (var files = Files.walk(dir)) {
+            files.forEach(f -> {
+                try {
+                    var attrs = Files.readAttributes(f, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                    if (attrs.isRegularFile()) {
+                        bytes[0] += attrs.size();
+                    }
+                    if (attrs.lastModifiedTime().compareTo(newest[0]) > 0) {
+                        newest[0] = attrs.lastModifiedTime();
+                    }
+                } catch (IOException e) {
+                    // A file removed while walking (a temporary file moved into place) counts as nothing.
+                }
+            });
+        } catch (IOException e) {
+            throw new ArtifactException("job directory " + dir + " cannot be read: " + e, e);
+        }
+        return new Usage(jobId, bytes[0], newest[0].toInstant());
+    }
+
+    /**
+     * Removes a folder of the job's directory ({@code qat/1f0c9a2e}) or, for an empty name, the whole directory,
+     * with everything in it; symbolic links are removed, never followed.
+     *
+     * @return the bytes freed
+     */
+    public long delete(String jobId, String folder) {
+        Path dir = existingJobDir(jobId);
+        if (dir == null) {
+            return 0;
+        }
+        Path target = folder.isEmpty() ? dir : dir.resolve(checkName(folder));
+        if (!Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+            return 0;
+        }
+        long freed = 0;
+        try (var files = Files.walk(target)) {
+            // Deepest first, so every directory is empty when its turn comes.
+            for (Path f : files.sorted(Comparator.reverseOrder()).toList()) {
+                if (Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)) {
+                    freed += Files.size(f);
+                }
+                Files.deleteIfExists(f);
+            }
+        } catch (IOException e) {
+            throw new ArtifactException("artifacts " + target + " cannot be deleted: " + e, e);
+        }
+        return freed;
+    }
+
+    /** The job's directory if it exists, without creating it. */
+    private Path existingJobDir(String jobId) {
+        if (!JobIds.isValid(jobId)) {
+            throw new ArtifactException("job id '" + jobId + "' must match " + JobIds.PATTERN);
+        }
+        Path dir = root.resolve(jobId);
+        return Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS) ? dir : null;
     }
 
     private interface Writer {

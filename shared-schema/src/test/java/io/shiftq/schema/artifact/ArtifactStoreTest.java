@@ -135,4 +135,25 @@ class ArtifactStoreTest {
         assertThatThrownBy(() -> store.read(new ArtifactRef(ref.uri().replace("a.bin", "b.bin"), HELLO_SHA, 5)))
                 .hasMessageEndingWith("does not exist");
     }
+
+    @Test
+    void usageSumsAJobsFilesAndDeleteRemovesAFolderOrTheWholeJobWithoutFollowingLinks() throws IOException {
+        store.put("job-a", "qat/1f0c9a2e/model.npz", new byte[100]);
+        store.put("job-a", "qat/77aa00ff/model.npz", new byte[30]);
+        store.put("job-a", "report.json", hello());
+        store.put("job-b", "report.json", hello());
+        Path outside = Files.writeString(tmp.resolve("outside.txt"), "keep me");
+        Files.createSymbolicLink(store.root().resolve("job-a/link"), outside);
+        assertThat(store.jobIds()).containsExactly("job-a", "job-b");
+        assertThat(store.usage("job-a").bytes()).isEqualTo(135);
+
+        assertThat(store.delete("job-a", "qat/77aa00ff")).isEqualTo(30);
+        assertThat(store.usage("job-a").bytes()).isEqualTo(105);
+        assertThat(store.delete("job-a", "")).isEqualTo(105);
+        assertThat(store.jobIds()).containsExactly("job-b");
+        assertThat(outside).hasContent("keep me");
+        assertThat(store.usage("job-a").bytes()).isZero();
+        assertThat(store.delete("job-a", "")).isZero();
+        assertThatThrownBy(() -> store.delete("job-b", "../job-a")).isInstanceOf(ArtifactException.class);
+    }
 }
