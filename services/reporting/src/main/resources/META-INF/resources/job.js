@@ -105,6 +105,9 @@
       s && `${s.qat_epochs} QAT epoch(s)`, job.requested_at && 'requested ' + shiftq.age(job.requested_at) + ' ago']
       .filter(Boolean).join(' \u00b7 ');
     document.getElementById('reason').textContent = job.reason ? 'failed: ' + job.reason : '';
+    const notice = document.getElementById('notice');
+    notice.textContent = job.notice || '';
+    notice.hidden = !job.notice;
     const acc = shiftq.accuracies(job);
     for (const stage of shiftq.STAGES) document.getElementById('acc-' + stage).textContent = shiftq.pct(acc[stage]);
     if (job.progress) {

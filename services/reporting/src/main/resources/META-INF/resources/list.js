@@ -11,7 +11,8 @@
     const link = shiftq.el('a', {href: 'job.html?id=' + encodeURIComponent(job.job_id), text: job.job_id});
     return shiftq.el('tr', {'data-job': job.job_id, 'data-state': job.state},
       shiftq.el('td', {}, link),
-      shiftq.el('td', {class: 'text'}, shiftq.el('span', {class: 'state state-' + job.state, text: job.state})),
+      shiftq.el('td', {class: 'text'}, shiftq.el('span', {class: 'state state-' + job.state, text: job.state,
+        title: job.notice || ''}), job.notice ? shiftq.el('span', {class: 'notice-mark', text: ' \u26A0', title: job.notice}) : ''),
       shiftq.el('td', {class: 'text', text: job.variant || '\u2013'}),
       shiftq.el('td', {class: 'text', text: setup ? setup.model : '\u2013'}),
       shiftq.el('td', {class: 'text', text: shiftq.bits(setup)}),

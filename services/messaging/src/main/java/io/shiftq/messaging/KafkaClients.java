@@ -12,6 +12,8 @@ import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -100,5 +102,14 @@ public final class KafkaClients {
         consumer.assign(partitions);
         consumer.seekToBeginning(partitions);
         return consumer;
+    }
+
+    /** An admin client for the CLI's questions about consumer groups; answers within 10 s or fails. */
+    public static Admin admin(KafkaSettings kafka) {
+        Properties own = new Properties();
+        own.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrap());
+        own.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000");
+        own.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "10000");
+        return Admin.create(kafka.with(own));
     }
 }

@@ -1,5 +1,6 @@
 package io.shiftq.reporting;
 
+import io.shiftq.messaging.Workers;
 import io.shiftq.schema.config.QuantizationConfig;
 import io.shiftq.schema.event.ArtifactRef;
 import io.shiftq.schema.event.QuantizationRequested;
@@ -40,6 +41,8 @@ public final class JobBoard {
     private final Set<String> deleted = new HashSet<>();
 
     private final List<Consumer<JobView>> listeners = new CopyOnWriteArrayList<>();
+    /** Members per worker consumer group, as last asked of Kafka; empty while unknown (then no job has a notice). */
+    private Map<String, Integer> workers = Map.of();
 
     /**
      * Calls {@code listener} with the job's new snapshot after every event that changes a job, under the board's
@@ -131,14 +134,27 @@ public final class JobBoard {
         return deleted.contains(jobId);
     }
 
+    /**
+     * Records who is in each worker consumer group now ({@link io.shiftq.messaging.Workers#members}); an empty map
+     * means unknown. Queued and running jobs are handed to the listeners again when it changes, so the page's notice
+     * comes and goes with the workers.
+     */
+    public synchronized void onWorkers(Map<String, Integer> members) {
+        Map<String, Integer> before = workers;
+        workers = Map.copyOf(members);
+        if (!before.equals(workers)) {
+            jobs.values().stream().filter(Job::active).forEach(this::changed);
+        }
+    }
+
     /** Every job, oldest first. */
     public synchronized List<JobView> jobs() {
-        return jobs.values().stream().map(Job::view).toList();
+        return jobs.values().stream().map(j -> j.view(workers)).toList();
     }
 
     /** One job, if any event of it has been seen. */
     public synchronized Optional<JobView> job(String jobId) {
-        return Optional.ofNullable(jobs.get(jobId)).map(Job::view);
+        return Optional.ofNullable(jobs.get(jobId)).map(j -> j.view(workers));
     }
 
     /** The job's progress events in arrival order (at most {@link #PROGRESS_HISTORY}), if the job is known. */
@@ -148,7 +164,7 @@ public final class JobBoard {
 
     private void changed(Job job) {
         if (!listeners.isEmpty() && !deleted.contains(job.jobId)) {
-            JobView view = job.view();
+            JobView view = job.view(workers);
             listeners.forEach(l -> l.accept(view));
         }
     }
@@ -205,7 +221,22 @@ public final class JobBoard {
                     .orElse(null);
         }
 
-        JobView view() {
+        boolean active() {
+            return JobState.ACTIVE.contains(state());
+        }
+
+        /** Why the job does not move: nobody is in the consumer group of its variant's next stage. */
+        String notice(Map<String, Integer> workers) {
+            Stage next = Workers.next(stages.keySet());
+            if (!active() || next == null) {
+                return null;
+            }
+            String v = variant == null ? ShiftqEvent.CUSTOM : variant;
+            Integer members = workers.get(Workers.group(v, next));
+            return members != null && members == 0 ? Workers.nobody(v, next) : null;
+        }
+
+        JobView view(Map<String, Integer> workers) {
             List<StageView> done = stages.values().stream()
                     .map(c -> new StageView(
                             c.stage(), c.status(), c.accuracy(), c.startedAt(), c.finishedAt(), c.millis()))
@@ -226,7 +257,8 @@ public final class JobBoard {
                     reason,
                     failures,
                     report,
-                    summary);
+                    summary,
+                    notice(workers));
         }
     }
 }

@@ -170,6 +170,6 @@ public final class JobCleanup {
     }
 
     private static boolean active(JobView job) {
-        return job.state() == JobState.REQUESTED || job.state() == JobState.RUNNING;
+        return JobState.ACTIVE.contains(job.state());
     }
 }

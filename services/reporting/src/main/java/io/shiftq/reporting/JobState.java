@@ -1,5 +1,7 @@
 package io.shiftq.reporting;
 
+import java.util.Set;
+
 /** Where a job stands, as far as the events seen so far tell. */
 public enum JobState {
     /** Only the request has been seen. */
@@ -11,5 +13,8 @@ public enum JobState {
     /** The report is in the artifact store and ReportPublished is out. */
     REPORTED,
     /** A stage said cancelled (shiftq cancel); the report, once out, says so too. */
-    CANCELLED
+    CANCELLED;
+
+    /** The states of a job that still waits for a stage: queued or running. */
+    public static final Set<JobState> ACTIVE = Set.of(REQUESTED, RUNNING);
 }

@@ -19,6 +19,7 @@ import java.util.List;
  * @param reason the latest failure's reason while the job is FAILED, else null
  * @param failures every StageFailed of the job, oldest first
  * @param report the report file once published
+ * @param notice why a queued or running job does not move, e.g. {@code no aimet worker is running (...)}; else null
  */
 public record JobView(
         String jobId,
@@ -32,7 +33,8 @@ public record JobView(
         String reason,
         List<StageFailed> failures,
         ArtifactRef report,
-        ReportSummary summary) {
+        ReportSummary summary,
+        String notice) {
 
     /** Copies the lists so a snapshot does not change with the board. */
     public JobView {

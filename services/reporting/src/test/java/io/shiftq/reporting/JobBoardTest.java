@@ -2,14 +2,21 @@ package io.shiftq.reporting;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.shiftq.messaging.Workers;
 import io.shiftq.schema.event.EventTypes;
+import io.shiftq.schema.event.QuantizationRequested;
 import io.shiftq.schema.event.ReportPublished;
 import io.shiftq.schema.event.ReportSummary;
+import io.shiftq.schema.event.ShiftqEvent;
 import io.shiftq.schema.event.Stage;
 import io.shiftq.schema.event.StageStatus;
 import io.shiftq.schema.report.JobStatus;
 import io.shiftq.schema.report.QuantizationReport;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class JobBoardTest {
@@ -217,5 +224,34 @@ class JobBoardTest {
         assertThat(history.get(0).percent()).isEqualTo(5);
         assertThat(history.get(history.size() - 1).percent()).isEqualTo(JobBoard.PROGRESS_HISTORY + 4);
         assertThat(board.progressHistory("other")).isEmpty();
+    }
+
+    @Test
+    void aQueuedOrRunningJobWhoseNextStageHasNobodySaysSoAndTheNoticeGoesWhenAWorkerJoins() {
+        QuantizationRequested aimet = new QuantizationRequested(
+                EventTypes.SCHEMA_VERSION, "job-aimet", ShiftqEvent.AIMET, Events.T0, Events.CONFIG);
+        board.onRequest(aimet);
+        board.onRequest(Events.request("job-custom"));
+        board.onStageCompleted(Events.calibration("job-custom"));
+        board.onRequest(Events.request("job-failed"));
+        board.onFailure(Events.failure("job-failed"));
+        List<JobView> pushed = new ArrayList<>();
+        board.subscribe(pushed::add);
+        assertThat(board.job("job-aimet").orElseThrow().notice())
+                .as("while unknown")
+                .isNull();
+
+        Map<String, Integer> nobody = new HashMap<>();
+        Workers.allGroups().forEach(g -> nobody.put(g, 0));
+        board.onWorkers(nobody);
+        assertThat(board.job("job-aimet").orElseThrow().notice()).startsWith("no aimet worker is running");
+        assertThat(board.job("job-custom").orElseThrow().notice()).startsWith("no ptq service is running");
+        assertThat(board.job("job-failed").orElseThrow().notice()).isNull();
+        assertThat(pushed).extracting(JobView::jobId).containsExactly("job-aimet", "job-custom");
+
+        nobody.put(Workers.AIMET_GROUP, 1);
+        board.onWorkers(nobody);
+        assertThat(board.job("job-aimet").orElseThrow().notice()).isNull();
+        assertThat(board.job("job-custom").orElseThrow().notice()).isNotNull();
     }
 }
