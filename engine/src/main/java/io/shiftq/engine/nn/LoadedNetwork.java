@@ -237,14 +237,28 @@ public final class LoadedNetwork implements AutoCloseable {
                 .reshape(s);
     }
 
-    private static NDArray paddedPool(Layer.PaddedPool2d p, NDArray x) {
+    /**
+     * The float forward of a padded or ceil-mode pool, PyTorch's rules (see {@link Layer.PaddedPool2d}); public so
+     * that the integer kernel's test compares against exactly this.
+     */
+    public static NDArray paddedPool(Layer.PaddedPool2d p, NDArray x) {
         Shape k = new Shape(p.kernel(), p.kernel());
         Shape s = new Shape(p.stride(), p.stride());
         Shape pad = new Shape(p.padding(), p.padding());
-        // libtorch pads a max pool with minus infinity, so a pad never wins; the same rules as ONNX Runtime's.
-        return p.max()
-                ? Pool.maxPool2d(x, k, s, pad, p.ceilMode())
-                : Pool.avgPool2d(x, k, s, pad, p.ceilMode(), p.countIncludePad());
+        if (p.max()) {
+            // libtorch pads a max pool with minus infinity, so a pad never wins; the same rules as ONNX Runtime's.
+            return Pool.maxPool2d(x, k, s, pad, p.ceilMode());
+        }
+        NDArray withPad = Pool.avgPool2d(x, k, s, pad, p.ceilMode(), true);
+        if (p.countIncludePad()) {
+            return withPad;
+        }
+        // DJL 0.36's Pool.avgPool2d counts the padding even when told not to (countIncludePad false gave corner
+        // averages of 4 values divided by 9; PaddedPoolTest fails on it). The same pool of a map of ones counts, per
+        // window, the values inside the input over the same padded count, so the quotient is sum / values inside.
+        NDArray ones = x.getManager()
+                .ones(new Shape(1, 1, x.getShape().get(2), x.getShape().get(3)), x.getDataType());
+        return withPad.div(Pool.avgPool2d(ones, k, s, pad, p.ceilMode(), true));
     }
 
     private NDArray quantizeInput(String name, NDArray x, LayerQuant lq, ActivationSink observer) {
