@@ -1,6 +1,7 @@
 package io.shiftq.engine.model;
 
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalInt;
 
 /** One operation of a network, named as PyTorch names the module ({@code features.0}). */
@@ -20,6 +21,14 @@ public sealed interface Layer {
      */
     default OptionalInt windowSumBits() {
         return OptionalInt.empty();
+    }
+
+    /**
+     * For a non-linear activation the integer path runs as a lookup table indexed by its input code: the function.
+     * Empty for every other layer.
+     */
+    default Optional<PointwiseFunction> pointwise() {
+        return Optional.empty();
     }
 
     /** For an average pool: why its integer form needs a division, not a shift alone (empty when it does not). */
@@ -174,14 +183,37 @@ public sealed interface Layer {
         }
     }
 
-    /** 1 / (1 + e^-x). Read from ONNX (SiLU is Sigmoid then Mul); float only for now. */
-    record Sigmoid(String name) implements Layer {}
+    /** 1 / (1 + e^-x). Read from ONNX; in integers a lookup table (deploy/ops/Lut). */
+    record Sigmoid(String name) implements Layer {
+        @Override
+        public Optional<PointwiseFunction> pointwise() {
+            return Optional.of(PointwiseFunction.of(PointwiseFunction.Kind.SIGMOID));
+        }
+    }
 
-    /** max(0, min(1, alpha * x + beta)); PyTorch's Hardsigmoid is alpha 1/6, beta 1/2. Float only for now. */
-    record HardSigmoid(String name, float alpha, float beta) implements Layer {}
+    /** max(0, min(1, alpha * x + beta)); PyTorch's Hardsigmoid is alpha 1/6, beta 1/2. A lookup table in integers. */
+    record HardSigmoid(String name, float alpha, float beta) implements Layer {
+        @Override
+        public Optional<PointwiseFunction> pointwise() {
+            return Optional.of(new PointwiseFunction(PointwiseFunction.Kind.HARD_SIGMOID, alpha, beta));
+        }
+    }
 
-    /** x * max(0, min(1, x / 6 + 1 / 2)). Float only for now. */
-    record HardSwish(String name) implements Layer {}
+    /** x * max(0, min(1, x / 6 + 1 / 2)). A lookup table in integers. */
+    record HardSwish(String name) implements Layer {
+        @Override
+        public Optional<PointwiseFunction> pointwise() {
+            return Optional.of(PointwiseFunction.of(PointwiseFunction.Kind.HARD_SWISH));
+        }
+    }
+
+    /** Any other {@link PointwiseFunction} (Tanh, GELU, LeakyRelu, SiLU): float here, a lookup table in integers. */
+    record Pointwise(String name, PointwiseFunction function) implements Layer {
+        @Override
+        public Optional<PointwiseFunction> pointwise() {
+            return Optional.of(function);
+        }
+    }
 
     /**
      * Elementwise product of two computed tensors, the second broadcast over height and width when it is [C, 1, 1]

@@ -52,6 +52,12 @@ public final class ShiftRecords {
                 records.add(avgPool(n, layer, out, outputExponent(plan, network.producerOf(i, 0))));
                 continue;
             }
+            if (layer.pointwise().isPresent()) {
+                String type = "LUT " + layer.pointwise().get().kind().json();
+                records.add(new ShiftRecord(
+                        n, type, null, null, in, out, null, null, 0, ShiftRecord.HALF_UP, List.of(), null));
+                continue;
+            }
             if (layer instanceof Layer.Concat) {
                 List<Integer> shifts = new ArrayList<>();
                 for (int k = 0; k < network.nodes().get(i).inputs().size(); k++) {

@@ -118,6 +118,15 @@ public final class QuantPolicy {
                 TensorQuant sum =
                         TensorQuant.perTensor(ShiftRecord.ACCUMULATOR_BITS, true, ExponentRule.MAX, sumExponent);
                 layers.put(n, new LayerQuant(null, null, null, sum));
+            } else if (layer.pointwise().isPresent()) {
+                // A lookup table reads its producer's codes as they are and writes its own calibrated quantizer.
+                String producer = network.producerOf(i, 0);
+                if (producer == null) {
+                    throw new IllegalArgumentException(n + ": a lookup-table activation of the network input is not"
+                            + " supported; the integer path indexes the table with codes of a quantized layer");
+                }
+                TensorQuant in = layers.get(producer).output();
+                layers.put(n, new LayerQuant(null, null, in, activation(stat(stats, n + ".output"), spec.output())));
             } else if (layer instanceof Layer.Concat) {
                 TensorQuant out = activation(stat(stats, n + ".output"), spec.output());
                 layers.put(n, new LayerQuant(null, null, out, out));

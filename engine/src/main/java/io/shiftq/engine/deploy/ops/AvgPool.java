@@ -225,10 +225,9 @@ public record AvgPool(String name, List<Integer> inputs, int kernel, int stride,
 
     @Override
     public void aimet(AimetOut a) {
-        a.activation(name + ".output", output);
         // aimet-torch's AvgPool2d module carries an output quantizer: the exact window sum at the input exponent plus
         // ceil(log2(window)) (32-bit).
-        a.module(name, "output", output);
+        a.ownOutput(name, output);
     }
 
     @Override

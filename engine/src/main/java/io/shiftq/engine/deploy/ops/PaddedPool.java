@@ -157,8 +157,10 @@ public record PaddedPool(
         }
         double window = kernel * kernel;
         double scale = Math.scalb(1.0, extraBits);
-        // An average of codes times 2^extraBits, plus one for the rounding.
-        b.range(Math.max(output.qmin(), b.inLo() * scale - 1), Math.min(output.qmax(), b.inHi() * scale + 1));
+        // An average of codes times 2^extraBits, plus one for the rounding; counting the padding averages in zeros.
+        double lo = countIncludePad ? Math.min(b.inLo(), 0) : b.inLo();
+        double hi = countIncludePad ? Math.max(b.inHi(), 0) : b.inHi();
+        b.range(Math.max(output.qmin(), lo * scale - 1), Math.min(output.qmax(), hi * scale + 1));
         return window * b.inAbs() * Math.scalb(1.0, extraBits + 1) + window;
     }
 
@@ -315,8 +317,7 @@ public record PaddedPool(
     @Override
     public void aimet(AimetOut a) {
         if (!max) {
-            a.activation(name + ".output", output);
-            a.module(name, "output", output);
+            a.ownOutput(name, output);
         }
     }
 
