@@ -1,5 +1,9 @@
 package io.shiftq.engine.model;
 
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+
 /** One operation of a network, named as PyTorch names the module ({@code features.0}). */
 public sealed interface Layer {
 
@@ -9,6 +13,27 @@ public sealed interface Layer {
     /** Whether the layer has weights that get quantized. */
     default boolean quantized() {
         return false;
+    }
+
+    /**
+     * For an average pool, whose output quantizer holds the exact window sum: ceil(log2(window)), the bits its
+     * exponent gains over its input's. Empty for every other layer.
+     */
+    default OptionalInt windowSumBits() {
+        return OptionalInt.empty();
+    }
+
+    /**
+     * For a non-linear activation the integer path runs as a lookup table indexed by its input code: the function.
+     * Empty for every other layer.
+     */
+    default Optional<PointwiseFunction> pointwise() {
+        return Optional.empty();
+    }
+
+    /** For an average pool: why its integer form needs a division, not a shift alone (empty when it does not). */
+    default List<String> windowSumViolations() {
+        return List.of();
     }
 
     /**
@@ -83,6 +108,20 @@ public sealed interface Layer {
         public boolean powerOfTwo() {
             return Integer.bitCount(window()) == 1;
         }
+
+        @Override
+        public OptionalInt windowSumBits() {
+            return OptionalInt.of(extraBits());
+        }
+
+        @Override
+        public List<String> windowSumViolations() {
+            return powerOfTwo()
+                    ? List.of()
+                    : List.of("window " + kernel + "x" + kernel + " = " + window()
+                            + " is not a power of two: the integer path divides the window sum by " + window()
+                            + " (rounding half up) after a left shift by " + extraBits() + ", not a shift alone");
+        }
     }
 
     /** Concatenation along channels (dimension 1) of two or more inputs, each moved to the output quantizer. */
@@ -102,11 +141,12 @@ public sealed interface Layer {
 
     /**
      * Max or average pooling, square window, with zero padding on every side and/or ceil_mode (an output for a
-     * partial window at the bottom and right edges), as PyTorch's MaxPool2d/AvgPool2d and ONNX's pools define them:
-     * a pad never wins a max (padding counts as minus infinity), an average divides by the whole padded window when
-     * {@code countIncludePad} and by the values inside the input otherwise, and a window that starts in the right or
-     * bottom padding is dropped. Read from ONNX; runs in float (fake-quant keeps its input's exponent, like a plain
-     * pool); the integer path does not take it yet and says so.
+     * partial window at the bottom and right edges), as PyTorch's MaxPool2d/AvgPool2d define them: a pad never wins
+     * a max (padding counts as minus infinity), an average divides by the padded window clipped to the padded input
+     * when {@code countIncludePad} and by the values inside the input otherwise, and a window that starts in the
+     * right or bottom padding is dropped. In integers a max keeps its input's codes; an average keeps the exact
+     * window sum at exponent input + ceil(log2(kernel^2)) and divides it by each window's divisor, rounding half up
+     * (deploy/ops/PaddedPool).
      */
     record PaddedPool2d(
             String name, boolean max, int kernel, int stride, int padding, boolean ceilMode, boolean countIncludePad)
@@ -121,16 +161,59 @@ public sealed interface Layer {
             }
             return out;
         }
+
+        /** ceil(log2(kernel^2)): the exponent an average's window sum gains. */
+        public int extraBits() {
+            return 32 - Integer.numberOfLeadingZeros(kernel * kernel - 1);
+        }
+
+        @Override
+        public OptionalInt windowSumBits() {
+            return max ? OptionalInt.empty() : OptionalInt.of(extraBits());
+        }
+
+        @Override
+        public List<String> windowSumViolations() {
+            return max
+                    ? List.of()
+                    : List.of("padded or ceil-mode average pool: each window sum (at the input exponent + "
+                            + extraBits() + ") is divided by its own count ("
+                            + (countIncludePad ? "padding included" : "values inside the input")
+                            + "), rounding half up, not a shift alone");
+        }
     }
 
-    /** 1 / (1 + e^-x). Read from ONNX (SiLU is Sigmoid then Mul); float only for now. */
-    record Sigmoid(String name) implements Layer {}
+    /** 1 / (1 + e^-x). Read from ONNX; in integers a lookup table (deploy/ops/Lut). */
+    record Sigmoid(String name) implements Layer {
+        @Override
+        public Optional<PointwiseFunction> pointwise() {
+            return Optional.of(PointwiseFunction.of(PointwiseFunction.Kind.SIGMOID));
+        }
+    }
 
-    /** max(0, min(1, alpha * x + beta)); PyTorch's Hardsigmoid is alpha 1/6, beta 1/2. Float only for now. */
-    record HardSigmoid(String name, float alpha, float beta) implements Layer {}
+    /** max(0, min(1, alpha * x + beta)); PyTorch's Hardsigmoid is alpha 1/6, beta 1/2. A lookup table in integers. */
+    record HardSigmoid(String name, float alpha, float beta) implements Layer {
+        @Override
+        public Optional<PointwiseFunction> pointwise() {
+            return Optional.of(new PointwiseFunction(PointwiseFunction.Kind.HARD_SIGMOID, alpha, beta));
+        }
+    }
 
-    /** x * max(0, min(1, x / 6 + 1 / 2)). Float only for now. */
-    record HardSwish(String name) implements Layer {}
+    /** x * max(0, min(1, x / 6 + 1 / 2)). A lookup table in integers. */
+    record HardSwish(String name) implements Layer {
+        @Override
+        public Optional<PointwiseFunction> pointwise() {
+            return Optional.of(PointwiseFunction.of(PointwiseFunction.Kind.HARD_SWISH));
+        }
+    }
+
+    /** Any other {@link PointwiseFunction} (Tanh, GELU, LeakyRelu, SiLU): float here, a lookup table in integers. */
+    record Pointwise(String name, PointwiseFunction function) implements Layer {
+        @Override
+        public Optional<PointwiseFunction> pointwise() {
+            return Optional.of(function);
+        }
+    }
 
     /**
      * Elementwise product of two computed tensors, the second broadcast over height and width when it is [C, 1, 1]

@@ -79,7 +79,9 @@ public record Network(String name, List<Node> nodes, int[] inputShape, int numCl
             Layer layer = nodes.get(i).layer();
             if (layer.quantized() || layer instanceof Layer.Add) {
                 out.put(fusedRelu(i).orElse(i), layer.name());
-            } else if (layer instanceof Layer.AvgPool2d || layer instanceof Layer.Concat) {
+            } else if (layer.windowSumBits().isPresent()
+                    || layer.pointwise().isPresent()
+                    || layer instanceof Layer.Concat) {
                 out.put(i, layer.name());
             }
         }

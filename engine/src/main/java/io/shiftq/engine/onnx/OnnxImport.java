@@ -3,6 +3,7 @@ package io.shiftq.engine.onnx;
 import io.shiftq.engine.model.HeapTensor;
 import io.shiftq.engine.model.Layer;
 import io.shiftq.engine.model.Network;
+import io.shiftq.engine.model.PointwiseFunction;
 import io.shiftq.engine.model.Shapes;
 import io.shiftq.engine.model.StateDict;
 import io.shiftq.engine.onnx.OnnxGraph.Node;
@@ -32,8 +33,9 @@ import java.util.Set;
 public final class OnnxImport {
     /**
      * The operators read. Identity and Dropout vanish (inference); Constant, Shape, Gather, Cast, Unsqueeze, Squeeze
-     * and arithmetic on constants are folded into constants (the exporters' shape arithmetic for a flatten); Sigmoid,
-     * HardSigmoid, HardSwish, Mul of two tensors and padded or ceil-mode pools run in float only for now.
+     * and arithmetic on constants are folded into constants (the exporters' shape arithmetic for a flatten). Sigmoid,
+     * HardSigmoid, HardSwish, Tanh, Gelu and LeakyRelu are lookup tables in integers; Mul of two tensors, channel
+     * shuffles and slices run in float only for now.
      */
     public static final List<String> SUPPORTED = List.of(
             "Conv",
@@ -59,6 +61,9 @@ public final class OnnxImport {
             "Sigmoid",
             "HardSigmoid",
             "HardSwish",
+            "Tanh",
+            "Gelu",
+            "LeakyRelu",
             "Identity",
             "Dropout",
             "Constant",
@@ -233,6 +238,15 @@ public final class OnnxImport {
                         List.of(in(n, 0)),
                         shape(n, 0));
             case "HardSwish" -> add(n, new Layer.HardSwish(name(n)), List.of(in(n, 0)), shape(n, 0));
+            case "Tanh" -> pointwise(n, PointwiseFunction.of(PointwiseFunction.Kind.TANH));
+            case "LeakyRelu" ->
+                pointwise(n, new PointwiseFunction(PointwiseFunction.Kind.LEAKY_RELU, n.floatAttr("alpha", 0.01f), 0f));
+            case "Gelu" -> {
+                if (!n.stringAttr("approximate", "none").equals("none")) {
+                    throw refuse(n, "only the exact GELU (approximate \"none\") is read");
+                }
+                pointwise(n, PointwiseFunction.of(PointwiseFunction.Kind.GELU));
+            }
             case "Mul" -> mul(n);
             case "Add" -> addNode(n);
             case "Concat" -> concat(n);
@@ -319,6 +333,10 @@ public final class OnnxImport {
         }
         Layer layer = Float.isInfinite(hi) ? new Layer.ReLU(name(n)) : new Layer.ClippedReLU(name(n), hi);
         add(n, layer, List.of(in(n, 0)), shape(n, 0));
+    }
+
+    private void pointwise(Node n, PointwiseFunction f) {
+        add(n, new Layer.Pointwise(name(n), f), List.of(in(n, 0)), shape(n, 0));
     }
 
     private void pool(Node n) {

@@ -48,8 +48,14 @@ public final class ShiftRecords {
             }
             TensorShift in = shift(n + ".input", lq.input(), sample(stats, n + ".input"));
             TensorShift out = shift(n + ".output", lq.output(), sample(stats, n + ".output"));
-            if (layer instanceof Layer.AvgPool2d p) {
-                records.add(avgPool(n, p, out, outputExponent(plan, network.producerOf(i, 0))));
+            if (layer.windowSumBits().isPresent()) {
+                records.add(avgPool(n, layer, out, outputExponent(plan, network.producerOf(i, 0))));
+                continue;
+            }
+            if (layer.pointwise().isPresent()) {
+                String type = "LUT " + layer.pointwise().get().kind().json();
+                records.add(new ShiftRecord(
+                        n, type, null, null, in, out, null, null, 0, ShiftRecord.HALF_UP, List.of(), null));
                 continue;
             }
             if (layer instanceof Layer.Concat) {
@@ -93,12 +99,8 @@ public final class ShiftRecords {
      * {@code input_align_shift} is that gain and {@code shift_cut} 0; a window that is not a power of two needs a
      * division, listed under violations so nobody mistakes it for a shift.
      */
-    private static ShiftRecord avgPool(String n, Layer.AvgPool2d p, TensorShift out, Integer producerExponent) {
-        List<String> violations = p.powerOfTwo()
-                ? List.of()
-                : List.of("window " + p.kernel() + "x" + p.kernel() + " = " + p.window()
-                        + " is not a power of two: the integer path divides the window sum by " + p.window()
-                        + " (rounding half up) after a left shift by " + p.extraBits() + ", not a shift alone");
+    private static ShiftRecord avgPool(String n, Layer p, TensorShift out, Integer producerExponent) {
+        List<String> violations = p.windowSumViolations();
         return new ShiftRecord(
                 n,
                 "AvgPool2d",
@@ -108,7 +110,7 @@ public final class ShiftRecords {
                 out,
                 0,
                 null,
-                producerExponent == null ? null : p.extraBits(),
+                producerExponent == null ? null : p.windowSumBits().getAsInt(),
                 ShiftRecord.HALF_UP,
                 violations,
                 null);

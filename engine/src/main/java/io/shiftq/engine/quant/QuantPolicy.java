@@ -107,16 +107,26 @@ public final class QuantPolicy {
                         layers.get(network.producerOf(i, 1)).output().exponent());
                 TensorQuant in = TensorQuant.perTensor(ShiftRecord.ACCUMULATOR_BITS, true, ExponentRule.MAX, align);
                 layers.put(n, new LayerQuant(null, null, in, activation(stat(stats, n + ".output"), spec.output())));
-            } else if (layer instanceof Layer.AvgPool2d p) {
+            } else if (layer.windowSumBits().isPresent()) {
                 String producer = network.producerOf(i, 0);
                 if (producer == null) {
                     throw new IllegalArgumentException(n + ": average pooling of the network input is not supported;"
                             + " the integer path pools codes of a quantized layer");
                 }
-                int sumExponent = layers.get(producer).output().exponent() + p.extraBits();
+                int sumExponent = layers.get(producer).output().exponent()
+                        + layer.windowSumBits().getAsInt();
                 TensorQuant sum =
                         TensorQuant.perTensor(ShiftRecord.ACCUMULATOR_BITS, true, ExponentRule.MAX, sumExponent);
                 layers.put(n, new LayerQuant(null, null, null, sum));
+            } else if (layer.pointwise().isPresent()) {
+                // A lookup table reads its producer's codes as they are and writes its own calibrated quantizer.
+                String producer = network.producerOf(i, 0);
+                if (producer == null) {
+                    throw new IllegalArgumentException(n + ": a lookup-table activation of the network input is not"
+                            + " supported; the integer path indexes the table with codes of a quantized layer");
+                }
+                TensorQuant in = layers.get(producer).output();
+                layers.put(n, new LayerQuant(null, null, in, activation(stat(stats, n + ".output"), spec.output())));
             } else if (layer instanceof Layer.Concat) {
                 TensorQuant out = activation(stat(stats, n + ".output"), spec.output());
                 layers.put(n, new LayerQuant(null, null, out, out));

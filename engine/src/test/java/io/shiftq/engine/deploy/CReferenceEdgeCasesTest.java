@@ -15,12 +15,16 @@ import io.shiftq.engine.deploy.ops.IntegerModel.Geometry;
 import io.shiftq.engine.deploy.ops.IntegerModel.InputNormalization;
 import io.shiftq.engine.deploy.ops.IntegerModel.Quantizer;
 import io.shiftq.engine.deploy.ops.IntegerModel.WeightCodes;
+import io.shiftq.engine.deploy.ops.Lut;
 import io.shiftq.engine.deploy.ops.MaxPool;
 import io.shiftq.engine.deploy.ops.Op;
+import io.shiftq.engine.deploy.ops.PaddedPool;
 import io.shiftq.engine.deploy.ops.PassThrough;
 import io.shiftq.engine.deploy.ops.Relu;
 import io.shiftq.engine.deploy.ops.RoundingMode;
 import io.shiftq.engine.deploy.ops.Weighted;
+import io.shiftq.engine.model.PointwiseFunction;
+import io.shiftq.engine.model.PointwiseFunction.Kind;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,11 +38,12 @@ import org.junit.jupiter.params.provider.EnumSource;
  * trained models rarely reach: shift_cut negative (a left shift), zero, and 63 or more; alignment shifts both ways;
  * saturation at 4, 8 and 32 bits, signed and unsigned; a 64-bit accumulator and 64-bit logits; depthwise and 1x1 convolutions with
  * and without bias; a residual add with a fused ReLU; concat; average pooling over 9 (a division) and 4 (a sum)
- * values; max pooling; ReLU, ReLU6; a normalized, signed input. Random weights and images, a fixed seed. Both
+ * values; max pooling; padded ceil-mode max pooling (a window past the padding), padded average pooling with the
+ * padding counted (ceil mode) and not; every lookup-table activation (8- and 16-bit inputs); ReLU, ReLU6; a normalized, signed input. Random weights and images, a fixed seed. Both
  * roundings: half up and floor ({@code -DSHIFTQ_ROUND_FLOOR=1}).
  */
 class CReferenceEdgeCasesTest {
-    private static final int SIDE = 12;
+    private static final int SIDE = 32;
     private static final int IMAGES = 2000;
 
     @ParameterizedTest
@@ -57,7 +62,7 @@ class CReferenceEdgeCasesTest {
         CReferenceRuns.assertSameCodes(model.network() + " " + rounding, run, java);
 
         // The images drive values to both ends of the narrow quantizers, so saturation is really compared.
-        for (String layer : List.of("c0", "dw", "add", "cat")) {
+        for (String layer : List.of("c0", "dw", "add", "cat", "tanh")) {
             long[] ends = CReferenceRuns.saturated(
                     model, layer, rounding, images.set().pixels());
             System.out.printf("%s %s: %d codes at qmin, %d at qmax%n", rounding, layer, ends[0], ends[1]);
@@ -65,7 +70,7 @@ class CReferenceEdgeCasesTest {
         }
     }
 
-    /** The model described in the class comment, on 1x12x12 images. */
+    /** The model described in the class comment, on 1x32x32 images. */
     static IntegerModel edgeCaseModel(Random rnd) {
         Quantizer s8 = new Quantizer(8, true, 3);
         Quantizer u8 = new Quantizer(8, false, 4);
@@ -100,19 +105,37 @@ class CReferenceEdgeCasesTest {
         ops.add(conv("side", 1, new Geometry(6, 8, 3, 2, 1), 8, true, s8, 0, s8, false, rnd, 5, 5, 5, 5, 6, 6, 6, 6));
         ops.add(new Add("add", List.of(4, 5), s32, new int[] {3, -1}, s8, 4, true));
         ops.add(new Concat("cat", List.of(6, 3), new int[] {-3, 2}, s8));
-        ops.add(new AvgPool("avg3", List.of(7), 3, 1, 4, s32));
-        ops.add(new AvgPool("avg2", List.of(8), 2, 2, 2, s32));
-        ops.add(new MaxPool("max", List.of(9), 2, 1));
-        ops.add(new PassThrough("flatten", PassThrough.Kind.FLATTEN, List.of(10)));
-        ops.add(new PassThrough("drop", PassThrough.Kind.IDENTITY, List.of(11)));
-        // 13: 16-bit weights on 16-bit inputs: the accumulator needs 64 bits; 40-bit outputs: so do the logits.
-        ops.add(linear("fc", 12, 16, 10, rnd, s16, -6, new Quantizer(40, true, 6)));
+        // 8-14: every lookup table in a chain, 8- and 16-bit inputs; tanh saturates at 8 bits.
+        lut(ops, new PointwiseFunction(Kind.LEAKY_RELU, 0.1f, 0f), s8, s8);
+        lut(ops, PointwiseFunction.of(Kind.GELU), s8, new Quantizer(8, true, 4));
+        lut(ops, PointwiseFunction.of(Kind.HARD_SWISH), new Quantizer(8, true, 4), new Quantizer(16, true, 10));
+        lut(ops, PointwiseFunction.of(Kind.TANH), new Quantizer(16, true, 10), new Quantizer(8, true, 7));
+        lut(ops, PointwiseFunction.of(Kind.SILU), new Quantizer(8, true, 7), new Quantizer(8, true, 5));
+        lut(ops, new PointwiseFunction(Kind.HARD_SIGMOID, 0.2f, 0.5f), new Quantizer(8, true, 5), u8);
+        lut(ops, PointwiseFunction.of(Kind.SIGMOID), u8, u8);
+        ops.add(new AvgPool("avg3", List.of(14), 3, 1, 4, s32));
+        ops.add(new AvgPool("avg2", List.of(15), 2, 2, 2, s32));
+        ops.add(new MaxPool("max", List.of(16), 2, 1));
+        // 18-20: 16 channels of 6x6 -> 4x4 (the last window starts in the padding's row, ends past it) -> 3x3 -> 3x3.
+        ops.add(new PaddedPool("pmax", List.of(17), true, 3, 2, 1, true, false, 0, null));
+        ops.add(new PaddedPool("pavg_in", List.of(18), false, 3, 2, 1, true, true, 4, new Quantizer(32, true, 13)));
+        ops.add(new PaddedPool("pavg_ex", List.of(19), false, 3, 1, 1, false, false, 4, new Quantizer(22, true, 17)));
+        ops.add(new PassThrough("flatten", PassThrough.Kind.FLATTEN, List.of(20)));
+        ops.add(new PassThrough("drop", PassThrough.Kind.IDENTITY, List.of(21)));
+        // 23: 16-bit weights on 16-bit inputs: the accumulator needs 64 bits; 40-bit outputs: so do the logits.
+        ops.add(linear("fc", 22, 144, 10, rnd, s16, -6, new Quantizer(40, true, 6)));
         return new IntegerModel(
                 "EdgeCases",
                 new int[] {1, SIDE, SIDE},
                 10,
                 List.copyOf(ops),
                 new InputNormalization(new float[] {0.5f}, new float[] {0.25f}));
+    }
+
+    /** A table reading the previous op's codes. */
+    private static void lut(List<Op> ops, PointwiseFunction f, Quantizer in, Quantizer out) {
+        long[] table = f.table(in.bits(), in.signed(), in.exponent(), out.bits(), out.signed(), out.exponent());
+        ops.add(new Lut(f.kind().json(), List.of(ops.size() - 1), f, in, out, table));
     }
 
     private static Weighted conv(

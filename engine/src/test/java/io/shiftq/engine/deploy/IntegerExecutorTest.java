@@ -35,7 +35,7 @@ class IntegerExecutorTest {
                 QuantizationConfig.parseYaml("""
                 model: {name: %s}
                 data: {dataset: Synthetic, batch_size: 64, train_limit: 512, test_limit: 300}
-                baseline: {epochs: 1, learning_rate: 0.003}
+                baseline: {epochs: 2, learning_rate: 0.003}
                 training: {epochs: 0}
                 ptq: {calibration_batches: 2}
                 quantization: {weight: {bitwidth: %d}, input: {bitwidth: %d}, output: {bitwidth: %d}}

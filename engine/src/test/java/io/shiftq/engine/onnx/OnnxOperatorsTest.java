@@ -2,11 +2,14 @@ package io.shiftq.engine.onnx;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.shiftq.engine.EngineSetup;
 import io.shiftq.engine.model.Layer;
+import io.shiftq.engine.model.PointwiseFunction;
+import io.shiftq.engine.model.PointwiseFunction.Kind;
 import io.shiftq.engine.nn.LoadedNetwork;
 import io.shiftq.engine.onnx.OnnxGraph.Attribute;
 import io.shiftq.engine.onnx.OnnxGraph.Node;
@@ -159,6 +162,45 @@ class OnnxOperatorsTest {
                 .containsExactly(new Layer.AvgPool2d("mean", 2, 2), new Layer.Flatten("mean/flatten"));
         assertThat(forward(m, new float[] {1, 2, 3, 4, 10, 20, 30, 40}, 2, 2, 2))
                 .containsExactly(2.5f, 25f);
+    }
+
+    @Test
+    void tanhLeakyReluAndGeluBecomeTableFunctionsWhoseFloatForwardIsTheFunction() {
+        OnnxGraph g = new OnnxGraph(
+                "g",
+                20,
+                List.of(
+                        node("/tanh", "Tanh", List.of("x"), "t"),
+                        new Node(
+                                "/leaky",
+                                "LeakyRelu",
+                                "",
+                                List.of("t"),
+                                List.of("l"),
+                                Map.of("alpha", new Attribute("alpha", 0.2f, 0, null, null, null, null))),
+                        node("/gelu", "Gelu", List.of("l"), "e"),
+                        node("/flat", "Flatten", List.of("e"), "y")),
+                Map.of(),
+                List.of(new ValueInfo("x", new long[] {1, 1, 2, 2})),
+                List.of(new ValueInfo("y", new long[] {1, 4})));
+        OnnxImport.Imported m = OnnxImport.build(g, "acts");
+        List<Layer> tables =
+                m.network().nodes().subList(0, 3).stream().map(n -> n.layer()).toList();
+        assertThat(tables)
+                .extracting(l -> l.pointwise().orElseThrow())
+                .containsExactly(
+                        PointwiseFunction.of(Kind.TANH),
+                        new PointwiseFunction(Kind.LEAKY_RELU, 0.2f, 0f),
+                        PointwiseFunction.of(Kind.GELU));
+        float[] x = {-3f, -0.5f, 0.25f, 2f};
+        float[] y = forward(m, x, 1, 2, 2);
+        for (int k = 0; k < x.length; k++) {
+            double v = x[k];
+            for (Layer l : tables) {
+                v = l.pointwise().orElseThrow().apply(v);
+            }
+            assertThat((double) y[k]).as("x = " + x[k]).isCloseTo(v, within(1e-6));
+        }
     }
 
     @Test

@@ -22,9 +22,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 /**
  * torchvision classifiers as today's PyTorch exports them (scripts/models/export_torchvision.py: the default dynamo
  * exporter with its weights in {@code <model>.onnx.data}, and the TorchScript exporter at opset 13), random weights
- * with trained-looking BatchNorm, 64x64 inputs: imported, FP32 equal to ONNX Runtime, and, where the integer path
- * takes every layer, W8A8 integer executor equal to fake-quant on every logit code. The full list of models is the
- * sweep in docs/onnx-models.md; bad inputs (a truncated file, external data missing or leading out of the model's
+ * with trained-looking BatchNorm, 64x64 inputs: imported, FP32 equal to ONNX Runtime, and W8A8 integer executor
+ * equal to fake-quant on every logit code (resnet18's stem pool is padded). The full list of models is the sweep in docs/onnx-models.md; bad inputs (a truncated file, external data missing or leading out of the model's
  * folder, a size that does not match the data) fail naming {@code model.path}.
  */
 class TorchvisionImportTest {
@@ -75,14 +74,10 @@ class TorchvisionImportTest {
 
         assertThat(r.refusal()).isNull();
         assertThat(r.fp32MaxDiff()).as("max |engine FP32 - ONNX Runtime|").isLessThan(1e-4);
-        if (model.equals("mobilenet_v2")) {
-            assertThat(r.integerRefusal()).isNull();
-            assertThat(r.integer().images()).isEqualTo(INPUTS);
-            assertThat(r.integer().logitMismatches()).isZero();
-        } else {
-            // The stem's MaxPool pads by 1: read in float; the integer path does not take padded pools yet.
-            assertThat(r.integerRefusal()).contains("PaddedPool2d");
-        }
+        // resnet18's stem MaxPool pads by 1: a padded pool in integers.
+        assertThat(r.integerRefusal()).isNull();
+        assertThat(r.integer().images()).isEqualTo(INPUTS);
+        assertThat(r.integer().logitMismatches()).isZero();
     }
 
     @Test

@@ -9,8 +9,9 @@ import java.util.Set;
 
 /**
  * A test network with every layer kind an imported graph brings: a depthwise convolution with BatchNorm and ReLU6,
- * a residual add of a ReLU6 output, average pooling over a window that is not a power of two (3x3) and one that is
- * (2x2), max pooling and a concatenation of the two pools.
+ * a residual add of a ReLU6 output, a padded ceil-mode max pool (partial windows), a padded average pool that divides
+ * the edge windows by their count inside the input, average pooling over a window that is not a power of two (3x3)
+ * and one that is (2x2), max pooling and a concatenation of the two pools.
  */
 public final class EveryLayerKind implements ModelProvider {
     @Override
@@ -31,10 +32,14 @@ public final class EveryLayerKind implements ModelProvider {
         b.add(new Layer.Conv2d("pw", 8, 8, 1, 1, 0, true), List.of(dw));
         b.add(new Layer.Add("add"), List.of(b.last(), dw));
         int sum = b.last();
-        int h = (height - 1) / 2 + 1;
-        b.add(new Layer.AvgPool2d("avg3", 3, 3), List.of(sum));
+        Layer.PaddedPool2d pmax = new Layer.PaddedPool2d("pmax", true, 3, 2, 1, true, false);
+        b.add(pmax, List.of(sum));
+        b.add(new Layer.PaddedPool2d("pavg", false, 3, 1, 1, false, false), List.of(b.last()));
+        int pooled = b.last();
+        int h = pmax.outputSize((height - 1) / 2 + 1);
+        b.add(new Layer.AvgPool2d("avg3", 3, 3), List.of(pooled));
         int avg = b.last();
-        b.add(new Layer.MaxPool2d("max3", 3, 3), List.of(sum));
+        b.add(new Layer.MaxPool2d("max3", 3, 3), List.of(pooled));
         b.add(new Layer.Concat("cat"), List.of(avg, b.last()));
         b.add(new Layer.AvgPool2d("avg2", 2, 2), List.of(b.last()));
         int side = ((h - 3) / 3 + 1) / 2;

@@ -84,6 +84,11 @@ public final class OnnxQdq {
                 }
 
                 @Override
+                public byte[] attrFloat(String name, float v) {
+                    return new Pb().string(1, name).fixed32(2, v).varint(20, 1).toBytes();
+                }
+
+                @Override
                 public String scalar(String name, float v) {
                     return OnnxQdq.this.scalar(name, v);
                 }
@@ -230,6 +235,15 @@ public final class OnnxQdq {
         Pb varint(int field, long v) {
             raw((long) field << 3);
             raw(v);
+            return this;
+        }
+
+        Pb fixed32(int field, float v) {
+            raw(((long) field << 3) | 5);
+            int bits = Float.floatToIntBits(v);
+            for (int k = 0; k < 4; k++) {
+                out.write((bits >>> (8 * k)) & 0xff);
+            }
             return this;
         }
 

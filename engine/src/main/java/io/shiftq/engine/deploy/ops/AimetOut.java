@@ -18,4 +18,10 @@ public interface AimetOut {
 
     /** The quantizer this op's output codes are in (null for none). */
     Quantizer value();
+
+    /** The output encoding of an op that carries its own output quantizer: the tensor and the module's slot. */
+    default void ownOutput(String module, Quantizer q) {
+        activation(module + ".output", q);
+        module(module, "output", q);
+    }
 }

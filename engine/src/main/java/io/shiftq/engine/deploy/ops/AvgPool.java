@@ -46,6 +46,11 @@ public record AvgPool(String name, List<Integer> inputs, int kernel, int stride,
 
     static Op build(LayerBuild b) {
         Layer.AvgPool2d p = (Layer.AvgPool2d) b.layer();
+        return new AvgPool(b.name(), b.inputs(), p.kernel(), p.stride(), p.extraBits(), sumQuantizer(b, p.extraBits()));
+    }
+
+    /** The plan's window-sum quantizer of an average pool, checked to sit extraBits above its input's exponent. */
+    static Quantizer sumQuantizer(LayerBuild b, int extraBits) {
         LayerQuant lq = b.quant();
         Quantizer in = b.value(0);
         if (lq == null || lq.output() == null || in == null) {
@@ -53,11 +58,11 @@ public record AvgPool(String name, List<Integer> inputs, int kernel, int stride,
                     b.name() + ": average pooling needs quantized input codes and the" + " plan's sum quantizer");
         }
         Quantizer output = Quantizer.of(lq.output());
-        if (output.exponent() != in.exponent() + p.extraBits()) {
+        if (output.exponent() != in.exponent() + extraBits) {
             throw new IllegalArgumentException(
-                    b.name() + ": sum exponent " + output.exponent() + " is not the input exponent + " + p.extraBits());
+                    b.name() + ": sum exponent " + output.exponent() + " is not the input exponent + " + extraBits);
         }
-        return new AvgPool(b.name(), b.inputs(), p.kernel(), p.stride(), p.extraBits(), output);
+        return output;
     }
 
     static Op read(JsonNode o, String name, List<Integer> inputs, Map<String, Npz.Array> arrays) {
@@ -220,10 +225,9 @@ public record AvgPool(String name, List<Integer> inputs, int kernel, int stride,
 
     @Override
     public void aimet(AimetOut a) {
-        a.activation(name + ".output", output);
         // aimet-torch's AvgPool2d module carries an output quantizer: the exact window sum at the input exponent plus
         // ceil(log2(window)) (32-bit).
-        a.module(name, "output", output);
+        a.ownOutput(name, output);
     }
 
     @Override

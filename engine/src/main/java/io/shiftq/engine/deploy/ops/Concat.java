@@ -149,9 +149,8 @@ public record Concat(String name, List<Integer> inputs, int[] alignShifts, Quant
 
     @Override
     public void aimet(AimetOut a) {
-        a.activation(name + ".output", output);
         // aimet-torch's Concat module carries an output quantizer: the shifted codes here.
-        a.module(name, "output", output);
+        a.ownOutput(name, output);
     }
 
     @Override

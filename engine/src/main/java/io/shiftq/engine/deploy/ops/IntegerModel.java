@@ -196,8 +196,10 @@ public record IntegerModel(
         String kind = layer.getClass().getSimpleName();
         return input == INPUT
                 ? new IllegalArgumentException(n + ": the integer path needs a quantized layer first, not " + kind)
-                : new IllegalArgumentException(
-                        n + ": " + kind + " is not supported by the integer path (fold BatchNorm first)");
+                : new IllegalArgumentException(n + ": " + kind + " has no integer form"
+                        + (layer.getClass() == Layer.BatchNorm2d.class
+                                ? " here: only a BatchNorm right after a convolution is folded into it"
+                                : "; the integer operators are " + Operators.supported()));
     }
 
     /**

@@ -15,7 +15,8 @@ import java.util.Optional;
  * checks that a new operator answers all of them. A new operator is a record implementing this interface, its name in
  * {@code permits}, its builder and reader in {@link Operators}, and its tests.
  */
-public sealed interface Op permits Weighted, Add, Relu, ClippedRelu, AvgPool, Concat, MaxPool, PassThrough {
+public sealed interface Op
+        permits Weighted, Add, Relu, ClippedRelu, AvgPool, Concat, MaxPool, PassThrough, PaddedPool, Lut {
     /** Layer name (PyTorch module name). */
     String name();
 

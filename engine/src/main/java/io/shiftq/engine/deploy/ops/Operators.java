@@ -38,6 +38,11 @@ public final class Operators {
             Map.entry(Layer.ReLU.class, Relu::build),
             Map.entry(Layer.ClippedReLU.class, ClippedRelu::build),
             Map.entry(Layer.MaxPool2d.class, MaxPool::build),
+            Map.entry(Layer.PaddedPool2d.class, PaddedPool::build),
+            Map.entry(Layer.Sigmoid.class, Lut::build),
+            Map.entry(Layer.HardSigmoid.class, Lut::build),
+            Map.entry(Layer.HardSwish.class, Lut::build),
+            Map.entry(Layer.Pointwise.class, Lut::build),
             Map.entry(Layer.Flatten.class, PassThrough::flatten),
             Map.entry(Layer.Dropout.class, PassThrough::identity));
 
@@ -51,10 +56,19 @@ public final class Operators {
             Map.entry("clipped_relu", ClippedRelu::read),
             Map.entry("avgpool", AvgPool::read),
             Map.entry("concat", Concat::read),
+            Map.entry("padded_pool", PaddedPool::read),
+            Map.entry("lut", Lut::read),
             Map.entry(
                     PassThrough.Kind.FLATTEN.type(),
                     (o, n, in, a) -> PassThrough.read(PassThrough.Kind.FLATTEN, o, n, in, a)),
             Map.entry(
                     PassThrough.Kind.IDENTITY.type(),
                     (o, n, in, a) -> PassThrough.read(PassThrough.Kind.IDENTITY, o, n, in, a)));
+
+    /** The float layer types the integer path takes, by simple name, sorted: for refusals. */
+    static String supported() {
+        return String.join(
+                ", ",
+                BUILDERS.keySet().stream().map(Class::getSimpleName).sorted().toList());
+    }
 }

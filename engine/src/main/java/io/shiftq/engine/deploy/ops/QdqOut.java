@@ -20,6 +20,9 @@ public interface QdqOut {
     /** An int attribute. */
     byte[] attrInt(String name, long v);
 
+    /** A float attribute. */
+    byte[] attrFloat(String name, float v);
+
     /** An ints attribute. */
     byte[] attrInts(String name, long... v);
 
