@@ -13,6 +13,7 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.acl.AccessControlEntry;
 import org.apache.kafka.common.acl.AclBinding;
+import org.apache.kafka.common.acl.AclBindingFilter;
 import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.acl.AclPermissionType;
 import org.apache.kafka.common.resource.PatternType;
@@ -50,6 +51,15 @@ public final class SecureSetup {
             admin.createTopics(missing).all().get();
             List<AclBinding> acls = acls(Path.of(args[2]));
             admin.createAcls(acls).all().get();
+            // The controller has them now; the broker's authorizer applies them a moment later, and a client that
+            // starts right after this script must not be refused in that moment. describeAcls asks the broker.
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            while (admin.describeAcls(AclBindingFilter.ANY).values().get().size() < acls.size()) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("the broker did not apply the " + acls.size() + " ACLs in 60 s");
+                }
+                Thread.sleep(200);
+            }
             System.out.println("SecureSetup: created " + missing.size() + " topics and " + acls.size() + " ACLs");
         }
     }

@@ -149,6 +149,9 @@ public final class KafkaBroker {
                 "KAFKA_PORT", Integer.toString(port),
                 "KAFKA_CONTROLLER_PORT", Integer.toString(controllerPort),
                 "KAFKA_SECURITY", security,
+                // The secured start also makes certificates and ACLs: more than the script's default minute on a
+                // loaded machine.
+                "KAFKA_START_TIMEOUT", security.equals("plaintext") ? "60" : "240",
                 // Lets the script's watchdog stop the broker if this JVM dies without its hooks.
                 "KAFKA_OWNER_PID", Long.toString(ProcessHandle.current().pid()));
         String output = runScript(script, "start", env, SCRIPT_START_TIMEOUT);
