@@ -42,6 +42,8 @@ RUNTIME_ENV = {
     "LANG": "locale",
     "PATH": "",
     "JAVA_HOME": "",
+    "SHIFTQ_KAFKA_CONFIG": "Kafka client settings (a properties file, or a folder with a file per key) read by "
+                           "services/messaging's KafkaClientConfigSource and the AIMET worker (docs/security.md)",
 }
 # Keys read by Quarkus extensions, valid when the service (or a module it depends on) has the extension.
 FRAMEWORK_KEYS = {
@@ -358,6 +360,7 @@ def check_rendered(path, services, topics):
                    and "persistentVolumeClaim" in volumes.get(m["name"], {})]
         if not mounted:
             problem(f"{name} {s.name}: no persistent volume mounted at SHIFTQ_ARTIFACTS_ROOT={root}")
+    check_kafka_users(name, by_kind, deployments)
     for so in by_kind.get("ScaledObject", []):
         target = so["spec"]["scaleTargetRef"]["name"]
         s = services.get(target)
@@ -377,6 +380,50 @@ def check_rendered(path, services, topics):
             if so["spec"].get("maxReplicaCount", 100) > parts:
                 problem(f"{name} ScaledObject {so['metadata']['name']}: maxReplicaCount {so['spec'].get('maxReplicaCount')} "
                         f"exceeds the {parts} partitions of {md.get('topic')} (extra replicas would idle)")
+
+
+def acl_table():
+    """principal -> (group or None, topics read, topics written) of scripts/kafka/acls.txt (the local broker's ACLs)."""
+    table = {}
+    for line in open(os.path.join(ROOT, "scripts", "kafka", "acls.txt"), encoding="utf-8"):
+        if line.strip() and not line.lstrip().startswith("#"):
+            user, group, reads, writes = line.split()
+            table[user] = (None if group == "-" else group, set(reads.split(",")), set(writes.split(",")))
+    return table
+
+
+def check_kafka_users(name, by_kind, deployments):
+    """Each principal of acls.txt is a KafkaUser with the same ACLs, and its Deployment mounts its own Secret."""
+    users = {u["metadata"]["name"]: u["spec"] for u in by_kind.get("KafkaUser", [])}
+    for user, (group, reads, writes) in acl_table().items():
+        if user == "admin":
+            continue  # the local broker's super user; Strimzi's operators play that part on Kubernetes
+        spec = users.get(user)
+        if spec is None:
+            problem(f"{name}: no KafkaUser {user} (scripts/kafka/acls.txt)")
+            continue
+        if spec.get("authentication", {}).get("type") != "scram-sha-512":
+            problem(f"{name} KafkaUser {user}: authentication is not scram-sha-512")
+        got = {"group": set(), "Read": set(), "Write": set()}
+        for acl in spec.get("authorization", {}).get("acls", []):
+            r = acl["resource"]
+            n = r["name"] + ("*" if r.get("patternType") == "prefix" else "")
+            if r["type"] == "group" and "Read" in acl["operations"]:
+                got["group"].add(n)
+            elif r["type"] == "topic":
+                for op in ("Read", "Write"):
+                    if op in acl["operations"]:
+                        got[op].add(n)
+        want = {"group": {group} - {None}, "Read": reads, "Write": writes}
+        for what in want:
+            if got[what] != want[what]:
+                problem(f"{name} KafkaUser {user}: {what} ACLs {sorted(got[what])} are not acls.txt's {sorted(want[what])}")
+        d = deployments.get(user)
+        if d is not None:
+            secrets = {src["secret"]["name"] for v in d["spec"]["template"]["spec"].get("volumes", [])
+                       for src in v.get("projected", {}).get("sources", []) if "secret" in src}
+            if user not in secrets:
+                problem(f"{name} Deployment {user}: does not mount the Secret of its KafkaUser {user} ({sorted(secrets)})")
 
 
 def check_configs():

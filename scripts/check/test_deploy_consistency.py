@@ -141,3 +141,19 @@ def test_a_new_job_config_missing_from_the_config_map_fails(tree):
         fh.write("model:\n  name: LeNet5\n")
     code, out = run_check(tree)
     assert code == 1 and "configs/examples/w2a8.yaml is not in configs/kustomization.yaml" in out, out
+
+
+def test_a_kafka_user_whose_acls_differ_from_the_local_brokers_fails(tree):
+    # ptq may suddenly write requests on Kubernetes but not on the local broker: the two tables disagree.
+    edit(os.path.join(tree, "scripts", "kafka", "acls.txt"),
+         "shiftq.ptq.done,shiftq.progress,shiftq.failures,shiftq.dead-letters",
+         "shiftq.ptq.done,shiftq.progress,shiftq.failures,shiftq.dead-letters,shiftq.requests")
+    code, out = run_check(tree)
+    assert code == 1 and "KafkaUser ptq: Write ACLs" in out, out
+
+
+def test_a_deployment_mounting_another_principals_secret_fails(tree):
+    edit(os.path.join(tree, "k8s", "base", "qat.yaml"), "                  name: qat\n                  items:",
+         "                  name: ptq\n                  items:")
+    code, out = run_check(tree)
+    assert code == 1 and "Deployment qat: does not mount the Secret of its KafkaUser qat" in out, out

@@ -24,8 +24,9 @@ CATCH_UP_S = 10.0
 class Cancels:
     """The job ids cancelled so far; a daemon thread keeps reading."""
 
-    def __init__(self, bootstrap: str):
-        self.bootstrap = bootstrap
+    def __init__(self, bootstrap: str, security: dict[str, str] | None = None):
+        """``security``: librdkafka settings for a secured broker (:func:`kafka_config.from_file`)."""
+        self.bootstrap, self.security = bootstrap, security or {}
         self.ids: set[str] = set()
         self.caught_up = threading.Event()
         self.stopping = threading.Event()
@@ -55,7 +56,7 @@ class Cancels:
 
     def _read(self) -> None:
         c = Consumer({"bootstrap.servers": self.bootstrap, "group.id": "shiftq-aimet-cancels-" + uuid.uuid4().hex[:8],
-                      "enable.auto.commit": False, "client.id": "shiftq-aimet-cancels"})
+                      "enable.auto.commit": False, "client.id": "shiftq-aimet-cancels", **self.security})
         try:
             topic = c.list_topics(CONTROL, timeout=10).topics.get(CONTROL)
             if topic is None or topic.error is not None or not topic.partitions:

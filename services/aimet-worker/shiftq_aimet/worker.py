@@ -17,7 +17,7 @@ import traceback
 
 from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
 
-from . import events, schemas
+from . import events, kafka_config, schemas
 from .artifacts import ArtifactStore
 from .cancels import CATCH_UP_S, CONTROL, Cancels
 from .pipeline import Cancelled, Job, StageError
@@ -31,9 +31,9 @@ _JOB_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
 class Publisher:
     """Sends events keyed by job id with CloudEvents headers; completions and failures wait for the broker."""
 
-    def __init__(self, bootstrap: str):
+    def __init__(self, bootstrap: str, security: dict[str, str] | None = None):
         self.producer = Producer({"bootstrap.servers": bootstrap, "acks": "all", "enable.idempotence": True,
-                                  "client.id": "shiftq-aimet-worker"})
+                                  "client.id": "shiftq-aimet-worker", **(security or {})})
 
     def __call__(self, event: dict) -> None:
         topic, _ = events.topic_and_type(event)
@@ -127,13 +127,14 @@ class Worker:
     """Consumes shiftq.requests until stopped."""
 
     def __init__(self, bootstrap: str, store: ArtifactStore, group_id: str = GROUP_ID, progress_interval=2.0,
-                 offset_reset: str = "earliest"):
+                 offset_reset: str = "earliest", security: dict[str, str] | None = None):
+        """``security``: librdkafka settings for a secured broker (:func:`kafka_config.from_file`)."""
         self.store, self.progress_interval = store, progress_interval
-        self.publish = Publisher(bootstrap)
+        self.publish = Publisher(bootstrap, security)
         self.consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group_id,
                                   "enable.auto.commit": False, "auto.offset.reset": offset_reset,
-                                  "client.id": "shiftq-aimet-worker"})
-        self.cancels = Cancels(bootstrap).start()
+                                  "client.id": "shiftq-aimet-worker", **(security or {})})
+        self.cancels = Cancels(bootstrap, security).start()
         self.stopping = threading.Event()
         #: set once the group has given this consumer its partitions (tests wait for it before producing)
         self.assigned = threading.Event()
@@ -203,7 +204,8 @@ def main() -> None:
     bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
     store = ArtifactStore(os.environ.get("SHIFTQ_ARTIFACTS_ROOT", ".shiftq/artifacts"))
     worker = Worker(bootstrap, store, os.environ.get("SHIFTQ_AIMET_GROUP_ID", GROUP_ID),
-                    float(os.environ.get("SHIFTQ_PROGRESS_INTERVAL", "2.0")))
+                    float(os.environ.get("SHIFTQ_PROGRESS_INTERVAL", "2.0")),
+                    security=kafka_config.from_file(os.environ.get("SHIFTQ_KAFKA_CONFIG")))
     signal.signal(signal.SIGTERM, worker.stop)
     signal.signal(signal.SIGINT, worker.stop)
     LOG.info("shiftq aimet worker: broker %s, artifacts %s", bootstrap, store.root)

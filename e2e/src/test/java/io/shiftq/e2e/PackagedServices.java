@@ -3,8 +3,10 @@ package io.shiftq.e2e;
 import static org.assertj.core.api.Assertions.fail;
 
 import io.shiftq.cli.Main;
+import io.shiftq.messaging.KafkaClientConfigSource;
 import io.shiftq.schema.event.Topics;
 import io.shiftq.testsupport.KafkaBroker;
+import io.shiftq.testsupport.SecuredBroker;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -42,14 +44,45 @@ final class PackagedServices implements AutoCloseable {
     private final String bootstrap;
     private final Map<String, Integer> ports = new LinkedHashMap<>();
     private final Map<String, Process> processes = new LinkedHashMap<>();
+    // Null on a PLAINTEXT broker; else each service signs in as its own principal, the CLI as cli.
+    private final SecuredBroker secured;
 
-    private PackagedServices(Path work, String bootstrap) {
+    private PackagedServices(Path work, String bootstrap, SecuredBroker secured) {
         this.work = work;
         this.bootstrap = bootstrap;
+        this.secured = secured;
     }
 
     /** Starts a broker (or takes $KAFKA_BOOTSTRAP_SERVERS), creates the topics and starts these instances. */
     static PackagedServices start(Path work, List<String> instances) throws IOException {
+        checkJars(instances);
+        String bootstrap = KafkaBroker.bootstrapServers();
+        KafkaBroker.createTopics(bootstrap, Topics.ALL, 2);
+        return launchAll(new PackagedServices(work, bootstrap, null), instances);
+    }
+
+    /**
+     * Starts a secured broker of its own (SASL_SSL, ACLs; {@link KafkaBroker#startSecured()}) and these instances on
+     * it, each with its service's principal.
+     */
+    static PackagedServices startSecured(Path work, List<String> instances) throws IOException {
+        checkJars(instances);
+        SecuredBroker broker = KafkaBroker.startSecured();
+        return launchAll(new PackagedServices(work, broker.bootstrap(), broker), instances);
+    }
+
+    private static PackagedServices launchAll(PackagedServices services, List<String> instances) throws IOException {
+        Files.createDirectories(services.work.resolve("logs"));
+        for (String instance : instances) {
+            services.launch(instance);
+        }
+        for (String instance : instances) {
+            services.awaitReady(instance);
+        }
+        return services;
+    }
+
+    private static void checkJars(List<String> instances) {
         List<String> missing = instances.stream()
                 .map(PackagedServices::jarOf)
                 .filter(j -> !Files.isRegularFile(j))
@@ -59,17 +92,6 @@ final class PackagedServices implements AutoCloseable {
             fail("the test launches the packaged services, and these jars are missing: " + missing
                     + " -- build them first with `mvn -B -DskipTests install` from " + ROOT);
         }
-        String bootstrap = KafkaBroker.bootstrapServers();
-        KafkaBroker.createTopics(bootstrap, Topics.ALL, 2);
-        Files.createDirectories(work.resolve("logs"));
-        PackagedServices services = new PackagedServices(work, bootstrap);
-        for (String instance : instances) {
-            services.launch(instance);
-        }
-        for (String instance : instances) {
-            services.awaitReady(instance);
-        }
-        return services;
     }
 
     /** The repository the jars and scripts are in. */
@@ -102,6 +124,12 @@ final class PackagedServices implements AutoCloseable {
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(
                         work.resolve("logs/" + instance + ".log").toFile()));
         pb.environment().put("KAFKA_BOOTSTRAP_SERVERS", bootstrap);
+        if (secured != null) {
+            pb.environment()
+                    .put(
+                            KafkaClientConfigSource.ENV,
+                            secured.clientConfig(serviceOf(instance)).toString());
+        }
         pb.environment().put("SHIFTQ_ARTIFACTS_ROOT", artifacts().toString());
         pb.environment().put("QUARKUS_HTTP_PORT", Integer.toString(port));
         // As scripts/demo.sh and the images: libtorch's OpenMP threads sleep between operations, not spin.
@@ -149,6 +177,9 @@ final class PackagedServices implements AutoCloseable {
         if (ports.containsKey("reporting")) {
             all.addAll(List.of("--reporting", url("reporting")));
         }
+        if (secured != null) {
+            all.addAll(List.of("--kafka-config", secured.clientConfig("cli").toString()));
+        }
         all.addAll(List.of(args));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         int code = Main.run(
@@ -179,8 +210,12 @@ final class PackagedServices implements AutoCloseable {
         }
     }
 
+    private static String serviceOf(String instance) {
+        return instance.replaceFirst("-\\d+$", "");
+    }
+
     private static Path jarOf(String instance) {
-        String service = instance.replaceFirst("-\\d+$", "");
+        String service = serviceOf(instance);
         return ROOT.resolve("services").resolve(service).resolve("target/quarkus-app/quarkus-run.jar");
     }
 

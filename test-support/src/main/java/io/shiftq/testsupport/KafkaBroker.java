@@ -51,6 +51,7 @@ public final class KafkaBroker {
     private static final Duration TOPICS_TIMEOUT = Duration.ofSeconds(60);
 
     private static String bootstrapServers;
+    private static SecuredBroker securedBroker;
 
     private KafkaBroker() {}
 
@@ -115,7 +116,27 @@ public final class KafkaBroker {
         }
     }
 
+    /**
+     * Starts a broker of its own in the secured mode of {@code scripts/kafka.sh} (SASL_SSL, SCRAM users, ACLs from
+     * {@code scripts/kafka/acls.txt}, the shiftq topics created), on free ports, stopped when this JVM exits. Never
+     * the broker the environment names: that one is PLAINTEXT.
+     */
+    public static synchronized SecuredBroker startSecured() {
+        if (securedBroker == null) {
+            Path home = startWithScript("sasl_ssl");
+            String port = home.getFileName().toString().replace("test-", "");
+            securedBroker = new SecuredBroker("127.0.0.1:" + port, home.resolve("clients"));
+        }
+        return securedBroker;
+    }
+
     private static String startWithScript() {
+        String port = startWithScript("plaintext").getFileName().toString().replace("test-", "");
+        return "127.0.0.1:" + port;
+    }
+
+    /** Starts a broker with scripts/kafka.sh and returns its state directory, named test-PORT. */
+    private static Path startWithScript(String security) {
         Path repoRoot = findRepoRoot();
         Path script = repoRoot.resolve("scripts/kafka.sh");
         int port = freePort();
@@ -127,6 +148,10 @@ public final class KafkaBroker {
                 "KAFKA_HOME_DIR", home.toString(),
                 "KAFKA_PORT", Integer.toString(port),
                 "KAFKA_CONTROLLER_PORT", Integer.toString(controllerPort),
+                "KAFKA_SECURITY", security,
+                // The secured start also makes certificates and ACLs: more than the script's default minute on a
+                // loaded machine.
+                "KAFKA_START_TIMEOUT", security.equals("plaintext") ? "60" : "240",
                 // Lets the script's watchdog stop the broker if this JVM dies without its hooks.
                 "KAFKA_OWNER_PID", Long.toString(ProcessHandle.current().pid()));
         String output = runScript(script, "start", env, SCRIPT_START_TIMEOUT);
@@ -147,7 +172,7 @@ public final class KafkaBroker {
         if (!output.lines().anyMatch(expected::equals)) {
             throw new IllegalStateException("scripts/kafka.sh start did not report " + expected + ":\n" + output);
         }
-        return expected;
+        return home;
     }
 
     /** Walks up from the working directory, since Surefire runs each module in its own folder. */
@@ -235,7 +260,17 @@ public final class KafkaBroker {
      * @param partitions partition count for the topics that get created
      */
     public static void createTopics(String bootstrap, Collection<String> topics, int partitions) {
+        createTopics(bootstrap, new Properties(), topics, partitions);
+    }
+
+    /**
+     * As {@link #createTopics(String, Collection, int)}, with client properties (a secured broker's admin's).
+     *
+     * @param client security.protocol, sasl.*, ssl.* of a principal that may create topics
+     */
+    public static void createTopics(String bootstrap, Properties client, Collection<String> topics, int partitions) {
         Properties config = new Properties();
+        config.putAll(client);
         config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
         config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000);
