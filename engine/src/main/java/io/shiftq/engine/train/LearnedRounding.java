@@ -23,6 +23,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Learned rounding of weight codes (AdaRound, Nagel et al., "Up or Down? Adaptive Rounding for Post-Training
@@ -39,6 +41,7 @@ import java.util.Random;
  * integer executor see them as any other quantized weight.
  */
 public final class LearnedRounding {
+    private static final Logger LOG = LoggerFactory.getLogger(LearnedRounding.class);
     /** The rectified sigmoid's stretch (ζ - γ = 1.2 around [0, 1]), AdaRound's values. */
     private static final float ZETA = 1.1f;
 
@@ -131,14 +134,25 @@ public final class LearnedRounding {
             double p = (scaled - floor[k] - GAMMA) / (ZETA - GAMMA);
             v[k] = (float) Math.log(p / (1 - p));
         }
+        long t0 = System.nanoTime();
         float[] learned = optimize(layer, reference, current, q, fp32, rounded, floor, v, progress);
         float[] data = new float[w.size()];
+        int flipped = 0;
         for (int k = 0; k < w.size(); k++) {
             // h >= 1/2 exactly when V >= 0, so the sign of V decides up or down.
             double code = floor[k] + (learned[k] >= 0 ? 1 : 0);
             code = Math.max(q.qmin(), Math.min(q.qmax(), code));
             data[k] = (float) Math.scalb(code, -q.exponentOf(k / perChannel));
+            flipped += (v[k] >= 0) != (learned[k] >= 0) ? 1 : 0;
         }
+        LOG.info(
+                "{}: learned rounding, {} steps on {} samples, {} of {} codes rounded the other way than nearest, {} ms",
+                name,
+                settings.iterations(),
+                rounded.shape().get(0),
+                flipped,
+                w.size(),
+                (System.nanoTime() - t0) / 1_000_000);
         return new HeapTensor(w.shape(), data);
     }
 
