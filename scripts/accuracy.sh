@@ -5,8 +5,10 @@
 #   built-in VGGSmall (docs/results.md): configs/accuracy/, out .shiftq/accuracy; run 1 (fp32_w8a8) trains the
 #     FP32 baseline and quantizes it W8A8, the others start from its weights; all 13 take about 65 min on 2 cores.
 #   --onnx, the PyTorch-exported test models (docs/onnx.md): configs/onnx/, out .shiftq/onnx-accuracy.
+#   --learned, learned rounding against nearest (docs/learned.md): configs/learned/, out .shiftq/learned-accuracy;
+#     the VGGSmall runs read .shiftq/accuracy/fp32_w8a8/fp32_weights.npz (run fp32_w8a8 first).
 # Runs from a copy of the built jars, so a rebuild does not disturb a running job.
-# Usage: scripts/accuracy.sh [--onnx] [run ...]   (no run: all of them; a run is a file name in the config folder)
+# Usage: scripts/accuracy.sh [--onnx | --learned] [run ...]   (no run: all of them; a run is a file name in the config folder)
 # TEST_LIMIT=n / TRAIN_LIMIT=n: the first n test / training images instead of all, in configs that set the
 # limit to 0 (the ONNX ones).
 set -euo pipefail
@@ -16,6 +18,9 @@ cd "$(dirname "$0")/.."
 configs=configs/accuracy out=.shiftq/accuracy
 if [[ ${1:-} == --onnx ]]; then
   configs=configs/onnx out=.shiftq/onnx-accuracy
+  shift
+elif [[ ${1:-} == --learned ]]; then
+  configs=configs/learned out=.shiftq/learned-accuracy
   shift
 fi
 runs=("$@")

@@ -148,6 +148,8 @@ class PtqConfig:
     calibration_batches: int
     cross_layer_equalization: bool
     bias_correction: bool
+    rounding: str
+    rounding_iterations: int
 
 
 @dataclass(frozen=True)
@@ -374,6 +376,11 @@ def check(c: dict) -> list[str]:
     _bool(p, "ptq.bias_correction", q["bias_correction"])
     if q["bias_correction"] is True:
         p.append("ptq.bias_correction: true is not supported by the aimet variant; allowed: false "
+                 "(or submit the job with variant custom)")
+    _one_of(p, "ptq.rounding", q["rounding"], ("nearest", "learned"))
+    _num(p, "ptq.rounding_iterations", q["rounding_iterations"], 1, True, 100000, True, integer=True)
+    if q["rounding"] == "learned":
+        p.append("ptq.rounding: learned is not supported by the aimet variant; allowed: nearest "
                  "(or submit the job with variant custom)")
     _bool(p, "pipeline.final_ptq", c["pipeline"]["final_ptq"])
     for role in ROLES:

@@ -89,6 +89,7 @@ def test_progress_events_carry_percent_and_a_message(tiny_job):
     ({"quantization": {"input": {"power_of_2": False}}}, "quantization.input.power_of_2", "set true"),
     ({"ptq": {"bias_correction": True}}, "ptq.bias_correction", "allowed: false"),
     ({"data": {"dataset": "CIFAR10"}}, "data.dataset", "FashionMNIST, MNIST, ImageFolder"),
+    ({"ptq": {"rounding": "learned"}}, "ptq.rounding", "allowed: nearest"),
     ({"training": {"epoch": 3}}, "training.epoch", "allowed: epochs"),
     ({"data": {"normalize": {"mean": [0.3], "std": [0.0]}}}, "data.normalize.std", "positive finite number"),
     ({"data": {"resize": [0]}}, "data.resize", "each 1 to 4096"),

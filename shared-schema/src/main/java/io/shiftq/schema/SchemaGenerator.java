@@ -12,6 +12,7 @@ import com.github.victools.jsonschema.module.jackson.JacksonModule;
 import com.github.victools.jsonschema.module.jackson.JacksonOption;
 import io.shiftq.schema.config.DataConfig;
 import io.shiftq.schema.config.OptimizerConfig;
+import io.shiftq.schema.config.PtqConfig;
 import io.shiftq.schema.config.QuantizationConfig;
 import io.shiftq.schema.config.SchedulerConfig;
 import io.shiftq.schema.config.TensorQuantConfig;
@@ -154,6 +155,8 @@ public final class SchemaGenerator {
             return owner == OptimizerConfig.class ? OptimizerConfig.TYPES : SchedulerConfig.TYPES;
         } else if (owner == TrainingConfig.class && name.equals("criterion")) {
             return TrainingConfig.CRITERIA;
+        } else if (owner == PtqConfig.class && name.equals("rounding")) {
+            return PtqConfig.ROUNDINGS;
         } else if (owner == TensorQuantConfig.class && name.equals("rounding")) {
             return TensorQuantConfig.ROUNDINGS;
         }

@@ -126,21 +126,9 @@ public final class LoadedNetwork implements AutoCloseable {
     }
 
     private NDArray run(Layer layer, List<NDArray> in, LayerQuant lq, ActivationSink observer, boolean training) {
-        if (layer instanceof Layer.Conv2d c) {
-            NDArray x = quantizeInput(c.name(), in.get(0), lq, observer);
-            return Conv2d.conv2d(
-                            x,
-                            weight(c.name(), lq),
-                            bias(c.name(), lq),
-                            new Shape(c.stride(), c.stride()),
-                            new Shape(c.padding(), c.padding()),
-                            new Shape(1, 1),
-                            c.groups())
-                    .singletonOrThrow();
-        }
-        if (layer instanceof Layer.Linear l) {
-            NDArray x = quantizeInput(l.name(), in.get(0), lq, observer);
-            return Linear.linear(x, weight(l.name(), lq), bias(l.name(), lq)).singletonOrThrow();
+        if (layer.quantized()) {
+            NDArray x = quantizeInput(layer.name(), in.get(0), lq, observer);
+            return weighted(layer, x, weight(layer.name(), lq), bias(layer.name(), lq));
         }
         if (layer instanceof Layer.BatchNorm2d b) {
             String p = b.name();
@@ -208,6 +196,28 @@ public final class LoadedNetwork implements AutoCloseable {
             return a.add(b);
         }
         throw new IllegalStateException("unsupported layer " + layer);
+    }
+
+    /**
+     * The operation of a layer with weights (convolution or linear, no activation) on x with the given weight and
+     * bias (null for none): what the interpreter runs, for callers that vary the weight themselves.
+     */
+    public static NDArray weighted(Layer layer, NDArray x, NDArray w, NDArray b) {
+        if (layer instanceof Layer.Conv2d c) {
+            return Conv2d.conv2d(
+                            x,
+                            w,
+                            b,
+                            new Shape(c.stride(), c.stride()),
+                            new Shape(c.padding(), c.padding()),
+                            new Shape(1, 1),
+                            c.groups())
+                    .singletonOrThrow();
+        }
+        if (layer instanceof Layer.Linear) {
+            return Linear.linear(x, w, b).singletonOrThrow();
+        }
+        throw new IllegalArgumentException(layer.name() + ": " + layer + " has no weights");
     }
 
     /**

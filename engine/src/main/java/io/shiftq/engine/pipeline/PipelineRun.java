@@ -48,7 +48,7 @@ public final class PipelineRun {
         PreparedJob w = PreparedJob.load(config);
         StepResults.Baseline base = engine.baseline(w, listener);
         t = lap(timings, Stage.CALIBRATION, t);
-        StepResults.Ptq ptq = engine.ptq(w, base.weights());
+        StepResults.Ptq ptq = engine.ptq(w, base.weights(), listener);
         t = lap(timings, Stage.PTQ, t);
         StepResults.Qat qat = engine.qat(w, ptq.network(), ptq.weights(), listener, OptionalDouble.of(ptq.accuracy()));
         t = lap(timings, Stage.QAT, t);

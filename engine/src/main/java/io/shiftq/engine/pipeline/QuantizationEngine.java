@@ -20,6 +20,7 @@ import io.shiftq.engine.quant.QuantPlan;
 import io.shiftq.engine.quant.QuantPolicy;
 import io.shiftq.engine.train.Criterion;
 import io.shiftq.engine.train.Evaluation;
+import io.shiftq.engine.train.LearnedRounding;
 import io.shiftq.engine.train.LearningRateSchedule;
 import io.shiftq.engine.train.ParameterOptimizer;
 import io.shiftq.engine.train.TrainingDivergedException;
@@ -133,14 +134,21 @@ public final class QuantizationEngine {
 
     /**
      * Step 1: fold BatchNorm, quantize weights and biases, measure accuracy. Optionally first
-     * equalize channel ranges across layers ({@code ptq.cross_layer_equalization}) and move the
-     * biases by the mean shift weight rounding causes ({@code ptq.bias_correction}).
+     * equalize channel ranges across layers ({@code ptq.cross_layer_equalization}), move the
+     * biases by the mean shift weight rounding causes ({@code ptq.bias_correction}), and learn each
+     * weight's rounding ({@code ptq.rounding: learned}).
      */
     public StepResults.Ptq ptq(PreparedJob w, StateDict fp32) {
+        return ptq(w, fp32, TrainingListener.NONE);
+    }
+
+    /** Step 1, as {@link #ptq(PreparedJob, StateDict)}, telling the listener the progress of learned rounding. */
+    public StepResults.Ptq ptq(PreparedJob w, StateDict fp32, TrainingListener listener) {
         BatchNormFolding.Folded f = BatchNormFolding.fold(w.network(), fp32);
         StateDict weights = w.config().ptq().crossLayerEqualization()
                 ? CrossLayerEqualization.equalize(f.network(), f.weights())
                 : f.weights();
+        StateDict reference = weights;
         QuantPlan plan = policy(w).weightPlan(f.network(), weights);
         if (w.config().ptq().biasCorrection()) {
             BiasCorrection.InputMeans means =
@@ -148,9 +156,30 @@ public final class QuantizationEngine {
             weights = BiasCorrection.correct(f.network(), weights, plan, means);
             plan = policy(w).weightPlan(f.network(), weights);
         }
+        long roundingMs = 0;
+        if (w.config().ptq().learnedRounding()) {
+            long t0 = System.nanoTime();
+            weights = learnedRounding(w)
+                    .round(f.network(), reference, weights, plan, w.data().calibration(), listener);
+            roundingMs = (System.nanoTime() - t0) / 1_000_000;
+            plan = policy(w).weightPlan(f.network(), weights);
+        }
         double acc = accuracy(w, f.network(), weights, plan);
         return new StepResults.Ptq(
-                f.network(), weights, plan, acc, ShiftRecords.of(f.network(), plan, weights, Map.of(), true));
+                f.network(),
+                weights,
+                plan,
+                acc,
+                ShiftRecords.of(f.network(), plan, weights, Map.of(), true),
+                roundingMs);
+    }
+
+    private static LearnedRounding learnedRounding(PreparedJob w) {
+        return new LearnedRounding(new LearnedRounding.Settings(
+                w.config().ptq().roundingIterations(),
+                w.config().data().batchSize(),
+                w.config().ptq().calibrationBatches(),
+                w.config().training().seed()));
     }
 
     /**

@@ -30,12 +30,19 @@ public final class StepResults {
      * Step 1: weights and biases quantized, activations in float.
      *
      * @param network the folded network
-     * @param weights folded FP32 parameters
+     * @param weights folded FP32 parameters; with {@code ptq.rounding: learned} each weight sits on its learned code
      * @param plan weight and provisional bias quantizers
      * @param accuracy accuracy with fake-quantized weights, percent
      * @param records shift records (weights and provisional biases)
+     * @param learnedRoundingMs milliseconds spent learning the rounding ({@code ptq.rounding: learned}), else 0
      */
-    public record Ptq(Network network, StateDict weights, QuantPlan plan, double accuracy, List<ShiftRecord> records) {}
+    public record Ptq(
+            Network network,
+            StateDict weights,
+            QuantPlan plan,
+            double accuracy,
+            List<ShiftRecord> records,
+            long learnedRoundingMs) {}
 
     /**
      * Step 2: weight-only QAT.

@@ -60,6 +60,35 @@ class CancellationTest {
     }
 
     @Test
+    void learnedRoundingStopsAtTheStepAfterTheCancelAndReportsEachStep() {
+        QuantizationConfig learned = QuantizationConfig.parseYaml("""
+                model: {name: LeNet5}
+                data: {dataset: Synthetic, batch_size: 32, train_limit: 256, test_limit: 128}
+                baseline: {epochs: 0}
+                ptq: {calibration_batches: 2, rounding: learned, rounding_iterations: 50}
+                """);
+        PreparedJob job = PreparedJob.load(learned);
+        var fp32 = engine.baseline(job, TrainingListener.NONE);
+        AtomicBoolean cancelled = new AtomicBoolean();
+        AtomicInteger steps = new AtomicInteger();
+        TrainingListener cancelAtFifthStep = new TrainingListener() {
+            @Override
+            public void onBatch(BatchProgress progress) {
+                // One "epoch" per layer with a weight, one "batch" per optimizer step: LeNet5 has five such layers.
+                assertThat(progress.epochs()).isEqualTo(5);
+                assertThat(progress.batches()).isEqualTo(50);
+                if (steps.incrementAndGet() == 5) {
+                    cancelled.set(true);
+                }
+            }
+        };
+        assertThatThrownBy(() ->
+                        Cancellation.during(cancelled::get, () -> engine.ptq(job, fp32.weights(), cancelAtFifthStep)))
+                .isInstanceOf(JobCancelledException.class);
+        assertThat(steps).hasValue(5);
+    }
+
+    @Test
     void theIntegerCheckOnItsWorkerThreadsStopsToo(@TempDir Path dir) {
         PreparedJob job = PreparedJob.load(untrained);
         var fp32 = engine.baseline(job, TrainingListener.NONE);

@@ -94,7 +94,8 @@ public final class ProgressReporter implements TrainingListener {
                 p.batch(),
                 p.batches(),
                 p.loss(),
-                p.accuracy(),
+                // Learned rounding reports its loss but measures no accuracy (NaN), which JSON cannot carry.
+                Double.isNaN(p.accuracy()) ? null : p.accuracy(),
                 p.etaSeconds(),
                 String.format(
                         Locale.ROOT,

@@ -6,6 +6,7 @@ import static io.shiftq.schema.artifact.ArtifactNames.FP32_WEIGHTS;
 import io.shiftq.engine.pipeline.PreparedJob;
 import io.shiftq.engine.pipeline.StepResults;
 import io.shiftq.messaging.Channels;
+import io.shiftq.schema.event.Metrics;
 import io.shiftq.schema.event.Stage;
 import io.shiftq.schema.event.StageCompleted;
 import io.shiftq.schema.event.Topics;
@@ -46,8 +47,15 @@ public class PtqProcessor {
     StageCompleted ptq(StageCompleted calibrated) {
         CompletionBuilder completion = CompletionBuilder.after(calibrated, Stage.PTQ);
         JobArtifacts files = stages.artifacts();
-        StepResults.Ptq ptq =
-                stages.engine().ptq(PreparedJob.load(calibrated.config()), files.weights(calibrated, FP32_WEIGHTS));
+        // Progress comes only from learned rounding, the one part of this stage that loops for long.
+        StepResults.Ptq ptq = stages.engine()
+                .ptq(
+                        PreparedJob.load(calibrated.config()),
+                        files.weights(calibrated, FP32_WEIGHTS),
+                        stages.events().reporter(calibrated, Stage.PTQ));
+        if (calibrated.config().ptq().learnedRounding()) {
+            completion.metric(Metrics.LEARNED_ROUNDING_MS, ptq.learnedRoundingMs());
+        }
         return completion
                 .accuracy(ptq.accuracy())
                 .shiftRecords(ptq.records())

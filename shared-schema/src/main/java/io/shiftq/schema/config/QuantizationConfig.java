@@ -94,8 +94,30 @@ public record QuantizationConfig(
         p.section("ptq", ptq, PtqConfig::check);
         p.section("quantization", quantization, QuantizationSpec::check);
         p.present("pipeline", pipeline);
+        learnedRoundingNeedsALosslessExponent(p);
         return p.list();
     }
+
+    /**
+     * Learned rounding hands on weights that sit exactly on their codes, and later steps re-derive the exponent from
+     * them: max and mse then find the same grid again (or a finer one holding the same values), while round may pick
+     * a coarser exponent and lose the learned codes.
+     */
+    private void learnedRoundingNeedsALosslessExponent(Problems p) {
+        if (ptq == null || quantization == null || quantization.weight() == null || !ptq.learnedRounding()) {
+            return;
+        }
+        String rule = quantization.weight().rounding();
+        if (rule != null && !LEARNED_ROUNDING_RULES.contains(rule)) {
+            p.add(
+                    "quantization.weight.rounding",
+                    Problems.quote(rule) + " cannot be combined with ptq.rounding: learned; allowed: "
+                            + String.join(", ", LEARNED_ROUNDING_RULES));
+        }
+    }
+
+    /** The weight exponent rules that keep learned codes when the exponent is chosen again from them. */
+    public static final List<String> LEARNED_ROUNDING_RULES = List.of("max", "mse");
 
     /** This config if it has no problems under the default limits. */
     public QuantizationConfig validated() {

@@ -12,6 +12,8 @@ public final class Metrics {
     public static final String QUANTIZED_BYTES = "quantized_bytes";
     /** Final PTQ: float32 bytes over quantized bytes. */
     public static final String COMPRESSION = "compression";
+    /** PTQ: milliseconds spent learning the weights' rounding ({@code ptq.rounding: learned}). */
+    public static final String LEARNED_ROUNDING_MS = "learned_rounding_ms";
     /** Every stage: milliseconds spent reading and writing artifacts. */
     public static final String ARTIFACT_IO_MS = "artifact_io_ms";
 

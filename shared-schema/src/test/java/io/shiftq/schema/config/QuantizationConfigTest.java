@@ -52,7 +52,7 @@ class QuantizationConfigTest {
                         new OptimizerConfig("AdamW", 0.9, 0.9, 0.999, 1e-8),
                         new SchedulerConfig("StepLR", 10, 0.1, 0, 0.0, "epoch"),
                         42));
-        assertThat(c.ptq()).isEqualTo(new PtqConfig(0, 50, false, false));
+        assertThat(c.ptq()).isEqualTo(new PtqConfig(0, 50, false, false, "nearest", 1000));
         assertThat(c.quantization().weight()).isEqualTo(new TensorQuantConfig(8, true, true, false, "mse", 99.99));
         assertThat(c.quantization().input()).isEqualTo(new TensorQuantConfig(8, false, true, false, "mse", 99.99));
         assertThat(c.quantization().output()).isEqualTo(new TensorQuantConfig(8, false, true, false, "mse", 99.99));
@@ -187,6 +187,9 @@ class QuantizationConfigTest {
             baseline: {epochs: -2}                          | baseline.epochs: must be a non-negative integer, got -2
             ptq: {calibration_batches: 0}                   | ptq.calibration_batches: must be a positive integer, got 0
             ptq: {max_eval_batches: -1}                     | ptq.max_eval_batches: must be a non-negative integer, got -1
+            ptq: {rounding: stochastic}                     | ptq.rounding: 'stochastic' is not one of nearest, learned
+            ptq: {rounding_iterations: 0}                   | ptq.rounding_iterations: 0 is outside the allowed range 1..100000
+            {ptq: {rounding: learned}, quantization: {weight: {rounding: round}}} | quantization.weight.rounding: 'round' cannot be combined with ptq.rounding: learned; allowed: max, mse
             """)
     void eachRuleNamesFieldValueAndAllowedValues(String yaml, String expected) {
         assertThat(problemsOf(yaml)).containsExactly(expected);
