@@ -14,6 +14,7 @@ import io.shiftq.schema.config.DataConfig;
 import io.shiftq.schema.config.OptimizerConfig;
 import io.shiftq.schema.config.QuantizationConfig;
 import io.shiftq.schema.config.SchedulerConfig;
+import io.shiftq.schema.config.TargetConfig;
 import io.shiftq.schema.config.TensorQuantConfig;
 import io.shiftq.schema.config.TrainingConfig;
 import io.shiftq.schema.event.CancelRequested;
@@ -156,6 +157,8 @@ public final class SchemaGenerator {
             return TrainingConfig.CRITERIA;
         } else if (owner == TensorQuantConfig.class && name.equals("rounding")) {
             return TensorQuantConfig.ROUNDINGS;
+        } else if (owner == TargetConfig.class && name.equals("profile")) {
+            return TargetConfig.PROFILE_NAMES;
         }
         return null;
     }
