@@ -67,10 +67,11 @@ public final class TargetSearch {
                         "the bias sits at the accumulator's exponent (bias shift 0)," + " outside "
                                 + TargetLimits.range(limits.biasShiftMin(), limits.biasShiftMax()));
             }
-            if (layer instanceof Layer.Add && !TargetLimits.within(0, limits.addReadShiftMin(), null)) {
+            if (layer.getClass() == Layer.Add.class && !TargetLimits.within(0, limits.addReadShiftMin(), null)) {
                 fail(layer.name(), "add_read_shift_min", "the coarser input of an add is read unshifted (0)");
             }
-            if (layer instanceof Layer.AvgPool2d p) {
+            if (layer.getClass() == Layer.AvgPool2d.class) {
+                Layer.AvgPool2d p = (Layer.AvgPool2d) layer;
                 long sum = p.window() * Pow2.qmax(spec.output().bitwidth(), false);
                 if (sum > accMax) {
                     fail(
@@ -123,6 +124,17 @@ public final class TargetSearch {
                         + " passes; they conflict");
     }
 
+    /** What a pass does at a layer without weights that carries exponents of its own. */
+    private interface Step {
+        void apply(Pass pass, int node, Layer layer, LayerQuant lq);
+    }
+
+    /** The steps by layer type, looked up by class as {@code Operators.BUILDERS} does for the integer ops. */
+    private static final Map<Class<? extends Layer>, Step> STEPS = Map.of(
+            Layer.Add.class, (pass, i, layer, lq) -> pass.add(i, layer.name(), lq),
+            Layer.AvgPool2d.class, (pass, i, layer, lq) -> pass.pool(i, (Layer.AvgPool2d) layer, lq),
+            Layer.Concat.class, (pass, i, layer, lq) -> pass.concat(i, layer.name(), lq));
+
     /** One walk over the network in order; {@link #run} says whether it moved anything. */
     private final class Pass {
         final Network network;
@@ -156,12 +168,8 @@ public final class TargetSearch {
                 }
                 if (layer.quantized()) {
                     weighted(layer.name(), lq);
-                } else if (layer instanceof Layer.Add) {
-                    add(i, layer.name(), lq);
-                } else if (layer instanceof Layer.AvgPool2d p) {
-                    pool(i, p, lq);
-                } else if (layer instanceof Layer.Concat) {
-                    concat(i, layer.name(), lq);
+                } else if (STEPS.containsKey(layer.getClass())) {
+                    STEPS.get(layer.getClass()).apply(this, i, layer, lq);
                 }
             }
             return moved;
