@@ -183,6 +183,13 @@ class PipelineConfig:
 
 
 @dataclass(frozen=True)
+class TargetConfig:
+    """``target``: the hardware profile; the aimet variant runs only ``generic`` (no limits enforced)."""
+    profile: str
+    limits: dict | None = None
+
+
+@dataclass(frozen=True)
 class JobConfig:
     """A validated job config, typed; ``as_dict()`` is what the events carry (as Java writes the record)."""
     model: ModelConfig
@@ -192,6 +199,7 @@ class JobConfig:
     ptq: PtqConfig
     quantization: QuantizationSection
     pipeline: PipelineConfig
+    target: TargetConfig
 
     @staticmethod
     def of(c: dict) -> JobConfig:
@@ -205,7 +213,8 @@ class JobConfig:
                                        "scheduler": SchedulerConfig(**t["scheduler"])}),
             ptq=PtqConfig(**c["ptq"]),
             quantization=QuantizationSection(**{role: TensorQuantConfig(**q[role]) for role in ROLES}),
-            pipeline=PipelineConfig(**c["pipeline"]))
+            pipeline=PipelineConfig(**c["pipeline"]),
+            target=TargetConfig(**c["target"]))
 
     def as_dict(self) -> dict:
         """Every key, nested, without the unset optional ones (Jackson's NON_NULL)."""
@@ -328,6 +337,20 @@ def _check_transforms(p: list[str], d: dict) -> None:
             p.append(f"data.horizontal_flip: ImageFolder only (data.dataset is {d.get('dataset')!r}); leave it false")
 
 
+def _check_target(p: list[str], target: dict) -> None:
+    # The Java variant enforces hardware limits in its exponent search; this worker has none, so it takes only the
+    # profile that enforces nothing rather than claim a target it did not meet.
+    profiles = schemas.load("quantization-config")["properties"]["target"]["properties"]["profile"]["enum"]
+    if target["profile"] not in profiles:
+        _one_of(p, "target.profile", target["profile"], profiles)
+    elif target["profile"] != "generic":
+        p.append(f"target.profile: {target['profile']!r} is not supported by the aimet variant; allowed: generic "
+                 "(or submit the job with variant custom)")
+    if target.get("limits") is not None:
+        p.append("target.limits: hardware limits are not supported by the aimet variant; leave it out or use variant "
+                 "custom")
+
+
 def check(c: dict) -> list[str]:
     """Problems of a merged config: the Java checks, plus what the aimet variant cannot do."""
     p: list[str] = []
@@ -383,6 +406,7 @@ def check(c: dict) -> list[str]:
         p.append("ptq.rounding: learned is not supported by the aimet variant; allowed: nearest "
                  "(or submit the job with variant custom)")
     _bool(p, "pipeline.final_ptq", c["pipeline"]["final_ptq"])
+    _check_target(p, c["target"])
     for role in ROLES:
         tq, key = c["quantization"][role], f"quantization.{role}"
         _num(p, key + ".bitwidth", tq["bitwidth"], 2, True, 32, True, integer=True)

@@ -102,6 +102,9 @@ def test_progress_events_carry_percent_and_a_message(tiny_job):
     ({"data": {"resize": [4096, 4096]}}, "data.resize", "a batch of 64 images (data.batch_size) of up to 3 x"),
     ({"training": {"epochs": 1001}}, "training.epochs", "allowed: [0..1000]"),
     ({"ptq": {"calibration_batches": 2000000}}, "ptq.calibration_batches", "allowed: [1..1000000]"),
+    ({"target": {"profile": "dpu"}}, "target.profile", "allowed: generic"),
+    ({"target": {"profile": "tpu"}}, "target.profile", "generic, dpu, fpga16"),
+    ({"target": {"limits": {"accumulator_bits": 16}}}, "target.limits", "use variant custom"),
 ])
 def test_a_bad_config_fails_with_a_reason_naming_the_field_and_the_allowed_values(tmp_path, config, field, allowed):
     from shiftq_aimet.artifacts import ArtifactStore
@@ -165,6 +168,7 @@ def test_optional_sections_left_out_stay_out_as_java_writes_them():
     from shiftq_aimet import config
     merged = config.parse({}).as_dict()
     assert "normalize" not in merged["data"] and "path" not in merged["model"]
+    assert merged["target"] == {"profile": "generic"}  # TargetConfig.defaults(), limits unset
 
 
 def test_the_config_is_typed_and_carries_the_java_tensor_defaults():

@@ -158,8 +158,21 @@
     list.replaceChildren(...records.filter((r, i) => broken[i]).map(r =>
       shiftq.el('li', {'data-layer': r.layer, text: r.layer + ': ' + r.violations.join('; ')})));
     if (!list.children.length) list.append(shiftq.el('li', {class: 'muted', text: 'no layer breaks a hardware rule (shift_cut \u2265 0, bias shift in range)'}));
+    showTarget(report.target, records);
     fillTable(records);
     showDownloads(report);
+  }
+
+  // The hardware target (absent for the generic profile): its violation count and the layers its limits moved.
+  function showTarget(target, records) {
+    const p = document.getElementById('target');
+    if (!target) return;
+    const moved = records.filter(r => r.target_notes).map(r => r.layer + ': ' + r.target_notes.join('; '));
+    const bound = target.largest_accumulator_bound;
+    p.textContent = `Target ${target.profile}: ${target.violations} violations` +
+      (target.limits.accumulator_bits ? `, ${target.limits.accumulator_bits}-bit accumulator (largest worst case ${bound})` : '') +
+      `; ${target.layers_moved} layers moved by its limits` + (moved.length ? ' \u2014 ' + moved.join(' | ') : '');
+    p.hidden = false;
   }
 
   // A per-channel weight sorts by its smallest exponent and shows the range of its channels.

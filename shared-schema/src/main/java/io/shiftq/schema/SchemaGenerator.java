@@ -15,6 +15,7 @@ import io.shiftq.schema.config.OptimizerConfig;
 import io.shiftq.schema.config.PtqConfig;
 import io.shiftq.schema.config.QuantizationConfig;
 import io.shiftq.schema.config.SchedulerConfig;
+import io.shiftq.schema.config.TargetConfig;
 import io.shiftq.schema.config.TensorQuantConfig;
 import io.shiftq.schema.config.TrainingConfig;
 import io.shiftq.schema.event.CancelRequested;
@@ -159,6 +160,8 @@ public final class SchemaGenerator {
             return PtqConfig.ROUNDINGS;
         } else if (owner == TensorQuantConfig.class && name.equals("rounding")) {
             return TensorQuantConfig.ROUNDINGS;
+        } else if (owner == TargetConfig.class && name.equals("profile")) {
+            return TargetConfig.PROFILE_NAMES;
         }
         return null;
     }

@@ -8,6 +8,7 @@ import io.shiftq.engine.model.Models;
 import io.shiftq.engine.model.Network;
 import io.shiftq.engine.model.StateDict;
 import io.shiftq.engine.onnx.OnnxImport;
+import io.shiftq.engine.quant.QuantPolicy;
 import io.shiftq.schema.config.DataConfig;
 import io.shiftq.schema.config.QuantizationConfig;
 import java.io.IOException;
@@ -49,7 +50,7 @@ public record PreparedJob(QuantizationConfig config, DataSplits data, Network ne
             Network network = Models.create(
                     config.model().name(), config.model().numClasses(), img.channels(), img.height(), img.width());
             requireParametersFit(network, config);
-            return new PreparedJob(config, data, network, null);
+            return checked(new PreparedJob(config, data, network, null));
         }
         Network network = imported.network();
         int[] dataShape = {img.channels(), img.height(), img.width()};
@@ -65,7 +66,16 @@ public record PreparedJob(QuantizationConfig config, DataSplits data, Network ne
                     "model.num_classes: " + config.model().numClasses() + ", but "
                             + config.model().path() + " has " + network.numClasses() + " logits");
         }
-        return new PreparedJob(config, data, network, imported.weights());
+        return checked(new PreparedJob(config, data, network, imported.weights()));
+    }
+
+    /**
+     * The job, once its hardware target is known to be reachable on its network: every stage loads its job here, so
+     * a target no exponent can meet fails the stage before any training, calibration or evaluation.
+     */
+    private static PreparedJob checked(PreparedJob job) {
+        new QuantPolicy(job.config().quantization(), job.config().target()).checkTarget(job.network());
+        return job;
     }
 
     /**

@@ -145,6 +145,7 @@ public final class QuantizationEngine {
     /** Step 1, as {@link #ptq(PreparedJob, StateDict)}, telling the listener the progress of learned rounding. */
     public StepResults.Ptq ptq(PreparedJob w, StateDict fp32, TrainingListener listener) {
         BatchNormFolding.Folded f = BatchNormFolding.fold(w.network(), fp32);
+        policy(w).checkTarget(f.network());
         StateDict weights = w.config().ptq().crossLayerEqualization()
                 ? CrossLayerEqualization.equalize(f.network(), f.weights())
                 : f.weights();
@@ -170,7 +171,7 @@ public final class QuantizationEngine {
                 weights,
                 plan,
                 acc,
-                ShiftRecords.of(f.network(), plan, weights, Map.of(), true),
+                records(w, f.network(), plan, weights, Map.of(), true),
                 roundingMs);
     }
 
@@ -206,7 +207,7 @@ public final class QuantizationEngine {
                     ptqAccuracy.orElseGet(() -> accuracy(w, folded, weights, plan)),
                     0,
                     plan,
-                    ShiftRecords.of(folded, plan, weights, Map.of(), true),
+                    records(w, folded, plan, weights, Map.of(), true),
                     true);
         }
         try (NDManager manager = NDManager.newBaseManager();
@@ -233,7 +234,7 @@ public final class QuantizationEngine {
                     r.bestAccuracy(),
                     r.bestEpoch(),
                     plan,
-                    ShiftRecords.of(folded, plan, r.best(), Map.of(), true),
+                    records(w, folded, plan, r.best(), Map.of(), true),
                     false);
         }
     }
@@ -245,12 +246,13 @@ public final class QuantizationEngine {
      */
     public StepResults.FinalPtq finalPtq(PreparedJob w, Network folded, StateDict weights) {
         QuantPolicy policy = policy(w);
+        policy.checkTarget(folded);
         QuantPlan weightPlan = policy.weightPlan(folded, weights);
         if (!w.config().pipeline().finalPtq()) {
             return new StepResults.FinalPtq(
                     weightPlan,
                     accuracy(w, folded, weights, weightPlan),
-                    ShiftRecords.of(folded, weightPlan, weights, Map.of(), true),
+                    records(w, folded, weightPlan, weights, Map.of(), true),
                     Map.of(),
                     ShiftRecords.size(folded, weights, weightPlan),
                     true,
@@ -266,7 +268,7 @@ public final class QuantizationEngine {
         return new StepResults.FinalPtq(
                 plan,
                 logits.accuracy(test.labels()),
-                ShiftRecords.of(folded, plan, weights, stats, false),
+                records(w, folded, plan, weights, stats, false),
                 stats,
                 ShiftRecords.size(folded, weights, plan),
                 false,
@@ -298,6 +300,10 @@ public final class QuantizationEngine {
             PreparedJob w, Network folded, StateDict weights, QuantPlan plan, Agreement.Logits logits, Path dir) {
         try {
             IntegerModel model = IntegerModel.from(folded, weights, plan);
+            if (w.config().target().constrains()) {
+                model = model.withTarget(new IntegerModel.Target(
+                        w.config().target().profile(), w.config().target().resolved()));
+            }
             DataConfig.Normalize n = w.config().data().normalize();
             if (n != null) {
                 model = model.withNormalization(new IntegerModel.InputNormalization(floats(n.mean()), floats(n.std())));
@@ -364,7 +370,24 @@ public final class QuantizationEngine {
     }
 
     private static QuantPolicy policy(PreparedJob w) {
-        return new QuantPolicy(w.config().quantization());
+        return new QuantPolicy(w.config().quantization(), w.config().target());
+    }
+
+    /** Shift records checked against the job's hardware target (none for the generic profile). */
+    private static List<ShiftRecord> records(
+            PreparedJob w,
+            Network network,
+            QuantPlan plan,
+            StateDict weights,
+            Map<String, ActivationStats> stats,
+            boolean provisionalBias) {
+        return ShiftRecords.of(
+                network,
+                plan,
+                weights,
+                stats,
+                provisionalBias,
+                w.config().target().resolved());
     }
 
     private static TrainingLoop.Settings settings(PreparedJob w) {

@@ -1,16 +1,19 @@
 package io.shiftq.engine.pipeline;
 
+import io.shiftq.engine.deploy.ops.IntegerModel;
+import io.shiftq.engine.model.HeapTensor;
 import io.shiftq.engine.model.Layer;
 import io.shiftq.engine.model.Network;
 import io.shiftq.engine.model.StateDict;
 import io.shiftq.engine.quant.ActivationStats;
 import io.shiftq.engine.quant.LayerQuant;
-import io.shiftq.engine.quant.Pow2;
 import io.shiftq.engine.quant.QuantPlan;
 import io.shiftq.engine.quant.TensorQuant;
+import io.shiftq.schema.config.TargetLimits;
 import io.shiftq.schema.report.Hundredths;
 import io.shiftq.schema.report.ModelSize;
 import io.shiftq.schema.report.ShiftRecord;
+import io.shiftq.schema.report.TargetCheck;
 import io.shiftq.schema.report.TensorShift;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -28,6 +31,69 @@ public final class ShiftRecords {
      * @param provisionalBias whether biases were quantized before their input exponent was known
      */
     public static List<ShiftRecord> of(
+            Network network,
+            QuantPlan plan,
+            StateDict weights,
+            Map<String, ActivationStats> stats,
+            boolean provisionalBias) {
+        return of(network, plan, weights, stats, provisionalBias, TargetLimits.NONE);
+    }
+
+    /**
+     * As {@link #of(Network, QuantPlan, StateDict, Map, boolean)}, each record also checked against a hardware
+     * target: the limits it breaks added to its violations, the plan's notes on what the limits moved, and for
+     * convolutions and linear layers whose input is quantized the worst-case accumulator bound.
+     */
+    public static List<ShiftRecord> of(
+            Network network,
+            QuantPlan plan,
+            StateDict weights,
+            Map<String, ActivationStats> stats,
+            boolean provisionalBias,
+            TargetLimits target) {
+        List<ShiftRecord> records = unchecked(network, plan, weights, stats, provisionalBias);
+        if (target.isNone()) {
+            return records;
+        }
+        List<ShiftRecord> checked = new ArrayList<>();
+        for (ShiftRecord r : records) {
+            ShiftRecord bounded = r.withTarget(
+                    List.of(), plan.notesOf(r.layer()), accumulatorBound(plan.get(r.layer()), weights, r.layer()));
+            checked.add(bounded.withTarget(
+                    TargetCheck.violations(bounded, target), bounded.targetNotes(), bounded.accumulatorBound()));
+        }
+        return checked;
+    }
+
+    /**
+     * The largest {@code sum |w_code| * max|x_code| + |b_code|} over a layer's output channels, or null when the
+     * layer has no weight or its input is not quantized yet.
+     */
+    static Long accumulatorBound(LayerQuant lq, StateDict weights, String layer) {
+        if (lq == null || lq.weight() == null || lq.input() == null) {
+            return null;
+        }
+        HeapTensor w = weights.get(layer + ".weight");
+        float[] bias =
+                weights.has(layer + ".bias") ? weights.get(layer + ".bias").data() : null;
+        long xMax = Math.max(Math.abs(lq.input().qmin()), Math.abs(lq.input().qmax()));
+        long worst = 0;
+        for (int c = 0; c < w.channels(); c++) {
+            long sum = 0;
+            for (float v : w.channel(c)) {
+                sum += Math.abs(IntegerModel.fakeQuantCode(
+                        v, lq.weight().exponentOf(c), lq.weight().bits(), true));
+            }
+            long b = bias == null || lq.bias() == null
+                    ? 0
+                    : Math.abs(IntegerModel.fakeQuantCode(
+                            bias[c], lq.bias().exponentOf(c), lq.bias().bits(), true));
+            worst = Math.max(worst, sum * xMax + b);
+        }
+        return worst;
+    }
+
+    private static List<ShiftRecord> unchecked(
             Network network,
             QuantPlan plan,
             StateDict weights,
@@ -154,18 +220,7 @@ public final class ShiftRecords {
     }
 
     private static double sqnr(TensorQuant q, float[] values) {
-        if (!q.isPerChannel()) {
-            return Hundredths.round(Pow2.sqnrDb(values, q.exponent(), q.bits(), q.signed()));
-        }
-        int per = values.length / q.channelExponents().length;
-        double signal = 0;
-        double noise = 0;
-        for (int i = 0; i < values.length; i++) {
-            double d = values[i] - Pow2.fakeQuant(values[i], q.exponentOf(i / per), q.bits(), q.signed());
-            signal += (double) values[i] * values[i];
-            noise += d * d;
-        }
-        return Hundredths.round(noise == 0 ? TensorShift.SQNR_DB_WITHOUT_NOISE : 10 * Math.log10(signal / noise));
+        return Hundredths.round(q.sqnrDb(values));
     }
 
     private static Integer outputExponent(QuantPlan plan, String producer) {

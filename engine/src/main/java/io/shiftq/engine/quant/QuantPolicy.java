@@ -5,9 +5,12 @@ import io.shiftq.engine.model.Layer;
 import io.shiftq.engine.model.Network;
 import io.shiftq.engine.model.StateDict;
 import io.shiftq.schema.config.QuantizationSpec;
+import io.shiftq.schema.config.TargetConfig;
 import io.shiftq.schema.config.TensorQuantConfig;
 import io.shiftq.schema.report.ShiftRecord;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -17,10 +20,28 @@ import java.util.Map;
  */
 public final class QuantPolicy {
     private final QuantizationSpec spec;
+    /** Null without a hardware target: then nothing below moves an exponent the rules chose. */
+    private final TargetSearch target;
 
-    /** A policy for one config. */
+    /** A policy for one config, without a hardware target. */
     public QuantPolicy(QuantizationSpec spec) {
+        this(spec, TargetConfig.defaults());
+    }
+
+    /** A policy whose exponents also meet the target's limits ({@link TargetSearch}). */
+    public QuantPolicy(QuantizationSpec spec, TargetConfig target) {
         this.spec = spec;
+        this.target = target.constrains() ? new TargetSearch(target.profile(), target.resolved(), spec) : null;
+    }
+
+    /**
+     * Checks, from the network alone, that the target can be met at all; throws {@link TargetInfeasibleException}
+     * naming the layer and the limit otherwise. Cheap: stages call it before any long work.
+     */
+    public void checkTarget(Network network) {
+        if (target != null) {
+            target.checkFeasible(network);
+        }
     }
 
     /** The config it follows. */
@@ -76,12 +97,28 @@ public final class QuantPolicy {
     /** Steps 1 and 2: weights and provisional biases of every quantized layer, activations in float. */
     public QuantPlan weightPlan(Network network, StateDict weights) {
         Map<String, LayerQuant> layers = new LinkedHashMap<>();
+        Map<String, List<String>> notes = new LinkedHashMap<>();
         for (Layer layer : network.quantizedLayers()) {
             String n = layer.name();
             TensorQuant b = weights.has(n + ".bias") ? provisionalBias(weights.get(n + ".bias")) : null;
-            layers.put(n, LayerQuant.weightsOnly(weight(weights.get(n + ".weight")), b));
+            layers.put(n, LayerQuant.weightsOnly(targetWeight(n, weights, notes), b));
         }
-        return new QuantPlan(layers);
+        return new QuantPlan(layers, notes);
+    }
+
+    /** The weight quantizer, moved into the target's limits when there is a target. */
+    private TensorQuant targetWeight(String layer, StateDict weights, Map<String, List<String>> notes) {
+        HeapTensor w = weights.get(layer + ".weight");
+        TensorQuant chosen = weight(w);
+        if (target == null) {
+            return chosen;
+        }
+        List<String> lines = new ArrayList<>();
+        TensorQuant fitted = target.weight(layer, w, chosen, lines);
+        if (!lines.isEmpty()) {
+            notes.put(layer, lines);
+        }
+        return fitted;
     }
 
     /**
@@ -92,12 +129,18 @@ public final class QuantPolicy {
      * exact window sum at its producer's exponent + ceil(log2(window)) (32-bit, signed).
      */
     public QuantPlan fullPlan(Network network, StateDict weights, Map<String, ActivationStats> stats) {
+        QuantPlan plan = unconstrainedFullPlan(network, weights, stats);
+        return target == null ? plan : target.constrain(network, plan, weights, stats);
+    }
+
+    private QuantPlan unconstrainedFullPlan(Network network, StateDict weights, Map<String, ActivationStats> stats) {
         Map<String, LayerQuant> layers = new LinkedHashMap<>();
+        Map<String, List<String>> notes = new LinkedHashMap<>();
         for (int i = 0; i < network.nodes().size(); i++) {
             Layer layer = network.nodes().get(i).layer();
             String n = layer.name();
             if (layer.quantized()) {
-                TensorQuant w = weight(weights.get(n + ".weight"));
+                TensorQuant w = targetWeight(n, weights, notes);
                 TensorQuant in = activation(stat(stats, n + ".input"), spec.input());
                 TensorQuant b = weights.has(n + ".bias") ? biasAt(w, in) : null;
                 layers.put(n, new LayerQuant(w, b, in, activation(stat(stats, n + ".output"), spec.output())));
@@ -132,7 +175,7 @@ public final class QuantPolicy {
                 layers.put(n, new LayerQuant(null, null, out, out));
             }
         }
-        return new QuantPlan(layers);
+        return new QuantPlan(layers, notes);
     }
 
     private static ActivationStats stat(Map<String, ActivationStats> stats, String key) {

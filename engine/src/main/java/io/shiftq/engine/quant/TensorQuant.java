@@ -1,5 +1,6 @@
 package io.shiftq.engine.quant;
 
+import io.shiftq.schema.report.TensorShift;
 import java.util.Arrays;
 
 /**
@@ -50,6 +51,25 @@ public record TensorQuant(int bits, boolean signed, ExponentRule rule, int expon
         return exponents.length == 1 && channelExponents == null
                 ? perTensor(bits, signed, rule, exponents[0])
                 : perChannel(bits, signed, rule, exponents);
+    }
+
+    /**
+     * SQNR of the values under this quantizer in dB; per channel, the signal and noise of all channels summed (the
+     * values laid out channel by channel, as PyTorch stores a weight).
+     */
+    public double sqnrDb(float[] values) {
+        if (!isPerChannel()) {
+            return Pow2.sqnrDb(values, exponent, bits, signed);
+        }
+        int per = values.length / channelExponents.length;
+        double signal = 0;
+        double noise = 0;
+        for (int i = 0; i < values.length; i++) {
+            double d = values[i] - Pow2.fakeQuant(values[i], exponentOf(i / per), bits, signed);
+            signal += (double) values[i] * values[i];
+            noise += d * d;
+        }
+        return noise == 0 ? TensorShift.SQNR_DB_WITHOUT_NOISE : 10 * Math.log10(signal / noise);
     }
 
     @Override

@@ -33,6 +33,11 @@ final class CReferenceRuns {
     static Images randomImages(Path dir, int n, int side, Random rnd, IntegerModel model) throws IOException {
         byte[] pixels = new byte[n * side * side];
         rnd.nextBytes(pixels);
+        return images(dir, pixels, n, side, rnd, model);
+    }
+
+    /** These 8-bit images (n of side x side pixels) with random labels, written as IDX files into dir. */
+    static Images images(Path dir, byte[] pixels, int n, int side, Random rnd, IntegerModel model) throws IOException {
         int[] labels = new int[n];
         float[] x = new float[pixels.length];
         for (int k = 0; k < pixels.length; k++) {

@@ -83,7 +83,8 @@ final class ConfigTree {
                 section(merged, "training", TrainingConfig.class, errors),
                 section(merged, "ptq", PtqConfig.class, errors),
                 section(merged, "quantization", QuantizationSpec.class, errors),
-                section(merged, "pipeline", PipelineConfig.class, errors));
+                section(merged, "pipeline", PipelineConfig.class, errors),
+                section(merged, "target", TargetConfig.class, errors));
         if (!errors.isEmpty()) {
             throw new ConfigException(errors);
         }

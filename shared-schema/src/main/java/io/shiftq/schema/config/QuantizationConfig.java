@@ -22,9 +22,13 @@ public record QuantizationConfig(
         TrainingConfig training,
         PtqConfig ptq,
         QuantizationSpec quantization,
-        PipelineConfig pipeline) {
+        PipelineConfig pipeline,
+        TargetConfig target) {
 
-    /** The seed's defaults: VGGSmall on Fashion-MNIST, 8-bit weights/activations, 32-bit biases, 5 QAT epochs. */
+    /**
+     * The seed's defaults: VGGSmall on Fashion-MNIST, 8-bit weights/activations, 32-bit biases, 5 QAT epochs, no
+     * hardware target.
+     */
     public static QuantizationConfig defaults() {
         return new QuantizationConfig(
                 ModelConfig.defaults(),
@@ -33,7 +37,8 @@ public record QuantizationConfig(
                 TrainingConfig.defaults(),
                 PtqConfig.defaults(),
                 QuantizationSpec.defaults(),
-                PipelineConfig.defaults());
+                PipelineConfig.defaults(),
+                TargetConfig.defaults());
     }
 
     /** Reads YAML text; empty text gives the defaults. */
@@ -95,6 +100,12 @@ public record QuantizationConfig(
         p.section("quantization", quantization, QuantizationSpec::check);
         p.present("pipeline", pipeline);
         learnedRoundingNeedsALosslessExponent(p);
+        int before = p.list().size();
+        p.section("target", target, TargetConfig::check);
+        // A broken target section says so once, instead of again through every quantization setting it would refuse.
+        if (target != null && quantization != null && p.list().size() == before) {
+            target.checkAgainst(quantization, p);
+        }
         return p.list();
     }
 

@@ -22,6 +22,7 @@ import java.util.Map;
  * @param status completed, or cancelled ({@code shiftq cancel}); then the accuracies of stages that did not run are
  *     null
  * @param cancelledStage the first stage the cancel stopped (or kept from starting); null unless cancelled
+ * @param target the hardware target and its violation count; null without one (the generic profile)
  */
 public record QuantizationReport(
         String schemaVersion,
@@ -43,7 +44,8 @@ public record QuantizationReport(
         Map<String, ArtifactRef> artifacts,
         IntegerCheck integerCheck,
         JobStatus status,
-        Stage cancelledStage) {
+        Stage cancelledStage,
+        TargetSummary target) {
 
     /** The seed's {@code quantization_type}. */
     public static final String QUANTIZATION_TYPE = "PTQ → Weight-Only QAT → Final PTQ Pipeline";
@@ -191,7 +193,8 @@ public record QuantizationReport(
                     artifacts,
                     integerCheck,
                     cancelledStage == null ? JobStatus.COMPLETED : JobStatus.CANCELLED,
-                    cancelledStage);
+                    cancelledStage,
+                    TargetSummary.of(config.target(), shiftRecords));
         }
 
         private static Double rounded(Double percent) {

@@ -20,6 +20,11 @@ import java.util.TreeMap;
  * @param violations what hardware could not do as recorded, e.g. a negative shift_cut; empty when none
  * @param addInputShifts for a residual add: the right shift each input takes to reach the common
  *     (coarser) exponent held in {@code input}; null for other layers
+ * @param targetNotes with a hardware target: each limit that moved one of this layer's exponents from the
+ *     least-error choice, and the SQNR it cost; null without a target or when nothing moved
+ * @param accumulatorBound with a hardware target, for a convolution or linear layer: the largest
+ *     {@code sum |w_code| * max|x_code| + |b_code|} over its output channels, which no partial sum can exceed
+ *     whatever the input codes; null otherwise
  */
 public record ShiftRecord(
         String layer,
@@ -33,7 +38,9 @@ public record ShiftRecord(
         Integer inputAlignShift,
         String valueRounding,
         List<String> violations,
-        List<Integer> addInputShifts) {
+        List<Integer> addInputShifts,
+        List<String> targetNotes,
+        Long accumulatorBound) {
 
     /** Rounding half up: add 2^(s-1), then shift; what an integer right shift with rounding does. */
     public static final String HALF_UP = "half_up";
@@ -56,6 +63,59 @@ public record ShiftRecord(
     public ShiftRecord {
         violations = ImmutableCopies.list(violations);
         addInputShifts = ImmutableCopies.list(addInputShifts);
+        targetNotes = ImmutableCopies.list(targetNotes);
+    }
+
+    /** A record without the hardware-target fields. */
+    public ShiftRecord(
+            String layer,
+            String opType,
+            TensorShift weight,
+            TensorShift bias,
+            TensorShift input,
+            TensorShift output,
+            Integer shiftCut,
+            Integer biasShift,
+            Integer inputAlignShift,
+            String valueRounding,
+            List<String> violations,
+            List<Integer> addInputShifts) {
+        this(
+                layer,
+                opType,
+                weight,
+                bias,
+                input,
+                output,
+                shiftCut,
+                biasShift,
+                inputAlignShift,
+                valueRounding,
+                violations,
+                addInputShifts,
+                null,
+                null);
+    }
+
+    /** This record with a hardware target's findings: the violations it adds, its notes and accumulator bound. */
+    public ShiftRecord withTarget(List<String> targetViolations, List<String> notes, Long bound) {
+        List<String> all = new ArrayList<>(violations);
+        all.addAll(targetViolations);
+        return new ShiftRecord(
+                layer,
+                opType,
+                weight,
+                bias,
+                input,
+                output,
+                shiftCut,
+                biasShift,
+                inputAlignShift,
+                valueRounding,
+                all,
+                addInputShifts,
+                notes == null || notes.isEmpty() ? null : notes,
+                bound);
     }
 
     /**

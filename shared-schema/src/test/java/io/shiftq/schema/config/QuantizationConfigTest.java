@@ -250,7 +250,8 @@ class QuantizationConfigTest {
                 TrainingConfig.defaults(),
                 PtqConfig.defaults(),
                 QuantizationSpec.defaults(),
-                null);
+                null,
+                TargetConfig.defaults());
         assertThatThrownBy(bad::validated)
                 .isInstanceOf(ConfigException.class)
                 .hasMessage("data.dataset: must not be blank, got ''; data.batch_size: must be a positive integer, "

@@ -197,6 +197,7 @@ class EventJsonTest {
                 Map.of("model", MODEL),
                 null,
                 JobStatus.COMPLETED,
+                null,
                 null);
         QuantizationReport back = Json.read(Json.writePretty(report), QuantizationReport.class);
         assertThat(back).isEqualTo(report);

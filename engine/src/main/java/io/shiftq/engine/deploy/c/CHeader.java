@@ -79,8 +79,24 @@ public final class CHeader {
             floats(h, "shiftq_input_std", m.normalization().std());
             h.append('\n');
         }
+        if (m.target() != null) {
+            h.append("/* Hardware target ")
+                    .append(m.target().profile())
+                    .append(": exponents chosen inside its limits; every layer's worst-case accumulator (its\n")
+                    .append(" * _ACCUMULATOR_BOUND) fits SHIFTQ_ACCUMULATOR_BITS, so no input can overflow it. */\n");
+            h.append("#define SHIFTQ_TARGET_PROFILE \"")
+                    .append(m.target().profile())
+                    .append("\"\n");
+            if (m.target().accumulatorBits() > 0) {
+                h.append("#define SHIFTQ_ACCUMULATOR_BITS ")
+                        .append(m.target().accumulatorBits())
+                        .append("\n");
+            }
+            h.append('\n');
+        }
+        int accumulatorBits = m.target() == null ? 0 : m.target().accumulatorBits();
         for (Op op : m.ops()) {
-            op.header(new Out(h, op));
+            op.header(new Out(h, op, accumulatorBits));
         }
         h.append("#endif /* ").append(guard).append(" */\n");
         return h.toString();
@@ -92,7 +108,7 @@ public final class CHeader {
     }
 
     /** The header seen from one op. */
-    private record Out(StringBuilder h, Op op) implements CHeaderOut {
+    private record Out(StringBuilder h, Op op, int accumulatorBits) implements CHeaderOut {
         @Override
         public String macro() {
             return CHeader.macro(op.name());

@@ -186,6 +186,11 @@ public final class CSource {
         }
 
         @Override
+        public int accumulatorBits() {
+            return model.target() == null ? 0 : model.target().accumulatorBits();
+        }
+
+        @Override
         public void useFloorDivision() {
             floorDivision = true;
         }

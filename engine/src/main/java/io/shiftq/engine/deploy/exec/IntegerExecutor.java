@@ -24,7 +24,9 @@ import java.util.concurrent.Future;
  * weights, {@code long} accumulators, bias added at exponent w + i, requantization by an arithmetic
  * right shift of {@code shift_cut} with the chosen {@link RoundingMode}, saturation to the output
  * bitwidth, ReLU, max pooling and residual adds on codes, alignment shifts where a layer's input
- * quantizer differs from its producer's output quantizer.
+ * quantizer differs from its producer's output quantizer. With a hardware target whose accumulator is narrower, a
+ * model is run only when every layer's worst-case accumulator fits that width, so the results are those of the
+ * narrower datapath ({@link IntegerModel#checkAccumulators}).
  *
  * <p>Use {@link #load(Path)} to run from the exported files only.
  */
@@ -63,6 +65,9 @@ public final class IntegerExecutor {
 
     /** An executor with the given rounding, parallel over images on the given number of threads. */
     public IntegerExecutor(IntegerModel model, RoundingMode rounding, int threads) {
+        // With a hardware target the long accumulators stand for the target's narrower ones: that holds only while
+        // every layer's worst case fits the narrower width, so a model that breaks it is refused, not run.
+        model.checkAccumulators();
         this.model = model;
         this.rounding = rounding;
         this.threads = Math.max(1, threads);

@@ -9,6 +9,8 @@ import io.shiftq.engine.deploy.ops.Op;
 import io.shiftq.engine.deploy.ops.OpJson;
 import io.shiftq.engine.deploy.ops.Operators;
 import io.shiftq.engine.io.Npz;
+import io.shiftq.schema.Json;
+import io.shiftq.schema.config.TargetLimits;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -73,7 +75,16 @@ public final class ModelFiles {
                 ints(g.get("input_shape")),
                 g.get("num_classes").asInt(),
                 List.copyOf(ops),
-                normalization);
+                normalization,
+                target(g.get("target")));
+    }
+
+    private static IntegerModel.Target target(JsonNode t) throws IOException {
+        if (t == null || t.isNull()) {
+            return null;
+        }
+        return new IntegerModel.Target(
+                t.get("profile").asText(), Json.mapper().treeToValue(t.get("limits"), TargetLimits.class));
     }
 
     /** The npz arrays of a model, in op order. */
@@ -138,6 +149,13 @@ public final class ModelFiles {
                     "the input is x = (pixel - mean[c]) / std[c] in float32 (pixel in [0, 1]) before the input"
                             + " quantizer; fold it there: q = clamp(floor(x * 2^n + 0.5)), one table per channel for"
                             + " 8-bit pixels");
+        }
+        if (m.target() != null) {
+            ObjectNode t = g.putObject("target");
+            t.put("profile", m.target().profile());
+            t.set("limits", Json.mapper().valueToTree(m.target().limits()));
+            ObjectNode bounds = t.putObject("accumulator_bounds");
+            m.weighted().forEach(w -> bounds.put(w.name(), w.accumulatorBound()));
         }
         ArrayNode notes = g.putArray("export_notes");
         exportNotes(m).forEach(notes::add);

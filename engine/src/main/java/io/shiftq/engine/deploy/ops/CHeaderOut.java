@@ -19,6 +19,9 @@ public interface CHeaderOut {
     /** The quantizer's _BITS, _SIGNED, _EXPONENT, _QMIN and _QMAX macros under the prefix. */
     void quantizer(String prefix, Quantizer q);
 
+    /** The target's accumulator width, or 0 when the model has no target. */
+    int accumulatorBits();
+
     /** A {@code static const} array. */
     void array(String type, String name, long[] v);
 }

@@ -28,6 +28,9 @@ public interface CSourceOut {
     /** The smallest C integer type that holds every code of the quantizer. */
     String codeType(Quantizer q);
 
+    /** The target's accumulator width, or 0 when the model has no target. */
+    int accumulatorBits();
+
     /** The C needs {@code shiftq_floor_div(a, b)}, floor(a / b) for b > 0. */
     void useFloorDivision();
 

@@ -6,6 +6,7 @@ import io.shiftq.engine.model.StateDict;
 import io.shiftq.engine.quant.Pow2;
 import io.shiftq.engine.quant.QuantPlan;
 import io.shiftq.engine.quant.TensorQuant;
+import io.shiftq.schema.config.TargetLimits;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -24,9 +25,60 @@ import java.util.List;
  * @param numClasses length of the last op's output
  * @param ops one op per node of the folded network, in execution order
  * @param normalization the per-channel normalization the float input has had before the first quantizer, or null
+ * @param target the hardware target the model was quantized for, or null for none (the generic profile)
  */
 public record IntegerModel(
-        String network, int[] inputShape, int numClasses, List<Op> ops, InputNormalization normalization) {
+        String network,
+        int[] inputShape,
+        int numClasses,
+        List<Op> ops,
+        InputNormalization normalization,
+        Target target) {
+
+    /** A model quantized without a hardware target. */
+    public IntegerModel(
+            String network, int[] inputShape, int numClasses, List<Op> ops, InputNormalization normalization) {
+        this(network, inputShape, numClasses, ops, normalization, null);
+    }
+
+    /**
+     * The hardware a model was quantized for: its accumulator width is what the C reference declares its
+     * accumulators with, and what the executor refuses to run a model past (see {@link Weighted#accumulatorBound}).
+     *
+     * @param profile the profile's name
+     * @param limits the limits in force
+     */
+    public record Target(String profile, TargetLimits limits) {
+        /** The accumulator width, or 0 without a limit. */
+        public int accumulatorBits() {
+            return limits.accumulatorBits() == null ? 0 : limits.accumulatorBits();
+        }
+    }
+
+    /** The same model, recording the hardware target (null for none). */
+    public IntegerModel withTarget(Target t) {
+        return new IntegerModel(network, inputShape, numClasses, ops, normalization, t);
+    }
+
+    /**
+     * Proves that no accumulator can leave the target's width: every convolution's and linear layer's worst case
+     * {@code sum |w_code| * max|x_code| + |b_code|} fits, and then so does every partial sum in any order.
+     *
+     * @throws IllegalStateException naming the first layer whose bound does not fit
+     */
+    public void checkAccumulators() {
+        if (target == null || target.accumulatorBits() == 0) {
+            return;
+        }
+        long max = target.limits().accumulatorMax();
+        for (Weighted w : weighted()) {
+            if (w.accumulatorBound() > max) {
+                throw new IllegalStateException(w.name() + ": worst-case accumulator " + w.accumulatorBound()
+                        + " exceeds the " + target.accumulatorBits() + "-bit accumulator of target "
+                        + target.profile() + " (" + max + ")");
+            }
+        }
+    }
 
     /**
      * x = (pixel - mean[c]) / std[c] on pixels in [0, 1], computed in float32 before the input quantizer: what the
@@ -40,7 +92,7 @@ public record IntegerModel(
 
     /** The same model, recording the input normalization. */
     public IntegerModel withNormalization(InputNormalization n) {
-        return new IntegerModel(network, inputShape, numClasses, ops, n);
+        return new IntegerModel(network, inputShape, numClasses, ops, n, target);
     }
 
     /** Index used for the network input in {@link Op#inputs()}. */

@@ -446,6 +446,10 @@ public record Weighted(
         }
         h.array("int32_t", h.id() + "_weight_exponent", Codes.toLongs(weights.exponents()));
         h.array("int32_t", h.id() + "_shift_cut", Codes.toLongs(shiftCut));
+        if (h.accumulatorBits() > 0) {
+            h.text("/* worst case |acc| = max_c (|bias[c]| + sum |w| * max|x|): no partial sum exceeds it */\n");
+            h.define(p + "_ACCUMULATOR_BOUND", accumulatorBound());
+        }
         h.text("\n");
     }
 
@@ -457,7 +461,7 @@ public record Weighted(
                 c.inType(0),
                 c.codeType(input),
                 c.codeType(output),
-                accumulatorFits32() ? "int32_t" : "int64_t",
+                accumulatorType(c.accumulatorBits()),
                 c.inShape(0),
                 c.outShape(),
                 biases != null,
@@ -470,20 +474,40 @@ public record Weighted(
      * channel, with x in the layer's input quantizer.
      */
     public boolean accumulatorFits32() {
+        return accumulatorBound() <= INT32_LIMIT;
+    }
+
+    /**
+     * The largest {@code |bias| + sum |w| * max|x|} over output channels, x in the layer's input quantizer: no
+     * partial sum of any channel, in any order, exceeds it (saturates at Long.MAX_VALUE).
+     */
+    public long accumulatorBound() {
         int[] codes = weights.codes();
         int out = geometry.outChannels();
         int per = codes.length / out;
         long xMax = Math.max(Math.abs(input.qmin()), Math.abs(input.qmax()));
+        long worst = 0;
         for (int oc = 0; oc < out; oc++) {
             long bound = biases == null ? 0 : Math.abs(biases.codes()[oc]);
             for (int k = oc * per; k < (oc + 1) * per; k++) {
-                bound += Math.abs((long) codes[k]) * xMax;
-                if (bound > INT32_LIMIT) {
-                    return false;
-                }
+                long term = Math.abs((long) codes[k]) * xMax;
+                bound = bound > Long.MAX_VALUE - term ? Long.MAX_VALUE : bound + term;
             }
+            worst = Math.max(worst, bound);
         }
-        return true;
+        return worst;
+    }
+
+    /**
+     * int16_t when the model's target accumulator is at most 16 bits and the bound fits it, else int32_t where the
+     * bound fits, else int64_t; the target's width is then what the hardware's accumulator is, proven by the bound.
+     */
+    private String accumulatorType(int targetBits) {
+        long bound = accumulatorBound();
+        if (targetBits > 0 && targetBits <= 16 && bound <= Short.MAX_VALUE) {
+            return "int16_t";
+        }
+        return bound <= INT32_LIMIT ? "int32_t" : "int64_t";
     }
 
     /**
