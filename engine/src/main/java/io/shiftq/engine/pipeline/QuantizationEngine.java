@@ -167,12 +167,7 @@ public final class QuantizationEngine {
         }
         double acc = accuracy(w, f.network(), weights, plan);
         return new StepResults.Ptq(
-                f.network(),
-                weights,
-                plan,
-                acc,
-                records(w, f.network(), plan, weights, Map.of(), true),
-                roundingMs);
+                f.network(), weights, plan, acc, records(w, f.network(), plan, weights, Map.of(), true), roundingMs);
     }
 
     private static LearnedRounding learnedRounding(PreparedJob w) {
