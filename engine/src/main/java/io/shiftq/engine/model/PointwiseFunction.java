@@ -1,12 +1,12 @@
 package io.shiftq.engine.model;
 
-import io.shiftq.engine.quant.Pow2;
 import java.util.Locale;
 
 /**
  * A non-linear function of one value that the integer path runs as a lookup table indexed by the input code: the
  * table holds, for every input code c, round_half_up(f(c * 2^-in) * 2^out) clamped to the output range, f computed in
- * double. Fake-quant, both executors and the C reference use that one table ({@link #table}).
+ * double. Fake-quant, both executors and the C reference use that one table
+ * ({@link io.shiftq.engine.quant.LookupTables#of}).
  *
  * @param kind the function
  * @param alpha HardSigmoid's slope, LeakyRelu's negative slope (unused otherwise)
@@ -52,26 +52,6 @@ public record PointwiseFunction(Kind kind, float alpha, float beta) {
             case GELU -> 0.5 * x * (1.0 + erf(x / Math.sqrt(2.0)));
             case LEAKY_RELU -> x >= 0 ? x : alpha * x;
         };
-    }
-
-    /**
-     * The table: entry c - qmin(in) holds the output code of input code c, round_half_up(f(c * 2^-inExponent) *
-     * 2^outExponent) clamped to the output range. 2^inBits entries.
-     */
-    public long[] table(int inBits, boolean inSigned, int inExponent, int outBits, boolean outSigned, int outExponent) {
-        if (inBits > 16) {
-            throw new IllegalArgumentException(
-                    kind.json() + ": a lookup table needs an input of at most 16 bits, got " + inBits);
-        }
-        long qmin = Pow2.qmin(inBits, inSigned);
-        long lo = Pow2.qmin(outBits, outSigned);
-        long hi = Pow2.qmax(outBits, outSigned);
-        long[] t = new long[1 << inBits];
-        for (int k = 0; k < t.length; k++) {
-            double y = apply(Math.scalb((double) (qmin + k), -inExponent));
-            t[k] = Math.max(lo, Math.min(hi, (long) Math.floor(Math.scalb(y, outExponent) + 0.5)));
-        }
-        return t;
     }
 
     private static final double[] ERF_A = {

@@ -5,6 +5,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.shiftq.engine.model.PointwiseFunction;
 import io.shiftq.engine.quant.FakeQuant;
+import io.shiftq.engine.quant.LookupTables;
 import io.shiftq.engine.quant.TensorQuant;
 
 /**
@@ -16,7 +17,8 @@ final class Lookup {
     private Lookup() {}
 
     static NDArray apply(PointwiseFunction f, NDArray x, TensorQuant in, TensorQuant out) {
-        long[] table = f.table(in.bits(), in.signed(), in.exponent(), out.bits(), out.signed(), out.exponent());
+        long[] table =
+                LookupTables.of(f, in.bits(), in.signed(), in.exponent(), out.bits(), out.signed(), out.exponent());
         float[] values = new float[table.length];
         for (int k = 0; k < table.length; k++) {
             values[k] = Math.scalb((float) table[k], -out.exponent());

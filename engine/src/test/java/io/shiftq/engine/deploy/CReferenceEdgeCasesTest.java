@@ -25,6 +25,7 @@ import io.shiftq.engine.deploy.ops.RoundingMode;
 import io.shiftq.engine.deploy.ops.Weighted;
 import io.shiftq.engine.model.PointwiseFunction;
 import io.shiftq.engine.model.PointwiseFunction.Kind;
+import io.shiftq.engine.quant.LookupTables;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -134,7 +135,8 @@ class CReferenceEdgeCasesTest {
 
     /** A table reading the previous op's codes. */
     private static void lut(List<Op> ops, PointwiseFunction f, Quantizer in, Quantizer out) {
-        long[] table = f.table(in.bits(), in.signed(), in.exponent(), out.bits(), out.signed(), out.exponent());
+        long[] table =
+                LookupTables.of(f, in.bits(), in.signed(), in.exponent(), out.bits(), out.signed(), out.exponent());
         ops.add(new Lut(f.kind().json(), List.of(ops.size() - 1), f, in, out, table));
     }
 

@@ -9,6 +9,7 @@ import io.shiftq.engine.deploy.ops.IntegerModel.Quantizer;
 import io.shiftq.engine.io.Npz;
 import io.shiftq.engine.model.PointwiseFunction;
 import io.shiftq.engine.quant.LayerQuant;
+import io.shiftq.engine.quant.LookupTables;
 import java.io.IOException;
 import java.util.List;
 import java.util.Locale;
@@ -49,7 +50,7 @@ public record Lut(
     }
 
     private static long[] table(PointwiseFunction f, Quantizer in, Quantizer out) {
-        return f.table(in.bits(), in.signed(), in.exponent(), out.bits(), out.signed(), out.exponent());
+        return LookupTables.of(f, in.bits(), in.signed(), in.exponent(), out.bits(), out.signed(), out.exponent());
     }
 
     static Op read(JsonNode o, String name, List<Integer> inputs, Map<String, Npz.Array> arrays) throws IOException {
