@@ -13,7 +13,7 @@ time (so it follows renames and moved files):
 - image names match the build (compose build contexts and Dockerfiles exist, images are shiftq/<service>);
 - KEDA's Kafka trigger names the topic and consumer group of the Deployment it scales, the artifact volume is
   mounted where SHIFTQ_ARTIFACTS_ROOT points;
-- every job config in configs/ (but configs/accuracy/, configs/onnx/ and configs/targets/) is in the ConfigMap configs/kustomization.yaml
+- every job config in configs/ (but configs/accuracy/, onnx/, targets/ and learned/) is in the ConfigMap configs/kustomization.yaml
   generates.
 
 Usage: deploy_consistency.py --compose docker-compose.yml --rendered dev.yaml --rendered prod.yaml
@@ -436,12 +436,13 @@ def check_configs():
     for gen in yaml.safe_load(open(kfile)).get("configMapGenerator", []):
         for f in gen.get("files", []):
             listed.add(os.path.normpath(f.split("=", 1)[-1]))
-    # configs/accuracy/, configs/onnx/ and configs/targets/ hold the measured runs of docs/ (the ONNX ones name test
-    # models in the source tree), not jobs an operator submits.
+    # These folders hold the measured runs of docs/ (the ONNX ones name test models in the source tree), not jobs an
+    # operator submits.
+    measured = ("accuracy", "onnx", "targets", "learned")
     present = {os.path.relpath(f, os.path.join(ROOT, "configs"))
                for f in glob.glob(os.path.join(ROOT, "configs", "**", "*.yaml"), recursive=True)
-               if os.path.basename(f) != "kustomization.yaml" and "/accuracy/" not in f and "/onnx/" not in f
-               and "/targets/" not in f}
+               if os.path.basename(f) != "kustomization.yaml"
+               and not any(f"/{folder}/" in f for folder in measured)}
     for f in sorted(present - listed):
         problem(f"configs/{f} is not in configs/kustomization.yaml's ConfigMap")
     for f in sorted(listed - present):
