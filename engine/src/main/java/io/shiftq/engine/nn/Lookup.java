@@ -10,7 +10,7 @@ import io.shiftq.engine.quant.TensorQuant;
 
 /**
  * Fake-quant of a lookup-table activation: the input's codes (as its fake quantizer gives them) index the same table
- * the integer executors and the C reference read ({@link PointwiseFunction#table}), so the three agree by
+ * the integer executors and the C reference read ({@link LookupTables#of}), so the three agree by
  * construction. No gradient flows through it: QAT trains weights with activations in float.
  */
 final class Lookup {

@@ -18,7 +18,7 @@ import java.util.Optional;
 
 /**
  * A non-linear activation (Sigmoid, HardSigmoid, HardSwish, SiLU, Tanh, GELU, LeakyRelu) as a lookup table indexed by
- * the input code: out = table[x - qmin(input)], 2^inputBits entries built by {@link PointwiseFunction#table} from the
+ * the input code: out = table[x - qmin(input)], 2^inputBits entries built by {@link LookupTables#of} from the
  * function at the input and output exponents. Fake-quant reads the same table, so the three agree by construction.
  *
  * @param name layer name
