@@ -36,10 +36,8 @@ SERVICES=(calibration:$((PORT_BASE + 1)) ptq:$((PORT_BASE + 2)) qat:$((PORT_BASE
 # DJL never reaches for the network (docs/architecture.md): libtorch comes from the pytorch-native-cpu jar.
 STAGE_JAVA_OPTS="${SHIFTQ_STAGE_JAVA_OPTS:--Dai.djl.offline=true -Dai.djl.default_engine=PyTorch -Xmx3g}"
 REPORTING_JAVA_OPTS="${SHIFTQ_REPORTING_JAVA_OPTS:--Xmx512m}"
-# libtorch's OpenMP threads sleep as soon as an operation ends instead of spinning for a few milliseconds: five JVMs,
-# the broker and the CLI share the cores, and a spinning thread holds one that the others then take from the
-# computing stage (docs/benchmarks.md, "Services against one process"). As in the images (Dockerfile.jvm).
-export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
+# OpenMP threads that sleep between operations and a malloc that keeps freed tensors (lib.sh), as in the images.
+engine_env
 
 
 STARTED_PIDS=()

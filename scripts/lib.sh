@@ -7,6 +7,7 @@
 #   tools_classpath [DIR]      build tools/ and what it needs in one Maven session (no install) and print a
 #                              java -cp classpath; with DIR, the built jars are copied there first, so a rebuild
 #                              during a long run does not change the classes it runs
+#   engine_env                 export the environment libtorch runs best in, as the images set it (unless set)
 
 FASHION_MNIST_DIR=/usr/share/datasets/fashion-mnist
 SHIFTQ_SCRIPT=${SHIFTQ_SCRIPT:-$(basename "$0" .sh)}
@@ -45,4 +46,17 @@ tools_classpath() {
     cp="$cp:$entry"
   done
   echo "$cp"
+}
+
+# How libtorch's native side should run, wherever the engine runs (the stage images set the same in their
+# Dockerfile.jvm; docs/benchmarks.md, "Services against one process"):
+# - OMP_WAIT_POLICY=PASSIVE: OpenMP's threads sleep as soon as an operation ends instead of spinning for a few
+#   milliseconds, holding a core that the broker, the other JVMs or the computing thread then wait for.
+# - glibc's malloc keeps what libtorch frees instead of giving it back to the kernel: tensors up to 32 MB come from
+#   its arenas (no mmap/munmap per tensor) and free memory at the top of an arena is never trimmed. Without this a
+#   stage took 2.4 million page faults per job, 10 s of kernel time, and the user time of touching fresh pages.
+engine_env() {
+  export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
+  export MALLOC_MMAP_THRESHOLD_=${MALLOC_MMAP_THRESHOLD_:-33554432}
+  export MALLOC_TRIM_THRESHOLD_=${MALLOC_TRIM_THRESHOLD_:-4294967296}
 }

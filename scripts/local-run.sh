@@ -9,4 +9,5 @@ cd "$(dirname "$0")/.."
 [[ -f $1 ]] || die "config $1 not found"
 # Fashion-MNIST is the default data set; a config that names another needs none.
 grep -qE 'dataset:\s*"?(MNIST|CIFAR10|ImageFolder|Synthetic)\b' "$1" || need_fashion_mnist
+engine_env
 exec java -cp "$(tools_classpath)" io.shiftq.tools.LocalRun "$1" "$2"

@@ -9,6 +9,9 @@
 # Timings mean something only on an otherwise idle machine: the script prints the load (uptime) before and after.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. scripts/lib.sh
+# LocalRun in the environment demo.sh gives the services (OpenMP wait policy, malloc thresholds).
+engine_env
 config=${1:-configs/examples/demo.yaml}
 out=.shiftq/bench/services_vs_local
 rm -rf "$out" && mkdir -p "$out"

@@ -37,6 +37,8 @@ RUNTIME_ENV = {
     "JAVA_OPTS_SHIFTQ": "the image's default JVM options (entry point)",
     "DJL_CACHE_DIR": "where DJL unpacks libtorch",
     "OMP_WAIT_POLICY": "libtorch's OpenMP threads sleep when idle instead of spinning (PASSIVE; docs/benchmarks.md)",
+    "MALLOC_MMAP_THRESHOLD_": "glibc malloc: tensors up to 32 MB from its arenas, not mmap (docs/benchmarks.md)",
+    "MALLOC_TRIM_THRESHOLD_": "glibc malloc: freed memory is kept, not trimmed (docs/benchmarks.md)",
     "ENGINE_CACHE_DIR": "where DJL's engines cache files",
     "HOME": "the JVM's user.home",
     "LANG": "locale",

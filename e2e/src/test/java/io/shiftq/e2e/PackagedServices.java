@@ -132,8 +132,11 @@ final class PackagedServices implements AutoCloseable {
         }
         pb.environment().put("SHIFTQ_ARTIFACTS_ROOT", artifacts().toString());
         pb.environment().put("QUARKUS_HTTP_PORT", Integer.toString(port));
-        // As scripts/demo.sh and the images: libtorch's OpenMP threads sleep between operations, not spin.
+        // As scripts/demo.sh and the images: libtorch's OpenMP threads sleep between operations, not spin,
+        // and glibc's malloc keeps the memory libtorch frees (scripts/lib.sh, engine_env).
         pb.environment().putIfAbsent("OMP_WAIT_POLICY", "PASSIVE");
+        pb.environment().putIfAbsent("MALLOC_MMAP_THRESHOLD_", "33554432");
+        pb.environment().putIfAbsent("MALLOC_TRIM_THRESHOLD_", "4294967296");
         processes.put(instance, pb.start());
     }
 

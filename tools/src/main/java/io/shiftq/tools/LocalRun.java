@@ -3,6 +3,7 @@ package io.shiftq.tools;
 import io.shiftq.engine.io.WeightFiles;
 import io.shiftq.engine.pipeline.PipelineRun;
 import io.shiftq.engine.pipeline.QuantizationEngine;
+import io.shiftq.engine.quant.ActivationSummary;
 import io.shiftq.engine.train.BatchProgress;
 import io.shiftq.engine.train.TrainingListener;
 import io.shiftq.schema.Json;
@@ -37,6 +38,12 @@ public final class LocalRun {
                 out.resolve("report.json"),
                 Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(r));
         WeightFiles.save(o.qat().weights(), out.resolve("qat_folded_weights.npz"));
+        // The calibration stage's artifact, so a local run leaves the same files as the services.
+        Files.write(
+                out.resolve("activation_stats.json"),
+                Json.mapper()
+                        .writerWithDefaultPrettyPrinter()
+                        .writeValueAsBytes(ActivationSummary.of(o.activationStats())));
         if (o.baselineWeights() != null) {
             WeightFiles.save(o.baselineWeights(), out.resolve("fp32_weights.npz"));
         }

@@ -1,6 +1,7 @@
 package io.shiftq.engine.pipeline;
 
 import io.shiftq.engine.model.StateDict;
+import io.shiftq.engine.quant.ActivationStats;
 import io.shiftq.engine.train.TrainingListener;
 import io.shiftq.schema.config.QuantizationConfig;
 import io.shiftq.schema.event.ShiftqEvent;
@@ -31,7 +32,8 @@ public final class PipelineRun {
             StepResults.Qat qat,
             StepResults.FinalPtq finalPtq,
             PreparedJob workload,
-            StepResults.Deployed deployed) {}
+            StepResults.Deployed deployed,
+            Map<String, ActivationStats> activationStats) {}
 
     /** Runs every step for one config, without exporting deployment files. */
     public Outcome run(String jobId, QuantizationConfig config, TrainingListener listener) {
@@ -39,22 +41,28 @@ public final class PipelineRun {
     }
 
     /**
-     * Runs every step; when exportDir is given and step 3 ran, also writes the deployment files
-     * there and adds the integer executor's check to the report.
+     * Runs every step; when exportDir is given, also does what the stage services do beyond the steps
+     * themselves: the FP32 activation statistics after calibration and, when step 3 ran, the deployment
+     * files in exportDir with the integer executor's check in the report. The stage timings then cover
+     * the same work as the services' (calibration with its statistics pass, final PTQ with the export),
+     * so the two can be compared stage by stage ({@code scripts/bench/services_vs_local.sh}).
      */
     public Outcome run(String jobId, QuantizationConfig config, TrainingListener listener, Path exportDir) {
         Map<String, Long> timings = new LinkedHashMap<>();
         long t = System.nanoTime();
         PreparedJob w = PreparedJob.load(config);
         StepResults.Baseline base = engine.baseline(w, listener);
+        Map<String, ActivationStats> stats = exportDir == null ? Map.of() : engine.activationStats(w, base.weights());
         t = lap(timings, Stage.CALIBRATION, t);
         StepResults.Ptq ptq = engine.ptq(w, base.weights(), listener);
         t = lap(timings, Stage.PTQ, t);
         StepResults.Qat qat = engine.qat(w, ptq.network(), ptq.weights(), listener, OptionalDouble.of(ptq.accuracy()));
         t = lap(timings, Stage.QAT, t);
         StepResults.FinalPtq fin = engine.finalPtq(w, ptq.network(), qat.weights());
-        t = lap(timings, Stage.FINAL_PTQ, t);
-        // The report's timings stop before the export: deployment is not one of the pipeline's stages.
+        StepResults.Deployed deployed = exportDir == null || fin.skipped()
+                ? null
+                : engine.deploy(w, ptq.network(), qat.weights(), fin.plan(), fin.logits(), exportDir);
+        lap(timings, Stage.FINAL_PTQ, t);
         QuantizationReport.Builder report = QuantizationReport.builder(jobId, ShiftqEvent.CUSTOM, config)
                 .initialAccuracy(base.accuracy())
                 .ptqAccuracy(ptq.accuracy())
@@ -64,12 +72,10 @@ public final class PipelineRun {
                 .modelSize(fin.size())
                 .qatEpochs(qat.epochs())
                 .stageTimingsMs(timings);
-        StepResults.Deployed deployed = null;
-        if (exportDir != null && !fin.skipped()) {
-            deployed = engine.deploy(w, ptq.network(), qat.weights(), fin.plan(), fin.logits(), exportDir);
+        if (deployed != null) {
             report.integerCheck(deployed.check());
         }
-        return new Outcome(report.build(), base.weights(), ptq, qat, fin, w, deployed);
+        return new Outcome(report.build(), base.weights(), ptq, qat, fin, w, deployed, stats);
     }
 
     private static long lap(Map<String, Long> timings, Stage stage, long since) {

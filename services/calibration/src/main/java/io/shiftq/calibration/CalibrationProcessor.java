@@ -6,6 +6,7 @@ import static io.shiftq.schema.artifact.ArtifactNames.FP32_WEIGHTS;
 import io.shiftq.engine.pipeline.PreparedJob;
 import io.shiftq.engine.pipeline.QuantizationEngine;
 import io.shiftq.engine.pipeline.StepResults;
+import io.shiftq.engine.quant.ActivationSummary;
 import io.shiftq.messaging.Channels;
 import io.shiftq.schema.event.Metrics;
 import io.shiftq.schema.event.QuantizationRequested;

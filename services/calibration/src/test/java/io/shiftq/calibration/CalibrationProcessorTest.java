@@ -9,6 +9,7 @@ import static org.awaitility.Awaitility.await;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
+import io.shiftq.engine.quant.ActivationSummary;
 import io.shiftq.messaging.Channels;
 import io.shiftq.messaging.EventRecords;
 import io.shiftq.schema.Json;

@@ -1,6 +1,5 @@
-package io.shiftq.calibration;
+package io.shiftq.engine.quant;
 
-import io.shiftq.engine.quant.ActivationStats;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
