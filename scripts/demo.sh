@@ -142,14 +142,20 @@ fi
 say "job $JOB_ID done in $(( $(date +%s) - started )) s"
 # Where the job's time went (the report's stage_timings_ms) and each service's peak memory: VmHWM, the resident
 # set's high-water mark since the JVM started (heap, libtorch's native memory, code), which docs/benchmarks.md
-# records and the -Xmx / container limits in docker-compose.yml and k8s/ are set from.
+# records and the -Xmx / container limits in docker-compose.yml and k8s/ are set from. Beside it the CPU each
+# service used and its page faults: kernel time and faults that grow show memory handed back and forth with the
+# kernel (docs/benchmarks.md, "Services against one process").
 python3 -c 'import json,sys; print("demo: stage timings (ms):", json.load(open(sys.argv[1]))["stage_timings_ms"])' \
   "$ARTIFACTS/$JOB_ID/report.json" || true
 i=0
 for entry in "${SERVICES[@]}"; do
   pid="${STARTED_PIDS[$i]}"
   i=$((i + 1))
-  say "$(printf '%-12s peak RSS %5d MB' "${entry%%:*}" "$(awk '/VmHWM/ {print int($2 / 1024)}' "/proc/$pid/status")")"
+  # /proc/PID/stat fields 10, 14, 15: minor page faults, user and system CPU in clock ticks, since the JVM started.
+  read -r faults user sys < <(awk -v hz="$(getconf CLK_TCK)" '{printf "%d %.1f %.1f", $10, $14 / hz, $15 / hz}' \
+    "/proc/$pid/stat")
+  say "$(printf '%-12s peak RSS %5d MB  CPU user %6.1f s  system %5.1f s  page faults %9d' "${entry%%:*}" \
+    "$(awk '/VmHWM/ {print int($2 / 1024)}' "/proc/$pid/status")" "$user" "$sys" "$faults")"
 done
 say "report file: $ARTIFACTS/$JOB_ID/report.json"
 say "over REST:   http://127.0.0.1:$PORT_BASE/jobs/$JOB_ID/report (while the services run)"

@@ -12,6 +12,7 @@ cd "$(dirname "$0")/../.."
 . scripts/lib.sh
 # LocalRun in the environment demo.sh gives the services (OpenMP wait policy, malloc thresholds).
 engine_env
+need_debian time /usr/bin/time
 config=${1:-configs/examples/demo.yaml}
 out=.shiftq/bench/services_vs_local
 rm -rf "$out" && mkdir -p "$out"
@@ -24,8 +25,10 @@ mvn -B -q dependency:build-classpath -pl tools -Dmdep.outputFile=target/tools.cp
 cp="tools/target/classes:$(cat tools/target/tools.cp)"
 # The stage services' JVM options (scripts/demo.sh), so heap and threads match.
 # shellcheck disable=SC2086 # the options are meant to split into words
-java ${SHIFTQ_STAGE_JAVA_OPTS:-$(sed -n 's/^STAGE_JAVA_OPTS="${SHIFTQ_STAGE_JAVA_OPTS:-\(.*\)}"$/\1/p' scripts/demo.sh)} \
+/usr/bin/time -f "LocalRun: CPU user %U s  system %S s  page faults %R  peak RSS %M KB" \
+  java ${SHIFTQ_STAGE_JAVA_OPTS:-$(sed -n 's/^STAGE_JAVA_OPTS="${SHIFTQ_STAGE_JAVA_OPTS:-\(.*\)}"$/\1/p' scripts/demo.sh)} \
   -cp "$cp" io.shiftq.tools.LocalRun "$config" "$out/local" compare 2>"$out/local.err" | grep -v '^  epoch'
+grep '^LocalRun: CPU' "$out/local.err" || true
 echo "load after: $(uptime)"
 python3 - "$report" "$out/local/report.json" <<'PY'
 import json, sys
