@@ -2,7 +2,6 @@ package io.shiftq.engine.pipeline;
 
 import io.shiftq.engine.data.DataSplits;
 import io.shiftq.engine.data.Datasets;
-import io.shiftq.engine.data.ImageSet;
 import io.shiftq.engine.model.BatchNormFolding;
 import io.shiftq.engine.model.Models;
 import io.shiftq.engine.model.Network;
@@ -42,7 +41,7 @@ public record PreparedJob(QuantizationConfig config, DataSplits data, Network ne
         OnnxImport.Imported imported =
                 config.model().usesOnnx() ? importOnnx(config.model().path()) : null;
         DataSplits data = Datasets.load(config.data());
-        if (data.train() instanceof ImageSet) {
+        if (data.train().heldInMemory()) {
             data = inMemoryTransforms(config.data(), data);
         }
         var img = data.train();

@@ -144,7 +144,7 @@ public final class QuantPolicy {
                 TensorQuant in = activation(stat(stats, n + ".input"), spec.input());
                 TensorQuant b = weights.has(n + ".bias") ? biasAt(w, in) : null;
                 layers.put(n, new LayerQuant(w, b, in, activation(stat(stats, n + ".output"), spec.output())));
-            } else if (layer instanceof Layer.Add) {
+            } else if (layer.merge().orElse(null) == Layer.Merge.SUM) {
                 int align = Math.min(
                         layers.get(network.producerOf(i, 0)).output().exponent(),
                         layers.get(network.producerOf(i, 1)).output().exponent());
@@ -170,7 +170,7 @@ public final class QuantPolicy {
                 }
                 TensorQuant in = layers.get(producer).output();
                 layers.put(n, new LayerQuant(null, null, in, activation(stat(stats, n + ".output"), spec.output())));
-            } else if (layer instanceof Layer.Concat) {
+            } else if (layer.merge().orElse(null) == Layer.Merge.CONCATENATION) {
                 TensorQuant out = activation(stat(stats, n + ".output"), spec.output());
                 layers.put(n, new LayerQuant(null, null, out, out));
             }
