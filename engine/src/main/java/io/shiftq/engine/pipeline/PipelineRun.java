@@ -46,13 +46,14 @@ public final class PipelineRun {
         Map<String, Long> timings = new LinkedHashMap<>();
         long t = System.nanoTime();
         PreparedJob w = PreparedJob.load(config);
-        StepResults.Baseline base = engine.baseline(w, listener);
+        JobEngine job = engine.job(w);
+        StepResults.Baseline base = job.baseline(listener);
         t = lap(timings, Stage.CALIBRATION, t);
-        StepResults.Ptq ptq = engine.ptq(w, base.weights(), listener);
+        StepResults.Ptq ptq = job.ptq(base.weights(), listener);
         t = lap(timings, Stage.PTQ, t);
-        StepResults.Qat qat = engine.qat(w, ptq.network(), ptq.weights(), listener, OptionalDouble.of(ptq.accuracy()));
+        StepResults.Qat qat = job.qat(ptq.network(), ptq.weights(), listener, OptionalDouble.of(ptq.accuracy()));
         t = lap(timings, Stage.QAT, t);
-        StepResults.FinalPtq fin = engine.finalPtq(w, ptq.network(), qat.weights());
+        StepResults.FinalPtq fin = job.finalPtq(ptq.network(), qat.weights());
         t = lap(timings, Stage.FINAL_PTQ, t);
         // The report's timings stop before the export: deployment is not one of the pipeline's stages.
         QuantizationReport.Builder report = QuantizationReport.builder(jobId, ShiftqEvent.CUSTOM, config)
@@ -66,7 +67,7 @@ public final class PipelineRun {
                 .stageTimingsMs(timings);
         StepResults.Deployed deployed = null;
         if (exportDir != null && !fin.skipped()) {
-            deployed = engine.deploy(w, ptq.network(), qat.weights(), fin.plan(), fin.logits(), exportDir);
+            deployed = job.deploy(ptq.network(), qat.weights(), fin.plan(), fin.logits(), exportDir);
             report.integerCheck(deployed.check());
         }
         return new Outcome(report.build(), base.weights(), ptq, qat, fin, w, deployed);

@@ -2,10 +2,13 @@ package io.shiftq.service;
 
 import io.shiftq.engine.Cancellation;
 import io.shiftq.engine.JobCancelledException;
+import io.shiftq.engine.pipeline.JobEngine;
+import io.shiftq.engine.pipeline.PreparedJob;
 import io.shiftq.engine.pipeline.QuantizationEngine;
 import io.shiftq.messaging.EventRecords;
 import io.shiftq.schema.Json;
 import io.shiftq.schema.config.Limits;
+import io.shiftq.schema.config.QuantizationConfig;
 import io.shiftq.schema.event.Metrics;
 import io.shiftq.schema.event.ShiftqEvent;
 import io.shiftq.schema.event.Stage;
@@ -61,9 +64,9 @@ public class StageRunner {
         this.paths = new ConfinedPaths(config.data().roots(), config.models().roots());
     }
 
-    /** The quantization engine the stages call. */
-    public QuantizationEngine engine() {
-        return engine;
+    /** The engine for one job, prepared from its config (data read, model built or imported). */
+    public JobEngine job(QuantizationConfig config) {
+        return engine.job(PreparedJob.load(config));
     }
 
     /** The job's files in the artifact store. */

@@ -61,8 +61,8 @@ class FinalPtqProcessorTest {
         assertThat(done.stage()).isEqualTo(Stage.FINAL_PTQ);
         assertThat(done.status()).isEqualTo(StageStatus.COMPLETED);
         PreparedJob prepared = PreparedJob.load(lastQat.config());
-        StepResults.FinalPtq direct = engine.finalPtq(
-                prepared, prepared.foldedNetwork(), artifacts.weights(lastQat, ArtifactNames.QAT_WEIGHTS));
+        StepResults.FinalPtq direct = engine.job(prepared)
+                .finalPtq(prepared.foldedNetwork(), artifacts.weights(lastQat, ArtifactNames.QAT_WEIGHTS));
         assertThat(done.accuracy())
                 .as("the service reports what the engine computes on the same weights")
                 .isEqualTo(direct.accuracy());
