@@ -151,7 +151,7 @@ class ArchitectureTest {
     /**
      * The integer model's packages in one direction: the operators ({@code ops}) know no consumer; the file formats
      * read and write them; the executors read the files; the C generator stands beside; the {@code deploy} facade
-     * (Deployment, Agreement) sits on top of all.
+     * (Deployment, IntegerChecker) sits on top of all.
      */
     @Test
     void deploySubPackagesDependInOneDirection() {

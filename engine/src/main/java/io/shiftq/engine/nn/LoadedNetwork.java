@@ -33,7 +33,7 @@ import java.util.function.Supplier;
 /**
  * A network with its parameters on a DJL manager, run by one interpreter for every mode: FP32,
  * weight fake-quant (steps 1 and 2), calibration (an observer sees each layer's input and output)
- * and full fake-quant (step 3). One interpreter keeps the modes from drifting apart.
+ * and full fake-quant (the final_ptq stage). One interpreter keeps the modes from drifting apart.
  */
 public final class LoadedNetwork implements AutoCloseable {
     private final Network network;

@@ -100,8 +100,8 @@ public final class ImportedModelCheck {
         JobEngine engine = new QuantizationEngine().job(job);
         Path out = Files.createTempDirectory("shiftq-check");
         try {
-            StepResults.Ptq ptq = engine.ptq(m.weights());
-            StepResults.FinalPtq fin = engine.finalPtq(ptq.network(), ptq.weights());
+            StageResults.Ptq ptq = engine.ptq(m.weights());
+            StageResults.FinalPtq fin = engine.finalPtq(ptq.network(), ptq.weights());
             return engine.deploy(ptq.network(), ptq.weights(), fin.plan(), fin.logits(), out)
                     .check();
         } finally {

@@ -2,8 +2,8 @@ package io.shiftq.engine.pipeline;
 
 import ai.djl.ndarray.NDManager;
 import io.shiftq.engine.data.ImageSource;
-import io.shiftq.engine.deploy.Agreement;
 import io.shiftq.engine.deploy.Deployment;
+import io.shiftq.engine.deploy.IntegerChecker;
 import io.shiftq.engine.deploy.ops.IntegerModel;
 import io.shiftq.engine.io.WeightFiles;
 import io.shiftq.engine.model.BatchNormFolding;
@@ -70,7 +70,7 @@ public final class JobEngine {
      * The FP32 model: read from the ONNX file of {@code model.path}, or loaded from {@code model.weights} when given,
      * else initialized and, when {@code baseline.epochs > 0}, trained; then evaluated.
      */
-    public StepResults.Baseline baseline(TrainingListener listener) {
+    public StageResults.Baseline baseline(TrainingListener listener) {
         QuantizationConfig c = job.config();
         boolean given = job.onnxWeights() != null
                 || (c.model().weights() != null && !c.model().weights().isBlank());
@@ -128,7 +128,7 @@ public final class JobEngine {
                             QuantPlan.FLOAT,
                             c.data().batchSize(),
                             c.ptq().maxEvalBatches());
-            return new StepResults.Baseline(model.stateDict(), acc, epochs);
+            return new StageResults.Baseline(model.stateDict(), acc, epochs);
         }
     }
 
@@ -139,17 +139,17 @@ public final class JobEngine {
     }
 
     /**
-     * Step 1: fold BatchNorm, quantize weights and biases, measure accuracy. Optionally first
+     * The ptq stage: fold BatchNorm, quantize weights and biases, measure accuracy. Optionally first
      * equalize channel ranges across layers ({@code ptq.cross_layer_equalization}), move the
      * biases by the mean shift weight rounding causes ({@code ptq.bias_correction}), and learn each
      * weight's rounding ({@code ptq.rounding: learned}).
      */
-    public StepResults.Ptq ptq(StateDict fp32) {
+    public StageResults.Ptq ptq(StateDict fp32) {
         return ptq(fp32, TrainingListener.NONE);
     }
 
-    /** Step 1, as {@link #ptq(StateDict)}, telling the listener the progress of learned rounding. */
-    public StepResults.Ptq ptq(StateDict fp32, TrainingListener listener) {
+    /** The ptq stage, as {@link #ptq(StateDict)}, telling the listener the progress of learned rounding. */
+    public StageResults.Ptq ptq(StateDict fp32, TrainingListener listener) {
         BatchNormFolding.Folded f = BatchNormFolding.fold(job.network(), fp32);
         policy().checkTarget(f.network());
         StateDict weights = job.config().ptq().crossLayerEqualization()
@@ -172,7 +172,7 @@ public final class JobEngine {
             plan = policy().weightPlan(f.network(), weights);
         }
         double acc = accuracy(f.network(), weights, plan);
-        return new StepResults.Ptq(
+        return new StageResults.Ptq(
                 f.network(), weights, plan, acc, records(f.network(), plan, weights, Map.of(), true), roundingMs);
     }
 
@@ -185,24 +185,24 @@ public final class JobEngine {
     }
 
     /**
-     * Step 2: weight-only QAT from the folded weights, re-deriving weight exponents from the live
+     * The qat stage: weight-only QAT from the folded weights, re-deriving weight exponents from the live
      * weights at every step; keeps the best epoch. {@code training.epochs: 0} skips.
      */
-    public StepResults.Qat qat(Network folded, StateDict weights, TrainingListener listener) {
+    public StageResults.Qat qat(Network folded, StateDict weights, TrainingListener listener) {
         return qat(folded, weights, listener, OptionalDouble.empty());
     }
 
     /**
-     * Step 2, as {@link #qat(Network, StateDict, TrainingListener)}, given step 1's accuracy of these
+     * The qat stage, as {@link #qat(Network, StateDict, TrainingListener)}, given the ptq stage's accuracy of these
      * very weights (measured with the same plan and test set), which QAT's starting point then need not measure again.
      */
-    public StepResults.Qat qat(
+    public StageResults.Qat qat(
             Network folded, StateDict weights, TrainingListener listener, OptionalDouble ptqAccuracy) {
         QuantPolicy policy = policy();
         TrainingConfig t = job.config().training();
         if (t.epochs() == 0) {
             QuantPlan plan = policy.weightPlan(folded, weights);
-            return new StepResults.Qat(
+            return new StageResults.Qat(
                     weights,
                     List.of(),
                     ptqAccuracy.orElseGet(() -> accuracy(folded, weights, plan)),
@@ -229,7 +229,7 @@ public final class JobEngine {
                         r.skippedSteps());
             }
             QuantPlan plan = policy.weightPlan(folded, r.best());
-            return new StepResults.Qat(
+            return new StageResults.Qat(
                     r.best(),
                     r.epochs(),
                     r.bestAccuracy(),
@@ -241,16 +241,16 @@ public final class JobEngine {
     }
 
     /**
-     * Step 3: calibrate every layer's input and output on {@code ptq.calibration_batches} training
+     * The final_ptq stage: calibrate every layer's input and output on {@code ptq.calibration_batches} training
      * batches (weights already quantized, as deployed), put biases at w + i, evaluate the fully
      * quantized model. {@code pipeline.final_ptq: false} keeps the weight-only plan.
      */
-    public StepResults.FinalPtq finalPtq(Network folded, StateDict weights) {
+    public StageResults.FinalPtq finalPtq(Network folded, StateDict weights) {
         QuantPolicy policy = policy();
         policy.checkTarget(folded);
         QuantPlan weightPlan = policy.weightPlan(folded, weights);
         if (!job.config().pipeline().finalPtq()) {
-            return new StepResults.FinalPtq(
+            return new StageResults.FinalPtq(
                     weightPlan,
                     accuracy(folded, weights, weightPlan),
                     records(folded, weightPlan, weights, Map.of(), true),
@@ -264,9 +264,9 @@ public final class JobEngine {
         // The accuracy comes from logits kept for the deployment check, which then compares the integer executor
         // with them instead of running the fake-quant model over the test set a second time.
         ImageSource test = evaluationSet();
-        Agreement.Logits logits = Agreement.logits(
+        IntegerChecker.Logits logits = IntegerChecker.logits(
                 folded, weights, plan, test, job.config().data().batchSize());
-        return new StepResults.FinalPtq(
+        return new StageResults.FinalPtq(
                 plan,
                 logits.accuracy(test.labels()),
                 records(folded, plan, weights, stats, false),
@@ -289,16 +289,16 @@ public final class JobEngine {
      * encodings, ONNX QDQ) into dir, then runs the integer executor on those files alone over the
      * test set (limited by ptq.max_eval_batches) and compares it with fake-quant image by image.
      */
-    public StepResults.Deployed deploy(Network folded, StateDict weights, QuantPlan plan, Path dir) {
+    public StageResults.Deployed deploy(Network folded, StateDict weights, QuantPlan plan, Path dir) {
         return deploy(folded, weights, plan, null, dir);
     }
 
     /**
      * As {@link #deploy(Network, StateDict, QuantPlan, Path)}, comparing the integer executor with
-     * step 3's fake-quant logits (from {@link StepResults.FinalPtq#logits()}) when given instead of recomputing them.
+     * the final_ptq stage's fake-quant logits (from {@link StageResults.FinalPtq#logits()}) when given instead of recomputing them.
      */
-    public StepResults.Deployed deploy(
-            Network folded, StateDict weights, QuantPlan plan, Agreement.Logits logits, Path dir) {
+    public StageResults.Deployed deploy(
+            Network folded, StateDict weights, QuantPlan plan, IntegerChecker.Logits logits, Path dir) {
         try {
             IntegerModel model = IntegerModel.from(folded, weights, plan);
             if (job.config().target().constrains()) {
@@ -311,16 +311,16 @@ public final class JobEngine {
             }
             Deployment.Files files = Deployment.export(dir, model);
             ImageSource test = evaluationSet();
-            Agreement.Result r = logits != null
-                    ? Agreement.check(dir, logits, test)
-                    : Agreement.check(
+            IntegerChecker.Result r = logits != null
+                    ? IntegerChecker.check(dir, logits, test)
+                    : IntegerChecker.check(
                             dir,
                             folded,
                             weights,
                             plan,
                             test,
                             job.config().data().batchSize());
-            return new StepResults.Deployed(
+            return new StageResults.Deployed(
                     files,
                     new IntegerCheck(
                             r.images(),

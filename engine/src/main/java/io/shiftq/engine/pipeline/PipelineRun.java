@@ -12,7 +12,7 @@ import java.util.Map;
 import java.util.OptionalDouble;
 
 /**
- * Runs baseline, step 1, step 2 and step 3 in one process and returns the report, for the CLI's
+ * Runs the four stages in one process and returns the report, for the CLI's
  * local mode, the README figures and the benchmarks. The Kafka services run the same calls.
  */
 public final class PipelineRun {
@@ -27,19 +27,19 @@ public final class PipelineRun {
     public record Outcome(
             QuantizationReport report,
             StateDict baselineWeights,
-            StepResults.Ptq ptq,
-            StepResults.Qat qat,
-            StepResults.FinalPtq finalPtq,
+            StageResults.Ptq ptq,
+            StageResults.Qat qat,
+            StageResults.FinalPtq finalPtq,
             PreparedJob workload,
-            StepResults.Deployed deployed) {}
+            StageResults.Deployed deployed) {}
 
-    /** Runs every step for one config, without exporting deployment files. */
+    /** Runs every stage for one config, without exporting deployment files. */
     public Outcome run(String jobId, QuantizationConfig config, TrainingListener listener) {
         return run(jobId, config, listener, null);
     }
 
     /**
-     * Runs every step; when exportDir is given and step 3 ran, also writes the deployment files
+     * Runs every stage; when exportDir is given and the final_ptq stage ran, also writes the deployment files
      * there and adds the integer executor's check to the report.
      */
     public Outcome run(String jobId, QuantizationConfig config, TrainingListener listener, Path exportDir) {
@@ -47,13 +47,13 @@ public final class PipelineRun {
         long t = System.nanoTime();
         PreparedJob w = PreparedJob.load(config);
         JobEngine job = engine.job(w);
-        StepResults.Baseline base = job.baseline(listener);
+        StageResults.Baseline base = job.baseline(listener);
         t = lap(timings, Stage.CALIBRATION, t);
-        StepResults.Ptq ptq = job.ptq(base.weights(), listener);
+        StageResults.Ptq ptq = job.ptq(base.weights(), listener);
         t = lap(timings, Stage.PTQ, t);
-        StepResults.Qat qat = job.qat(ptq.network(), ptq.weights(), listener, OptionalDouble.of(ptq.accuracy()));
+        StageResults.Qat qat = job.qat(ptq.network(), ptq.weights(), listener, OptionalDouble.of(ptq.accuracy()));
         t = lap(timings, Stage.QAT, t);
-        StepResults.FinalPtq fin = job.finalPtq(ptq.network(), qat.weights());
+        StageResults.FinalPtq fin = job.finalPtq(ptq.network(), qat.weights());
         t = lap(timings, Stage.FINAL_PTQ, t);
         // The report's timings stop before the export: deployment is not one of the pipeline's stages.
         QuantizationReport.Builder report = QuantizationReport.builder(jobId, ShiftqEvent.CUSTOM, config)
@@ -65,7 +65,7 @@ public final class PipelineRun {
                 .modelSize(fin.size())
                 .qatEpochs(qat.epochs())
                 .stageTimingsMs(timings);
-        StepResults.Deployed deployed = null;
+        StageResults.Deployed deployed = null;
         if (exportDir != null && !fin.skipped()) {
             deployed = job.deploy(ptq.network(), qat.weights(), fin.plan(), fin.logits(), exportDir);
             report.integerCheck(deployed.check());

@@ -17,7 +17,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 
 /**
- * A validated config with its data loaded and its model built: what every step works on.
+ * A validated config with its data loaded and its model built: what every stage works on.
  *
  * @param config the job's config
  * @param data train and test images, cut to the configured limits, resized and normalized when {@code data.resize} / {@code data.normalize} say

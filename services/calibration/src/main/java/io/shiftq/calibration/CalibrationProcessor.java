@@ -4,7 +4,7 @@ import static io.shiftq.schema.artifact.ArtifactNames.ACTIVATION_STATS;
 import static io.shiftq.schema.artifact.ArtifactNames.FP32_WEIGHTS;
 
 import io.shiftq.engine.pipeline.JobEngine;
-import io.shiftq.engine.pipeline.StepResults;
+import io.shiftq.engine.pipeline.StageResults;
 import io.shiftq.messaging.Channels;
 import io.shiftq.schema.event.Metrics;
 import io.shiftq.schema.event.QuantizationRequested;
@@ -49,7 +49,7 @@ public class CalibrationProcessor {
         CompletionBuilder completion =
                 CompletionBuilder.start(request.jobId(), request.variant(), request.config(), Stage.CALIBRATION);
         JobEngine job = stages.job(request.config());
-        StepResults.Baseline fp32 = job.baseline(stages.events().reporter(request, Stage.CALIBRATION));
+        StageResults.Baseline fp32 = job.baseline(stages.events().reporter(request, Stage.CALIBRATION));
         stages.events().step(request, Stage.CALIBRATION, 90, "collecting activation statistics");
         var stats = ActivationSummary.of(job.activationStats(fp32.weights()));
         JobArtifacts files = stages.artifacts();

@@ -2,7 +2,7 @@ package io.shiftq.finalptq;
 
 import io.shiftq.engine.model.StateDict;
 import io.shiftq.engine.pipeline.JobEngine;
-import io.shiftq.engine.pipeline.StepResults;
+import io.shiftq.engine.pipeline.StageResults;
 import io.shiftq.messaging.Channels;
 import io.shiftq.schema.artifact.ArtifactNames;
 import io.shiftq.schema.event.Metrics;
@@ -51,7 +51,7 @@ public class FinalPtqProcessor {
         CompletionBuilder completion = CompletionBuilder.after(qat, Stage.FINAL_PTQ);
         JobEngine job = stages.job(qat.config());
         StateDict weights = stages.artifacts().weights(qat, ArtifactNames.QAT_WEIGHTS);
-        StepResults.FinalPtq result = job.finalPtq(job.prepared().foldedNetwork(), weights);
+        StageResults.FinalPtq result = job.finalPtq(job.prepared().foldedNetwork(), weights);
         completion
                 .skipped(result.skipped())
                 .accuracy(result.accuracy())
@@ -67,11 +67,15 @@ public class FinalPtqProcessor {
 
     /** Exports the hardware files and checks the integer executor against fake-quant on the test set. */
     private void deploy(
-            String jobId, JobEngine job, StateDict weights, StepResults.FinalPtq result, CompletionBuilder completion) {
+            String jobId,
+            JobEngine job,
+            StateDict weights,
+            StageResults.FinalPtq result,
+            CompletionBuilder completion) {
         Path dir = null;
         try {
             dir = Files.createTempDirectory("shiftq-deploy-");
-            StepResults.Deployed d =
+            StageResults.Deployed d =
                     job.deploy(job.prepared().foldedNetwork(), weights, result.plan(), result.logits(), dir);
             completion.artifacts(stages.artifacts()
                     .putFiles(jobId, ArtifactNames.DEPLOY, d.files().all()));

@@ -5,7 +5,7 @@ import static io.shiftq.schema.artifact.ArtifactNames.QAT_WEIGHTS;
 import static io.shiftq.schema.artifact.ArtifactNames.qatEpoch;
 
 import io.shiftq.engine.pipeline.JobEngine;
-import io.shiftq.engine.pipeline.StepResults;
+import io.shiftq.engine.pipeline.StageResults;
 import io.shiftq.messaging.Channels;
 import io.shiftq.schema.event.ArtifactRef;
 import io.shiftq.schema.event.Metrics;
@@ -42,7 +42,7 @@ public class QatProcessor {
         this.done = done;
     }
 
-    /** Runs step 2 for one job after PTQ. */
+    /** Runs the qat stage for one job after PTQ. */
     @Incoming(PTQ_DONE)
     @Blocking(value = Channels.WORKER_POOL, ordered = false)
     public void onPtq(Record<String, String> ptqDone) {
@@ -61,7 +61,7 @@ public class QatProcessor {
         // PTQ measured these weights under this plan already: QAT's starting point needs no second evaluation.
         OptionalDouble ptqAccuracy =
                 ptq.accuracy() == null ? OptionalDouble.empty() : OptionalDouble.of(ptq.accuracy());
-        StepResults.Qat qat =
+        StageResults.Qat qat =
                 job.qat(job.prepared().foldedNetwork(), files.weights(ptq, FOLDED_WEIGHTS), listener, ptqAccuracy);
         return completion
                 .skipped(qat.skipped())
