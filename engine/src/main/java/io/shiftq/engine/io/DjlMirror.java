@@ -150,7 +150,7 @@ record DjlMirror(Block block, Map<String, Parameter> parameters) {
     }
 
     /** The built-in nets' layer types as DJL blocks; the types only ONNX models hold have none. */
-    private static final class LeafBlocks implements LayerVisitor<Block> {
+    private static final class LeafBlocks extends LayerVisitor.Partial<Block> {
         @Override
         public Block conv2d(Layer.Conv2d c) {
             return Conv2d.builder()
@@ -196,68 +196,9 @@ record DjlMirror(Block block, Map<String, Parameter> parameters) {
             return Blocks.batchFlattenBlock();
         }
 
-        private static IllegalStateException none(Layer layer) {
+        @Override
+        protected RuntimeException refuse(Layer layer) {
             return new IllegalStateException("no DJL block for " + layer);
-        }
-
-        @Override
-        public Block clippedRelu(Layer.ClippedReLU l) {
-            throw none(l);
-        }
-
-        @Override
-        public Block avgPool2d(Layer.AvgPool2d l) {
-            throw none(l);
-        }
-
-        @Override
-        public Block concat(Layer.Concat l) {
-            throw none(l);
-        }
-
-        @Override
-        public Block add(Layer.Add l) {
-            throw none(l);
-        }
-
-        @Override
-        public Block paddedPool2d(Layer.PaddedPool2d l) {
-            throw none(l);
-        }
-
-        @Override
-        public Block sigmoid(Layer.Sigmoid l) {
-            throw none(l);
-        }
-
-        @Override
-        public Block hardSigmoid(Layer.HardSigmoid l) {
-            throw none(l);
-        }
-
-        @Override
-        public Block hardSwish(Layer.HardSwish l) {
-            throw none(l);
-        }
-
-        @Override
-        public Block pointwise(Layer.Pointwise l) {
-            throw none(l);
-        }
-
-        @Override
-        public Block mul(Layer.Mul l) {
-            throw none(l);
-        }
-
-        @Override
-        public Block channelShuffle(Layer.ChannelShuffle l) {
-            throw none(l);
-        }
-
-        @Override
-        public Block channelSlice(Layer.ChannelSlice l) {
-            throw none(l);
         }
     }
 

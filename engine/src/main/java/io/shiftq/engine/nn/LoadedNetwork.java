@@ -300,7 +300,17 @@ public final class LoadedNetwork implements AutoCloseable {
     }
 
     /** A layer's own operation with weights the caller gives; every layer without weights is refused. */
-    private record GivenWeights(NDArray x, NDArray w, NDArray b) implements LayerVisitor<NDArray> {
+    private static final class GivenWeights extends LayerVisitor.Partial<NDArray> {
+        private final NDArray x;
+        private final NDArray w;
+        private final NDArray b;
+
+        GivenWeights(NDArray x, NDArray w, NDArray b) {
+            this.x = x;
+            this.w = w;
+            this.b = b;
+        }
+
         @Override
         public NDArray conv2d(Layer.Conv2d c) {
             return Conv2d.conv2d(
@@ -319,93 +329,9 @@ public final class LoadedNetwork implements AutoCloseable {
             return Linear.linear(x, w, b).singletonOrThrow();
         }
 
-        private static IllegalArgumentException noWeights(Layer layer) {
+        @Override
+        protected RuntimeException refuse(Layer layer) {
             return new IllegalArgumentException(layer.name() + ": " + layer + " has no weights");
-        }
-
-        @Override
-        public NDArray batchNorm2d(Layer.BatchNorm2d l) {
-            throw noWeights(l);
-        }
-
-        @Override
-        public NDArray relu(Layer.ReLU l) {
-            throw noWeights(l);
-        }
-
-        @Override
-        public NDArray clippedRelu(Layer.ClippedReLU l) {
-            throw noWeights(l);
-        }
-
-        @Override
-        public NDArray avgPool2d(Layer.AvgPool2d l) {
-            throw noWeights(l);
-        }
-
-        @Override
-        public NDArray concat(Layer.Concat l) {
-            throw noWeights(l);
-        }
-
-        @Override
-        public NDArray maxPool2d(Layer.MaxPool2d l) {
-            throw noWeights(l);
-        }
-
-        @Override
-        public NDArray flatten(Layer.Flatten l) {
-            throw noWeights(l);
-        }
-
-        @Override
-        public NDArray dropout(Layer.Dropout l) {
-            throw noWeights(l);
-        }
-
-        @Override
-        public NDArray add(Layer.Add l) {
-            throw noWeights(l);
-        }
-
-        @Override
-        public NDArray paddedPool2d(Layer.PaddedPool2d l) {
-            throw noWeights(l);
-        }
-
-        @Override
-        public NDArray sigmoid(Layer.Sigmoid l) {
-            throw noWeights(l);
-        }
-
-        @Override
-        public NDArray hardSigmoid(Layer.HardSigmoid l) {
-            throw noWeights(l);
-        }
-
-        @Override
-        public NDArray hardSwish(Layer.HardSwish l) {
-            throw noWeights(l);
-        }
-
-        @Override
-        public NDArray pointwise(Layer.Pointwise l) {
-            throw noWeights(l);
-        }
-
-        @Override
-        public NDArray mul(Layer.Mul l) {
-            throw noWeights(l);
-        }
-
-        @Override
-        public NDArray channelShuffle(Layer.ChannelShuffle l) {
-            throw noWeights(l);
-        }
-
-        @Override
-        public NDArray channelSlice(Layer.ChannelSlice l) {
-            throw noWeights(l);
         }
     }
 
