@@ -289,7 +289,7 @@ def _set_log2(q, log2_scale: torch.Tensor) -> None:
 
 
 def add_activation_quantizers(ps: Pow2Sim, cfg: JobConfig, calibrate, batches) -> None:
-    """Step 3: puts an activation quantizer back on every place AIMET chose, calibrates it with the rule's
+    """The final_ptq stage: puts an activation quantizer back on every place AIMET chose, calibrates it with the rule's
     AIMET encoding analyzer over the calibration batches (weights stay frozen), snaps it to a power of two,
     decides signedness (unsigned when the config says symmetric: false and the tensor has no negative
     value), freezes it, and puts each bias at exponent w + i."""

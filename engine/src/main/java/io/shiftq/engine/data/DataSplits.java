@@ -33,8 +33,8 @@ public record DataSplits(String name, ImageSource train, ImageSource test, int n
     }
 
     private static ImageSet inMemory(ImageSource s) {
-        if (s instanceof ImageSet set) {
-            return set;
+        if (s.heldInMemory()) {
+            return s.inMemory();
         }
         throw new IllegalStateException(name(s) + " is transformed image by image as it is decoded, not all at once");
     }

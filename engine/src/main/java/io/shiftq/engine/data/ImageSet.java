@@ -48,6 +48,12 @@ public record ImageSet(float[] pixels, int[] labels, int channels, int height, i
         return gather(indices);
     }
 
+    /** True: the pixels are this record's array. */
+    @Override
+    public boolean heldInMemory() {
+        return true;
+    }
+
     /** This set: it is in memory already. */
     @Override
     public ImageSet inMemory() {

@@ -60,6 +60,11 @@ public interface ImageSource {
         return null;
     }
 
+    /** Whether the images are already held in memory, so {@link #inMemory()} copies nothing. */
+    default boolean heldInMemory() {
+        return false;
+    }
+
     /** Every image read into memory at once (tests and tools on small sets; a job streams instead). */
     default ImageSet inMemory() {
         int[] all = new int[size()];

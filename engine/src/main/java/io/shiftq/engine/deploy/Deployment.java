@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The deployment export: every file a hardware team or a tool loads, written from the final
- * (step 3) plan.
+ * final_ptq plan.
  */
 public final class Deployment {
     private static final Logger LOG = LoggerFactory.getLogger(Deployment.class);
@@ -57,9 +57,9 @@ public final class Deployment {
      * {@code shiftq_main.c}, both AIMET encodings files and {@code model_qdq.onnx} into dir (created if needed).
      *
      * @param dir output directory
-     * @param folded the BatchNorm-folded network ({@code StepResults.Ptq.network()})
-     * @param weights its folded weights as quantized in step 3 (the QAT weights)
-     * @param plan the full plan of step 3 ({@code StepResults.FinalPtq.plan()}); a weight-only plan
+     * @param folded the BatchNorm-folded network ({@code StageResults.Ptq.network()})
+     * @param weights its folded weights as quantized in the final_ptq stage (the QAT weights)
+     * @param plan the full plan of the final_ptq stage ({@code StageResults.FinalPtq.plan()}); a weight-only plan
      *     is refused with an {@link IllegalArgumentException} naming the missing quantizer
      * @return the paths written
      */

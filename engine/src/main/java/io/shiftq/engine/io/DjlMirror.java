@@ -14,6 +14,7 @@ import ai.djl.nn.norm.BatchNorm;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.nn.pooling.Pool;
 import io.shiftq.engine.model.Layer;
+import io.shiftq.engine.model.LayerVisitor;
 import io.shiftq.engine.model.Network;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -84,7 +85,7 @@ record DjlMirror(Block block, Map<String, Parameter> parameters) {
                 throw unsupported("node " + to + " is not reached from node " + from + " by exactly one path");
             }
             Network.Node node = network.nodes().get(to);
-            if (node.layer() instanceof Layer.Add) {
+            if (node.layer().merge().orElse(null) == Layer.Merge.SUM) {
                 int a = node.inputs().get(0);
                 int b = node.inputs().get(1);
                 int fork = fork(a, b);
@@ -145,7 +146,13 @@ record DjlMirror(Block block, Map<String, Parameter> parameters) {
 
     /** The DJL block for one non-residual layer, configured as the layer runs in {@code LoadedNetwork}. */
     private static Block djlBlock(Layer layer) {
-        if (layer instanceof Layer.Conv2d c) {
+        return layer.accept(new LeafBlocks());
+    }
+
+    /** The built-in nets' layer types as DJL blocks; the types only ONNX models hold have none. */
+    private static final class LeafBlocks extends LayerVisitor.Partial<Block> {
+        @Override
+        public Block conv2d(Layer.Conv2d c) {
             return Conv2d.builder()
                     .setKernelShape(new Shape(c.kernel(), c.kernel()))
                     .setFilters(c.outChannels())
@@ -154,29 +161,45 @@ record DjlMirror(Block block, Map<String, Parameter> parameters) {
                     .optBias(c.bias())
                     .build();
         }
-        if (layer instanceof Layer.BatchNorm2d n) {
+
+        @Override
+        public Block batchNorm2d(Layer.BatchNorm2d n) {
             // Momentum as LoadedNetwork passes it: the PyTorch engine hands it to torch unchanged.
             return BatchNorm.builder()
                     .optEpsilon(n.eps())
                     .optMomentum(n.momentum())
                     .build();
         }
-        if (layer instanceof Layer.Linear l) {
+
+        @Override
+        public Block linear(Layer.Linear l) {
             return Linear.builder().setUnits(l.outFeatures()).optBias(l.bias()).build();
         }
-        if (layer instanceof Layer.MaxPool2d p) {
+
+        @Override
+        public Block maxPool2d(Layer.MaxPool2d p) {
             return Pool.maxPool2dBlock(new Shape(p.kernel(), p.kernel()), new Shape(p.stride(), p.stride()));
         }
-        if (layer instanceof Layer.Dropout d) {
+
+        @Override
+        public Block dropout(Layer.Dropout d) {
             return Dropout.builder().optRate(d.p()).build();
         }
-        if (layer instanceof Layer.ReLU) {
+
+        @Override
+        public Block relu(Layer.ReLU l) {
             return Activation.reluBlock();
         }
-        if (layer instanceof Layer.Flatten) {
+
+        @Override
+        public Block flatten(Layer.Flatten l) {
             return Blocks.batchFlattenBlock();
         }
-        throw new IllegalStateException("no DJL block for " + layer);
+
+        @Override
+        protected RuntimeException refuse(Layer layer) {
+            return new IllegalStateException("no DJL block for " + layer);
+        }
     }
 
     private static NDList sum(List<NDList> branches) {

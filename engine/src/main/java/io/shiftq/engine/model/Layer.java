@@ -1,6 +1,8 @@
 package io.shiftq.engine.model;
 
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 
@@ -9,6 +11,13 @@ public sealed interface Layer {
 
     /** The module name, used for parameter keys ({@code features.0.weight}) and shift records. */
     String name();
+
+    /**
+     * Calls the visitor's method for this layer's type: the exhaustive dispatch over the float layer types (a new
+     * layer type implements this and adds its method to {@link LayerVisitor}, and the compiler lists every visitor
+     * that must handle it).
+     */
+    <R> R accept(LayerVisitor<R> v);
 
     /** Whether the layer has weights that get quantized. */
     default boolean quantized() {
@@ -37,12 +46,70 @@ public sealed interface Layer {
     }
 
     /**
+     * Whether the layer computes a 32-bit accumulator that is requantized to its output, with a ReLU that follows
+     * fused into that requantization: the layers with weights, and a residual add.
+     */
+    default boolean requantizesAccumulator() {
+        return quantized();
+    }
+
+    /** Whether hardware fuses this activation into its producer's requantization (ReLU, clipped ReLU). */
+    default boolean fusesIntoProducer() {
+        return false;
+    }
+
+    /**
+     * Whether f(s * x) = s * f(x) per channel for every s > 0, so cross-layer equalization may scale across it: ReLU,
+     * pooling, dropout and flatten. False unless a layer says so, which stops an equalization pair. A clipped ReLU
+     * (ReLU6) does not commute: min(x / s, 6) * s is min(x, 6s) (AIMET replaces ReLU6 by ReLU first, which changes
+     * the function; shiftq does not).
+     */
+    default boolean commutesWithChannelScale() {
+        return false;
+    }
+
+    /** How a layer with several inputs brings them to one quantizer in the integer path; empty for every other. */
+    default Optional<Merge> merge() {
+        return Optional.empty();
+    }
+
+    /** The parameters of the layer by PyTorch {@code state_dict} name, in that order, with their shapes. */
+    default Map<String, long[]> parameterShapes() {
+        return Map.of();
+    }
+
+    /** Convolution groups (1 for every layer that is not a grouped convolution). */
+    default int groups() {
+        return 1;
+    }
+
+    /** Whether the layer is a depthwise convolution (one group per channel, as many outputs as inputs). */
+    default boolean depthwise() {
+        return false;
+    }
+
+    /** How the inputs of a layer with several meet, see {@link #merge()}. */
+    enum Merge {
+        /**
+         * A residual add: both inputs aligned to the coarser of their producers' output exponents, summed in the
+         * accumulator.
+         */
+        SUM,
+        /** A concatenation: each input moved to the layer's own calibrated output quantizer. */
+        CONCATENATION
+    }
+
+    /**
      * 2-D convolution, square kernel, weight [out, in / groups, k, k]. {@code groups == inChannels == outChannels}
      * is a depthwise convolution.
      */
     record Conv2d(
             String name, int inChannels, int outChannels, int kernel, int stride, int padding, boolean bias, int groups)
             implements Layer {
+        @Override
+        public <R> R accept(LayerVisitor<R> v) {
+            return v.conv2d(this);
+        }
 
         /** Checks that the channels split into the groups. */
         public Conv2d {
@@ -55,6 +122,21 @@ public sealed interface Layer {
         /** An ungrouped convolution. */
         public Conv2d(String name, int inChannels, int outChannels, int kernel, int stride, int padding, boolean bias) {
             this(name, inChannels, outChannels, kernel, stride, padding, bias, 1);
+        }
+
+        @Override
+        public boolean depthwise() {
+            return groups > 1 && groups == inChannels && groups == outChannels;
+        }
+
+        @Override
+        public Map<String, long[]> parameterShapes() {
+            Map<String, long[]> shapes = new LinkedHashMap<>();
+            shapes.put(name + ".weight", new long[] {outChannels, inChannels / groups, kernel, kernel});
+            if (bias) {
+                shapes.put(name + ".bias", new long[] {outChannels});
+            }
+            return shapes;
         }
 
         /** The same convolution with or without a bias. */
@@ -71,22 +153,76 @@ public sealed interface Layer {
     /** Fully connected layer, weight [out, in]. */
     record Linear(String name, int inFeatures, int outFeatures, boolean bias) implements Layer {
         @Override
+        public Map<String, long[]> parameterShapes() {
+            Map<String, long[]> shapes = new LinkedHashMap<>();
+            shapes.put(name + ".weight", new long[] {outFeatures, inFeatures});
+            if (bias) {
+                shapes.put(name + ".bias", new long[] {outFeatures});
+            }
+            return shapes;
+        }
+
+        @Override
+        public <R> R accept(LayerVisitor<R> v) {
+            return v.linear(this);
+        }
+
+        @Override
         public boolean quantized() {
             return true;
         }
     }
 
     /** Batch normalization over channels; folded into the preceding convolution before quantization. */
-    record BatchNorm2d(String name, int channels, float eps, float momentum) implements Layer {}
+    record BatchNorm2d(String name, int channels, float eps, float momentum) implements Layer {
+        @Override
+        public Map<String, long[]> parameterShapes() {
+            Map<String, long[]> shapes = new LinkedHashMap<>();
+            for (String p : List.of("weight", "bias", "running_mean", "running_var")) {
+                shapes.put(name + "." + p, new long[] {channels});
+            }
+            return shapes;
+        }
+
+        @Override
+        public <R> R accept(LayerVisitor<R> v) {
+            return v.batchNorm2d(this);
+        }
+    }
 
     /** max(x, 0). */
-    record ReLU(String name) implements Layer {}
+    record ReLU(String name) implements Layer {
+        @Override
+        public boolean fusesIntoProducer() {
+            return true;
+        }
+
+        @Override
+        public boolean commutesWithChannelScale() {
+            return true;
+        }
+
+        @Override
+        public <R> R accept(LayerVisitor<R> v) {
+            return v.relu(this);
+        }
+    }
 
     /**
      * min(max(x, 0), max): ReLU6 when max is 6 (ONNX {@code Clip(0, 6)}). Fused into its producer like a ReLU; the
      * integer path clamps the requantized codes at the code of max.
      */
-    record ClippedReLU(String name, float max) implements Layer {}
+    record ClippedReLU(String name, float max) implements Layer {
+        @Override
+        public boolean fusesIntoProducer() {
+            return true;
+        }
+
+        @Override
+        public <R> R accept(LayerVisitor<R> v) {
+            return v.clippedRelu(this);
+        }
+    }
 
     /**
      * Average pooling, square window, no padding (GlobalAveragePool is the window that covers the whole map). Its
@@ -94,6 +230,16 @@ public sealed interface Layer {
      * 2^m values is a sum and nothing else, and any other window is a sum and one rounded division.
      */
     record AvgPool2d(String name, int kernel, int stride) implements Layer {
+        @Override
+        public boolean commutesWithChannelScale() {
+            return true;
+        }
+
+        @Override
+        public <R> R accept(LayerVisitor<R> v) {
+            return v.avgPool2d(this);
+        }
+
         /** Values summed per output. */
         public int window() {
             return kernel * kernel;
@@ -125,19 +271,74 @@ public sealed interface Layer {
     }
 
     /** Concatenation along channels (dimension 1) of two or more inputs, each moved to the output quantizer. */
-    record Concat(String name) implements Layer {}
+    record Concat(String name) implements Layer {
+        @Override
+        public Optional<Merge> merge() {
+            return Optional.of(Merge.CONCATENATION);
+        }
+
+        @Override
+        public <R> R accept(LayerVisitor<R> v) {
+            return v.concat(this);
+        }
+    }
 
     /** Max pooling, square window. */
-    record MaxPool2d(String name, int kernel, int stride) implements Layer {}
+    record MaxPool2d(String name, int kernel, int stride) implements Layer {
+        @Override
+        public boolean commutesWithChannelScale() {
+            return true;
+        }
+
+        @Override
+        public <R> R accept(LayerVisitor<R> v) {
+            return v.maxPool2d(this);
+        }
+    }
 
     /** Flattens [N, C, H, W] into [N, C*H*W]. */
-    record Flatten(String name) implements Layer {}
+    record Flatten(String name) implements Layer {
+        @Override
+        public boolean commutesWithChannelScale() {
+            return true;
+        }
+
+        @Override
+        public <R> R accept(LayerVisitor<R> v) {
+            return v.flatten(this);
+        }
+    }
 
     /** Dropout while training, identity otherwise. */
-    record Dropout(String name, float p) implements Layer {}
+    record Dropout(String name, float p) implements Layer {
+        @Override
+        public boolean commutesWithChannelScale() {
+            return true;
+        }
+
+        @Override
+        public <R> R accept(LayerVisitor<R> v) {
+            return v.dropout(this);
+        }
+    }
 
     /** Elementwise sum of two inputs (a residual connection). */
-    record Add(String name) implements Layer {}
+    record Add(String name) implements Layer {
+        @Override
+        public boolean requantizesAccumulator() {
+            return true;
+        }
+
+        @Override
+        public Optional<Merge> merge() {
+            return Optional.of(Merge.SUM);
+        }
+
+        @Override
+        public <R> R accept(LayerVisitor<R> v) {
+            return v.add(this);
+        }
+    }
 
     /**
      * Max or average pooling, square window, with zero padding on every side and/or ceil_mode (an output for a
@@ -151,6 +352,10 @@ public sealed interface Layer {
     record PaddedPool2d(
             String name, boolean max, int kernel, int stride, int padding, boolean ceilMode, boolean countIncludePad)
             implements Layer {
+        @Override
+        public <R> R accept(LayerVisitor<R> v) {
+            return v.paddedPool2d(this);
+        }
 
         /** Output height or width for an input of this height or width (PyTorch's rule, ceil_mode included). */
         public int outputSize(int in) {
@@ -186,6 +391,11 @@ public sealed interface Layer {
     /** 1 / (1 + e^-x). Read from ONNX; in integers a lookup table (deploy/ops/Lut). */
     record Sigmoid(String name) implements Layer {
         @Override
+        public <R> R accept(LayerVisitor<R> v) {
+            return v.sigmoid(this);
+        }
+
+        @Override
         public Optional<PointwiseFunction> pointwise() {
             return Optional.of(PointwiseFunction.of(PointwiseFunction.Kind.SIGMOID));
         }
@@ -193,6 +403,11 @@ public sealed interface Layer {
 
     /** max(0, min(1, alpha * x + beta)); PyTorch's Hardsigmoid is alpha 1/6, beta 1/2. A lookup table in integers. */
     record HardSigmoid(String name, float alpha, float beta) implements Layer {
+        @Override
+        public <R> R accept(LayerVisitor<R> v) {
+            return v.hardSigmoid(this);
+        }
+
         @Override
         public Optional<PointwiseFunction> pointwise() {
             return Optional.of(new PointwiseFunction(PointwiseFunction.Kind.HARD_SIGMOID, alpha, beta));
@@ -202,6 +417,11 @@ public sealed interface Layer {
     /** x * max(0, min(1, x / 6 + 1 / 2)). A lookup table in integers. */
     record HardSwish(String name) implements Layer {
         @Override
+        public <R> R accept(LayerVisitor<R> v) {
+            return v.hardSwish(this);
+        }
+
+        @Override
         public Optional<PointwiseFunction> pointwise() {
             return Optional.of(PointwiseFunction.of(PointwiseFunction.Kind.HARD_SWISH));
         }
@@ -209,6 +429,11 @@ public sealed interface Layer {
 
     /** Any other {@link PointwiseFunction} (Tanh, GELU, LeakyRelu, SiLU): float here, a lookup table in integers. */
     record Pointwise(String name, PointwiseFunction function) implements Layer {
+        @Override
+        public <R> R accept(LayerVisitor<R> v) {
+            return v.pointwise(this);
+        }
+
         @Override
         public Optional<PointwiseFunction> pointwise() {
             return Optional.of(function);
@@ -219,15 +444,30 @@ public sealed interface Layer {
      * Elementwise product of two computed tensors, the second broadcast over height and width when it is [C, 1, 1]
      * (squeeze-excitation's channel gate). Float only for now.
      */
-    record Mul(String name) implements Layer {}
+    record Mul(String name) implements Layer {
+        @Override
+        public <R> R accept(LayerVisitor<R> v) {
+            return v.mul(this);
+        }
+    }
 
     /**
      * ShuffleNet's channel shuffle: [N, C, H, W] viewed as [N, groups, C / groups, H, W], the two group axes
      * swapped, viewed back, so output channel {@code j * groups + g} is input channel {@code g * (C / groups) + j}.
      * A permutation of channels: no arithmetic. Float only for now.
      */
-    record ChannelShuffle(String name, int groups) implements Layer {}
+    record ChannelShuffle(String name, int groups) implements Layer {
+        @Override
+        public <R> R accept(LayerVisitor<R> v) {
+            return v.channelShuffle(this);
+        }
+    }
 
     /** Channels [start, end) of a [N, C, H, W] tensor (ONNX Split or Slice along axis 1). Float only for now. */
-    record ChannelSlice(String name, int start, int end) implements Layer {}
+    record ChannelSlice(String name, int start, int end) implements Layer {
+        @Override
+        public <R> R accept(LayerVisitor<R> v) {
+            return v.channelSlice(this);
+        }
+    }
 }

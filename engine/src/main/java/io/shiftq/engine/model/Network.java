@@ -60,9 +60,7 @@ public record Network(String name, List<Node> nodes, int[] inputShape, int numCl
      */
     public Optional<Integer> fusedRelu(int i) {
         List<Integer> c = consumers(i);
-        if (c.size() == 1
-                && (nodes.get(c.get(0)).layer() instanceof Layer.ReLU
-                        || nodes.get(c.get(0)).layer() instanceof Layer.ClippedReLU)) {
+        if (c.size() == 1 && nodes.get(c.get(0)).layer().fusesIntoProducer()) {
             return Optional.of(c.get(0));
         }
         return Optional.empty();
@@ -77,11 +75,11 @@ public record Network(String name, List<Node> nodes, int[] inputShape, int numCl
         Map<Integer, String> out = new LinkedHashMap<>();
         for (int i = 0; i < nodes.size(); i++) {
             Layer layer = nodes.get(i).layer();
-            if (layer.quantized() || layer instanceof Layer.Add) {
+            if (layer.requantizesAccumulator()) {
                 out.put(fusedRelu(i).orElse(i), layer.name());
             } else if (layer.windowSumBits().isPresent()
                     || layer.pointwise().isPresent()
-                    || layer instanceof Layer.Concat) {
+                    || layer.merge().orElse(null) == Layer.Merge.CONCATENATION) {
                 out.put(i, layer.name());
             }
         }
@@ -108,24 +106,7 @@ public record Network(String name, List<Node> nodes, int[] inputShape, int numCl
     public Map<String, long[]> parameterShapes() {
         Map<String, long[]> shapes = new LinkedHashMap<>();
         for (Node node : nodes) {
-            Layer layer = node.layer();
-            if (layer instanceof Layer.Conv2d c) {
-                shapes.put(
-                        c.name() + ".weight",
-                        new long[] {c.outChannels(), c.inChannels() / c.groups(), c.kernel(), c.kernel()});
-                if (c.bias()) {
-                    shapes.put(c.name() + ".bias", new long[] {c.outChannels()});
-                }
-            } else if (layer instanceof Layer.Linear l) {
-                shapes.put(l.name() + ".weight", new long[] {l.outFeatures(), l.inFeatures()});
-                if (l.bias()) {
-                    shapes.put(l.name() + ".bias", new long[] {l.outFeatures()});
-                }
-            } else if (layer instanceof Layer.BatchNorm2d b) {
-                for (String p : List.of("weight", "bias", "running_mean", "running_var")) {
-                    shapes.put(b.name() + "." + p, new long[] {b.channels()});
-                }
-            }
+            shapes.putAll(node.layer().parameterShapes());
         }
         return shapes;
     }

@@ -14,6 +14,7 @@ import ai.djl.nn.norm.Dropout;
 import ai.djl.nn.pooling.Pool;
 import io.shiftq.engine.model.HeapTensor;
 import io.shiftq.engine.model.Layer;
+import io.shiftq.engine.model.LayerVisitor;
 import io.shiftq.engine.model.Network;
 import io.shiftq.engine.model.PointwiseFunction;
 import io.shiftq.engine.model.StateDict;
@@ -27,12 +28,12 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BiFunction;
+import java.util.function.Supplier;
 
 /**
  * A network with its parameters on a DJL manager, run by one interpreter for every mode: FP32,
  * weight fake-quant (steps 1 and 2), calibration (an observer sees each layer's input and output)
- * and full fake-quant (step 3). One interpreter keeps the modes from drifting apart.
+ * and full fake-quant (the final_ptq stage). One interpreter keeps the modes from drifting apart.
  */
 public final class LoadedNetwork implements AutoCloseable {
     private final Network network;
@@ -126,14 +127,63 @@ public final class LoadedNetwork implements AutoCloseable {
     }
 
     private NDArray run(Layer layer, List<NDArray> in, LayerQuant lq, ActivationSink observer, boolean training) {
-        if (layer.quantized()) {
-            NDArray x = quantizeInput(layer.name(), in.get(0), lq, observer);
+        return layer.accept(new Forward(in, lq, observer, training));
+    }
+
+    /**
+     * One layer's forward under its quantizers: every float layer type, so a new one fails to compile until it says
+     * how it runs.
+     */
+    private final class Forward implements LayerVisitor<NDArray> {
+        private final List<NDArray> in;
+        private final LayerQuant lq;
+        private final ActivationSink observer;
+        private final boolean training;
+
+        Forward(List<NDArray> in, LayerQuant lq, ActivationSink observer, boolean training) {
+            this.in = in;
+            this.lq = lq;
+            this.observer = observer;
+            this.training = training;
+        }
+
+        private NDArray x() {
+            return in.get(0);
+        }
+
+        private NDArray withWeights(Layer layer) {
+            NDArray x = quantizeInput(layer.name(), x(), lq, observer);
             return weighted(layer, x, weight(layer.name(), lq), bias(layer.name(), lq));
         }
-        if (layer instanceof Layer.BatchNorm2d b) {
+
+        /** Under a full plan an activation with a lookup table runs {@link Lookup}; otherwise its float function. */
+        private NDArray lookupOr(Layer layer, Supplier<NDArray> floatForward) {
+            if (lq != null && lq.input() != null) {
+                return Lookup.apply(layer.pointwise().orElseThrow(), x(), lq.input(), lq.output());
+            }
+            return floatForward.get();
+        }
+
+        /** The input moved to the layer's input quantizer (its output quantizer for a concatenation), if any. */
+        private NDArray aligned(NDArray x) {
+            return lq != null && lq.input() != null ? FakeQuant.apply(x, lq.input()) : x;
+        }
+
+        @Override
+        public NDArray conv2d(Layer.Conv2d l) {
+            return withWeights(l);
+        }
+
+        @Override
+        public NDArray linear(Layer.Linear l) {
+            return withWeights(l);
+        }
+
+        @Override
+        public NDArray batchNorm2d(Layer.BatchNorm2d b) {
             String p = b.name();
             return BatchNorm.batchNorm(
-                            in.get(0),
+                            x(),
                             params.get(p + ".running_mean"),
                             params.get(p + ".running_var"),
                             params.get(p + ".weight"),
@@ -144,58 +194,101 @@ public final class LoadedNetwork implements AutoCloseable {
                             training)
                     .singletonOrThrow();
         }
-        if (layer instanceof Layer.ReLU) {
-            return Activation.relu(in.get(0));
+
+        @Override
+        public NDArray relu(Layer.ReLU l) {
+            return Activation.relu(x());
         }
-        if (layer instanceof Layer.ClippedReLU r) {
+
+        @Override
+        public NDArray clippedRelu(Layer.ClippedReLU r) {
             // clip(min, max) passes both bounds to libtorch as scalars, so nothing here is freed before backward.
-            return in.get(0).clip(0f, r.max());
+            return x().clip(0f, r.max());
         }
-        if (layer instanceof Layer.AvgPool2d p) {
+
+        @Override
+        public NDArray avgPool2d(Layer.AvgPool2d p) {
             return Pool.avgPool2d(
-                    in.get(0),
+                    x(),
                     new Shape(p.kernel(), p.kernel()),
                     new Shape(p.stride(), p.stride()),
                     new Shape(0, 0),
                     false,
                     true);
         }
-        if (layer instanceof Layer.Concat) {
+
+        @Override
+        public NDArray concat(Layer.Concat l) {
             // Every input moves to the output quantizer first, as the integer concat shifts each input's codes.
             List<NDArray> parts = new ArrayList<>();
             for (NDArray x : in) {
-                parts.add(lq != null && lq.input() != null ? FakeQuant.apply(x, lq.input()) : x);
+                parts.add(aligned(x));
             }
             return NDArrays.concat(new NDList(parts), 1);
         }
-        if (layer instanceof Layer.MaxPool2d p) {
+
+        @Override
+        public NDArray maxPool2d(Layer.MaxPool2d p) {
             return Pool.maxPool2d(
-                    in.get(0),
-                    new Shape(p.kernel(), p.kernel()),
-                    new Shape(p.stride(), p.stride()),
-                    new Shape(0, 0),
-                    false);
+                    x(), new Shape(p.kernel(), p.kernel()), new Shape(p.stride(), p.stride()), new Shape(0, 0), false);
         }
-        if (layer.pointwise().isPresent() && lq != null && lq.input() != null) {
-            return Lookup.apply(layer.pointwise().get(), in.get(0), lq.input(), lq.output());
+
+        @Override
+        public NDArray flatten(Layer.Flatten l) {
+            return x().reshape(x().getShape().get(0), -1);
         }
-        BiFunction<Layer, List<NDArray>, NDArray> floatOnly = FLOAT_ONLY.get(layer.getClass());
-        if (floatOnly != null) {
-            return floatOnly.apply(layer, in);
+
+        @Override
+        public NDArray dropout(Layer.Dropout d) {
+            return training ? Dropout.dropout(x(), d.p(), true).singletonOrThrow() : x();
         }
-        if (layer instanceof Layer.Flatten) {
-            return in.get(0).reshape(in.get(0).getShape().get(0), -1);
-        }
-        if (layer instanceof Layer.Dropout d) {
-            return training ? Dropout.dropout(in.get(0), d.p(), true).singletonOrThrow() : in.get(0);
-        }
-        if (layer instanceof Layer.Add) {
+
+        @Override
+        public NDArray add(Layer.Add l) {
             // Both inputs align to one exponent before the sum, as the integer adder does.
-            NDArray a = lq != null && lq.input() != null ? FakeQuant.apply(in.get(0), lq.input()) : in.get(0);
-            NDArray b = lq != null && lq.input() != null ? FakeQuant.apply(in.get(1), lq.input()) : in.get(1);
-            return a.add(b);
+            return aligned(in.get(0)).add(aligned(in.get(1)));
         }
-        throw new IllegalStateException("unsupported layer " + layer);
+
+        @Override
+        public NDArray paddedPool2d(Layer.PaddedPool2d p) {
+            // Under a full plan an average's output is quantized by its owner entry, like any output.
+            return paddedPool(p, x());
+        }
+
+        @Override
+        public NDArray sigmoid(Layer.Sigmoid l) {
+            return lookupOr(l, () -> Activation.sigmoid(x()));
+        }
+
+        @Override
+        public NDArray hardSigmoid(Layer.HardSigmoid l) {
+            return lookupOr(l, () -> x().mul(l.alpha()).add(l.beta()).clip(0f, 1f));
+        }
+
+        @Override
+        public NDArray hardSwish(Layer.HardSwish l) {
+            return lookupOr(l, () -> x().mul(x().div(6f).add(0.5f).clip(0f, 1f)));
+        }
+
+        @Override
+        public NDArray pointwise(Layer.Pointwise l) {
+            return lookupOr(l, () -> LoadedNetwork.pointwise(l.function(), x()));
+        }
+
+        @Override
+        public NDArray mul(Layer.Mul l) {
+            return in.get(0).mul(in.get(1));
+        }
+
+        @Override
+        public NDArray channelShuffle(Layer.ChannelShuffle l) {
+            return LoadedNetwork.channelShuffle(l.groups(), x());
+        }
+
+        @Override
+        public NDArray channelSlice(Layer.ChannelSlice l) {
+            return x().get(new NDIndex(":, {}:{}", l.start(), l.end()));
+        }
     }
 
     /**
@@ -203,7 +296,23 @@ public final class LoadedNetwork implements AutoCloseable {
      * bias (null for none): what the interpreter runs, for callers that vary the weight themselves.
      */
     public static NDArray weighted(Layer layer, NDArray x, NDArray w, NDArray b) {
-        if (layer instanceof Layer.Conv2d c) {
+        return layer.accept(new GivenWeights(x, w, b));
+    }
+
+    /** A layer's own operation with weights the caller gives; every layer without weights is refused. */
+    private static final class GivenWeights extends LayerVisitor.Partial<NDArray> {
+        private final NDArray x;
+        private final NDArray w;
+        private final NDArray b;
+
+        GivenWeights(NDArray x, NDArray w, NDArray b) {
+            this.x = x;
+            this.w = w;
+            this.b = b;
+        }
+
+        @Override
+        public NDArray conv2d(Layer.Conv2d c) {
             return Conv2d.conv2d(
                             x,
                             w,
@@ -214,37 +323,17 @@ public final class LoadedNetwork implements AutoCloseable {
                             c.groups())
                     .singletonOrThrow();
         }
-        if (layer instanceof Layer.Linear) {
+
+        @Override
+        public NDArray linear(Layer.Linear l) {
             return Linear.linear(x, w, b).singletonOrThrow();
         }
-        throw new IllegalArgumentException(layer.name() + ": " + layer + " has no weights");
-    }
 
-    /**
-     * The float forward of the layers read from ONNX, by type. Under a full plan a padded average pool's output is
-     * quantized by its owner entry, and an activation with a lookup table runs {@link Lookup} instead.
-     */
-    private static final Map<Class<? extends Layer>, BiFunction<Layer, List<NDArray>, NDArray>> FLOAT_ONLY = Map.of(
-            Layer.PaddedPool2d.class,
-            (l, in) -> paddedPool((Layer.PaddedPool2d) l, in.get(0)),
-            Layer.Sigmoid.class,
-            (l, in) -> Activation.sigmoid(in.get(0)),
-            Layer.HardSigmoid.class,
-            (l, in) -> in.get(0)
-                    .mul(((Layer.HardSigmoid) l).alpha())
-                    .add(((Layer.HardSigmoid) l).beta())
-                    .clip(0f, 1f),
-            Layer.HardSwish.class,
-            (l, in) -> in.get(0).mul(in.get(0).div(6f).add(0.5f).clip(0f, 1f)),
-            Layer.Pointwise.class,
-            (l, in) -> pointwise(((Layer.Pointwise) l).function(), in.get(0)),
-            Layer.Mul.class,
-            (l, in) -> in.get(0).mul(in.get(1)),
-            Layer.ChannelShuffle.class,
-            (l, in) -> channelShuffle(((Layer.ChannelShuffle) l).groups(), in.get(0)),
-            Layer.ChannelSlice.class,
-            (l, in) -> in.get(0)
-                    .get(new NDIndex(":, {}:{}", ((Layer.ChannelSlice) l).start(), ((Layer.ChannelSlice) l).end())));
+        @Override
+        protected RuntimeException refuse(Layer layer) {
+            return new IllegalArgumentException(layer.name() + ": " + layer + " has no weights");
+        }
+    }
 
     private static NDArray pointwise(PointwiseFunction f, NDArray x) {
         return switch (f.kind()) {

@@ -97,12 +97,12 @@ public final class ImportedModelCheck {
         QuantizationConfig config = QuantizationConfig.parseYaml(W8A8.formatted(onnx.toAbsolutePath(), classes));
         PreparedJob job =
                 new PreparedJob(config, new DataSplits("inputs", images, images, classes), m.network(), m.weights());
-        QuantizationEngine engine = new QuantizationEngine();
+        JobEngine engine = new QuantizationEngine().job(job);
         Path out = Files.createTempDirectory("shiftq-check");
         try {
-            StepResults.Ptq ptq = engine.ptq(job, m.weights());
-            StepResults.FinalPtq fin = engine.finalPtq(job, ptq.network(), ptq.weights());
-            return engine.deploy(job, ptq.network(), ptq.weights(), fin.plan(), fin.logits(), out)
+            StageResults.Ptq ptq = engine.ptq(m.weights());
+            StageResults.FinalPtq fin = engine.finalPtq(ptq.network(), ptq.weights());
+            return engine.deploy(ptq.network(), ptq.weights(), fin.plan(), fin.logits(), out)
                     .check();
         } finally {
             try (Stream<Path> walk = Files.walk(out)) {

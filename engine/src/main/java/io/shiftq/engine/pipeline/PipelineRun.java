@@ -13,7 +13,7 @@ import java.util.Map;
 import java.util.OptionalDouble;
 
 /**
- * Runs baseline, step 1, step 2 and step 3 in one process and returns the report, for the CLI's
+ * Runs the four stages in one process and returns the report, for the CLI's
  * local mode, the README figures and the benchmarks. The Kafka services run the same calls.
  */
 public final class PipelineRun {
@@ -28,21 +28,21 @@ public final class PipelineRun {
     public record Outcome(
             QuantizationReport report,
             StateDict baselineWeights,
-            StepResults.Ptq ptq,
-            StepResults.Qat qat,
-            StepResults.FinalPtq finalPtq,
+            StageResults.Ptq ptq,
+            StageResults.Qat qat,
+            StageResults.FinalPtq finalPtq,
             PreparedJob workload,
-            StepResults.Deployed deployed,
+            StageResults.Deployed deployed,
             Map<String, ActivationStats> activationStats) {}
 
-    /** Runs every step for one config, without exporting deployment files. */
+    /** Runs every stage for one config, without exporting deployment files. */
     public Outcome run(String jobId, QuantizationConfig config, TrainingListener listener) {
         return run(jobId, config, listener, null);
     }
 
     /**
-     * Runs every step; when exportDir is given, also does what the stage services do beyond the steps
-     * themselves: the FP32 activation statistics after calibration and, when step 3 ran, the deployment
+     * Runs every stage; when exportDir is given, also does what the stage services do beyond the stages
+     * themselves: the FP32 activation statistics after calibration and, when the final_ptq stage ran, the deployment
      * files in exportDir with the integer executor's check in the report. The stage timings then cover
      * the same work as the services' (calibration with its statistics pass, final PTQ with the export),
      * so the two can be compared stage by stage ({@code scripts/bench/services_vs_local.sh}).
@@ -51,17 +51,18 @@ public final class PipelineRun {
         Map<String, Long> timings = new LinkedHashMap<>();
         long t = System.nanoTime();
         PreparedJob w = PreparedJob.load(config);
-        StepResults.Baseline base = engine.baseline(w, listener);
-        Map<String, ActivationStats> stats = exportDir == null ? Map.of() : engine.activationStats(w, base.weights());
+        JobEngine job = engine.job(w);
+        StageResults.Baseline base = job.baseline(listener);
+        Map<String, ActivationStats> stats = exportDir == null ? Map.of() : job.activationStats(base.weights());
         t = lap(timings, Stage.CALIBRATION, t);
-        StepResults.Ptq ptq = engine.ptq(w, base.weights(), listener);
+        StageResults.Ptq ptq = job.ptq(base.weights(), listener);
         t = lap(timings, Stage.PTQ, t);
-        StepResults.Qat qat = engine.qat(w, ptq.network(), ptq.weights(), listener, OptionalDouble.of(ptq.accuracy()));
+        StageResults.Qat qat = job.qat(ptq.network(), ptq.weights(), listener, OptionalDouble.of(ptq.accuracy()));
         t = lap(timings, Stage.QAT, t);
-        StepResults.FinalPtq fin = engine.finalPtq(w, ptq.network(), qat.weights());
-        StepResults.Deployed deployed = exportDir == null || fin.skipped()
+        StageResults.FinalPtq fin = job.finalPtq(ptq.network(), qat.weights());
+        StageResults.Deployed deployed = exportDir == null || fin.skipped()
                 ? null
-                : engine.deploy(w, ptq.network(), qat.weights(), fin.plan(), fin.logits(), exportDir);
+                : job.deploy(ptq.network(), qat.weights(), fin.plan(), fin.logits(), exportDir);
         lap(timings, Stage.FINAL_PTQ, t);
         QuantizationReport.Builder report = QuantizationReport.builder(jobId, ShiftqEvent.CUSTOM, config)
                 .initialAccuracy(base.accuracy())

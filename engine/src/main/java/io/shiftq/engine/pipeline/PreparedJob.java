@@ -2,7 +2,6 @@ package io.shiftq.engine.pipeline;
 
 import io.shiftq.engine.data.DataSplits;
 import io.shiftq.engine.data.Datasets;
-import io.shiftq.engine.data.ImageSet;
 import io.shiftq.engine.model.BatchNormFolding;
 import io.shiftq.engine.model.Models;
 import io.shiftq.engine.model.Network;
@@ -18,7 +17,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 
 /**
- * A validated config with its data loaded and its model built: what every step works on.
+ * A validated config with its data loaded and its model built: what every stage works on.
  *
  * @param config the job's config
  * @param data train and test images, cut to the configured limits, resized and normalized when {@code data.resize} / {@code data.normalize} say
@@ -42,7 +41,7 @@ public record PreparedJob(QuantizationConfig config, DataSplits data, Network ne
         OnnxImport.Imported imported =
                 config.model().usesOnnx() ? importOnnx(config.model().path()) : null;
         DataSplits data = Datasets.load(config.data());
-        if (data.train() instanceof ImageSet) {
+        if (data.train().heldInMemory()) {
             data = inMemoryTransforms(config.data(), data);
         }
         var img = data.train();

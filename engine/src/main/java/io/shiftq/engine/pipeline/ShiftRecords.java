@@ -124,7 +124,7 @@ public final class ShiftRecords {
                         n, type, null, null, in, out, null, null, 0, ShiftRecord.HALF_UP, List.of(), null));
                 continue;
             }
-            if (layer instanceof Layer.Concat) {
+            if (layer.merge().orElse(null) == Layer.Merge.CONCATENATION) {
                 List<Integer> shifts = new ArrayList<>();
                 for (int k = 0; k < network.nodes().get(i).inputs().size(); k++) {
                     Integer e = outputExponent(plan, network.producerOf(i, k));
@@ -134,7 +134,7 @@ public final class ShiftRecords {
                         n, "Concat", null, null, in, out, 0, null, null, ShiftRecord.HALF_UP, List.of(), shifts));
                 continue;
             }
-            if (layer instanceof Layer.Add) {
+            if (layer.merge().orElse(null) == Layer.Merge.SUM) {
                 if (in != null) {
                     records.add(ShiftRecord.deriveAdd(
                             n,

@@ -52,7 +52,7 @@ public final class CrossLayerEqualization {
             }
             int j = i;
             List<Integer> readers = network.consumers(j);
-            while (readers.size() == 1 && commutes(nodes.get(readers.get(0)).layer())) {
+            while (readers.size() == 1 && nodes.get(readers.get(0)).layer().commutesWithChannelScale()) {
                 j = readers.get(0);
                 readers = network.consumers(j);
             }
@@ -60,7 +60,7 @@ public final class CrossLayerEqualization {
                     && nodes.get(readers.get(0)).layer().quantized()
                     && ungroupedOrDepthwise(nodes.get(readers.get(0)).layer())) {
                 Layer second = nodes.get(readers.get(0)).layer();
-                out.add(new Pair(first.name(), second.name(), depthwise(second)));
+                out.add(new Pair(first.name(), second.name(), second.depthwise()));
             }
         }
         return out;
@@ -71,27 +71,7 @@ public final class CrossLayerEqualization {
      * ungrouped layer, or output i of a depthwise one. Other grouped convolutions are left out of pairs.
      */
     private static boolean ungroupedOrDepthwise(Layer layer) {
-        return !(layer instanceof Layer.Conv2d c) || c.groups() == 1 || depthwise(c);
-    }
-
-    private static boolean depthwise(Layer layer) {
-        return layer instanceof Layer.Conv2d c
-                && c.groups() > 1
-                && c.groups() == c.inChannels()
-                && c.groups() == c.outChannels();
-    }
-
-    /**
-     * ReLU, pooling, dropout and flatten commute with a positive per-channel factor. A clipped ReLU (ReLU6) does not:
-     * min(x / s, 6) * s is min(x, 6s), so pairs stop there (AIMET replaces ReLU6 by ReLU first, which changes the
-     * function; shiftq does not).
-     */
-    private static boolean commutes(Layer layer) {
-        return layer instanceof Layer.ReLU
-                || layer instanceof Layer.AvgPool2d
-                || layer instanceof Layer.MaxPool2d
-                || layer instanceof Layer.Dropout
-                || layer instanceof Layer.Flatten;
+        return layer.groups() == 1 || layer.depthwise();
     }
 
     private static StateDict equalizePair(StateDict weights, Pair p) {

@@ -63,7 +63,7 @@ public final class QuantPolicy {
         return TensorQuant.perChannel(c.bitwidth(), true, rule, e);
     }
 
-    /** Bias quantized on its own before the input exponent is known (step 1 and 2); provisional. */
+    /** Bias quantized on its own before the input exponent is known (the ptq and qat stages); provisional. */
     public TensorQuant provisionalBias(HeapTensor b) {
         TensorQuantConfig c = spec.bias();
         ExponentRule rule = ExponentRule.parse(c.rounding());
@@ -122,7 +122,7 @@ public final class QuantPolicy {
     }
 
     /**
-     * Step 3: every tensor quantized. Weights from their values, each layer's input and output from
+     * The final_ptq stage: every tensor quantized. Weights from their values, each layer's input and output from
      * calibration ({@code <layer>.input}, {@code <layer>.output}), biases at w + i, each
      * residual add aligning its inputs to the coarser of their two output exponents, each concatenation
      * moving its inputs straight to its calibrated output quantizer, and each average pool keeping the
@@ -144,7 +144,7 @@ public final class QuantPolicy {
                 TensorQuant in = activation(stat(stats, n + ".input"), spec.input());
                 TensorQuant b = weights.has(n + ".bias") ? biasAt(w, in) : null;
                 layers.put(n, new LayerQuant(w, b, in, activation(stat(stats, n + ".output"), spec.output())));
-            } else if (layer instanceof Layer.Add) {
+            } else if (layer.merge().orElse(null) == Layer.Merge.SUM) {
                 int align = Math.min(
                         layers.get(network.producerOf(i, 0)).output().exponent(),
                         layers.get(network.producerOf(i, 1)).output().exponent());
@@ -170,7 +170,7 @@ public final class QuantPolicy {
                 }
                 TensorQuant in = layers.get(producer).output();
                 layers.put(n, new LayerQuant(null, null, in, activation(stat(stats, n + ".output"), spec.output())));
-            } else if (layer instanceof Layer.Concat) {
+            } else if (layer.merge().orElse(null) == Layer.Merge.CONCATENATION) {
                 TensorQuant out = activation(stat(stats, n + ".output"), spec.output());
                 layers.put(n, new LayerQuant(null, null, out, out));
             }

@@ -19,7 +19,7 @@ import java.util.Map;
  *
  * <ul>
  *   <li>Accumulator: per output channel, {@code sum |w_code| * max|x_code| + |b_code| <= 2^(bits-1) - 1}, met by
- *       coarsening the weight exponent (max|x_code| depends only on the input's bitwidth and sign, so step 1 and
+ *       coarsening the weight exponent (max|x_code| depends only on the input's bitwidth and sign, so the ptq stage and
  *       QAT can keep it before the input exponent is known). Every partial sum of the channel then fits as well.
  *   <li>{@code shift_cut = w_c + i - o}: the output exponent o moved into the range; per-channel weight exponents
  *       whose spread is wider than the range coarsened first.
@@ -102,7 +102,7 @@ public final class TargetSearch {
     }
 
     /**
-     * Step 3: the full plan moved into every limit.
+     * The final_ptq stage: the full plan moved into every limit.
      *
      * @throws TargetInfeasibleException naming the layer and the limit when no choice fits
      */

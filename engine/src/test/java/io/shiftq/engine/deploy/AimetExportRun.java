@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
  * through the whole pipeline (default {@code configs/examples/w8a8_ptq_short.yaml}: a real
  * Fashion-MNIST run) and writes what the Python half needs to {@code shiftq.aimet-check.dir}
  * (default {@code target/aimet-export-check}): {@code report.json}, {@code deploy/} (the exported
- * files), the weights step 3 quantized as {@code qat_folded_weights.npz}, and
+ * files), the weights the final_ptq stage quantized as {@code qat_folded_weights.npz}, and
  * {@code shiftq_predictions.json} (the fake-quant prediction for every test image, which the integer
  * executor matches bit for bit). The name does not end in "Test", so {@code mvn verify} leaves it
  * out; run it with {@code -Dtest=AimetExportRun}. The integer executor is not run here (it is slow;
@@ -57,7 +57,7 @@ class AimetExportRun {
                         o.ptq().network(), o.qat().weights(), o.finalPtq().plan())
                 .outputQuantizer()
                 .exponent();
-        Agreement.FakeQuantRun fq = Agreement.fakeQuant(
+        IntegerChecker.FakeQuantRun fq = IntegerChecker.fakeQuant(
                 o.ptq().network(), o.qat().weights(), o.finalPtq().plan(), test, 64, outExp);
         int correct = 0;
         ObjectNode p = Json.mapper().createObjectNode();

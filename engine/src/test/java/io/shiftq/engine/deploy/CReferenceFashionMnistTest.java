@@ -10,7 +10,7 @@ import io.shiftq.engine.model.StateDict;
 import io.shiftq.engine.onnx.TestModels;
 import io.shiftq.engine.pipeline.PreparedJob;
 import io.shiftq.engine.pipeline.QuantizationEngine;
-import io.shiftq.engine.pipeline.StepResults;
+import io.shiftq.engine.pipeline.StageResults;
 import io.shiftq.engine.train.TrainingListener;
 import io.shiftq.schema.config.QuantizationConfig;
 import java.nio.file.Path;
@@ -77,9 +77,9 @@ class CReferenceFashionMnistTest {
         int count = Math.min(limit, Integer.getInteger("shiftq.cref.images", limit));
         PreparedJob job = PreparedJob.load(QuantizationConfig.parseYaml(config(model) + "\n" + quantization));
         StateDict fp32 = BASELINES.computeIfAbsent(
-                model, m -> engine.baseline(job, TrainingListener.NONE).weights());
-        StepResults.Ptq ptq = engine.ptq(job, fp32);
-        StepResults.FinalPtq fin = engine.finalPtq(job, ptq.network(), ptq.weights());
+                model, m -> engine.job(job).baseline(TrainingListener.NONE).weights());
+        StageResults.Ptq ptq = engine.job(job).ptq(fp32);
+        StageResults.FinalPtq fin = engine.job(job).finalPtq(ptq.network(), ptq.weights());
         IntegerModel integer = IntegerModel.from(ptq.network(), ptq.weights(), fin.plan());
         if (job.config().data().normalize() != null) {
             integer = integer.withNormalization(

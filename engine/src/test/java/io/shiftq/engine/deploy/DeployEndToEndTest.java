@@ -44,7 +44,7 @@ class DeployEndToEndTest {
             assertThat(Files.size(p)).as(p.toString()).isPositive();
         }
         ImageSet test = out.workload().data().test().inMemory();
-        Agreement.Result r = Agreement.check(
+        IntegerChecker.Result r = IntegerChecker.check(
                 dir, out.ptq().network(), out.qat().weights(), out.finalPtq().plan(), test, 64);
         System.out.println(model + " integer vs fake-quant: " + r.summary());
         assertThat(r.images()).isEqualTo(test.size());
@@ -55,7 +55,7 @@ class DeployEndToEndTest {
 
         // ONNX Runtime on the QDQ export: predictions against fake-quant (half-to-even vs half-up rounding).
         float[] logits = OnnxRuntimeRun.logits(files.onnx(), test);
-        Agreement.FakeQuantRun fq = Agreement.fakeQuant(
+        IntegerChecker.FakeQuantRun fq = IntegerChecker.fakeQuant(
                 out.ptq().network(),
                 out.qat().weights(),
                 out.finalPtq().plan(),

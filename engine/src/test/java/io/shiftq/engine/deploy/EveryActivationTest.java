@@ -62,7 +62,7 @@ class EveryActivationTest {
         ImageSet test = out.workload().data().test().inMemory();
         int outExp = IntegerExecutor.load(files.dir()).model().outputQuantizer().exponent();
         float[] logits = OnnxRuntimeRun.logits(files.onnx(), test);
-        Agreement.FakeQuantRun fq = Agreement.fakeQuant(
+        IntegerChecker.FakeQuantRun fq = IntegerChecker.fakeQuant(
                 out.ptq().network(), out.qat().weights(), out.finalPtq().plan(), test, 64, outExp);
         int classes = logits.length / test.size();
         int predictions = 0;

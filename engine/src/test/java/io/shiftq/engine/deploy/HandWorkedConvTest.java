@@ -99,9 +99,9 @@ class HandWorkedConvTest {
     void fakeQuantAgreesWithPaper() throws Exception {
         Deployment.export(dir, network(), weights(), plan());
         ImageSet one = new ImageSet(IMAGE, new int[] {0}, 1, 3, 3);
-        Agreement.Result r = Agreement.check(dir, network(), weights(), plan(), one, 1);
+        IntegerChecker.Result r = IntegerChecker.check(dir, network(), weights(), plan(), one, 1);
         assertThat(r.logitMismatches()).isZero();
-        Agreement.FakeQuantRun fq = Agreement.fakeQuant(network(), weights(), plan(), one, 1, 1);
+        IntegerChecker.FakeQuantRun fq = IntegerChecker.fakeQuant(network(), weights(), plan(), one, 1, 1);
         assertThat(fq.codes()[0]).containsExactly(HALF_UP);
     }
 

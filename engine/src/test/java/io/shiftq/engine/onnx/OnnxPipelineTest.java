@@ -18,7 +18,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The three steps on the PyTorch-exported ONNX models, with normalized inputs: PTQ, one epoch of weight-only QAT
+ * The three quantization stages on the PyTorch-exported ONNX models, with normalized inputs: PTQ, one epoch of weight-only QAT
  * and final PTQ run, and the integer executor (from the exported files alone) gives every logit code fake-quant
  * gives. Small slices keep the test short; the full-set figures come from the README's commands.
  */

@@ -43,7 +43,8 @@ class CancellationTest {
             }
         };
         PreparedJob job = PreparedJob.load(config);
-        assertThatThrownBy(() -> Cancellation.during(cancelled::get, () -> engine.baseline(job, cancelAtThirdBatch)))
+        assertThatThrownBy(() -> Cancellation.during(
+                        cancelled::get, () -> engine.job(job).baseline(cancelAtThirdBatch)))
                 .isInstanceOf(JobCancelledException.class);
         // 512 images in batches of 32 would be 32 batches in two epochs; the cancel after the third stops the fourth.
         assertThat(batches).hasValue(3);
@@ -52,10 +53,10 @@ class CancellationTest {
     @Test
     void evaluationStopsToo() {
         PreparedJob job = PreparedJob.load(untrained);
-        var fp32 = engine.baseline(job, TrainingListener.NONE);
-        var ptq = engine.ptq(job, fp32.weights());
+        var fp32 = engine.job(job).baseline(TrainingListener.NONE);
+        var ptq = engine.job(job).ptq(fp32.weights());
         assertThatThrownBy(() -> Cancellation.during(
-                        () -> true, () -> engine.accuracy(job, ptq.network(), ptq.weights(), ptq.plan())))
+                        () -> true, () -> engine.job(job).accuracy(ptq.network(), ptq.weights(), ptq.plan())))
                 .isInstanceOf(JobCancelledException.class);
     }
 
@@ -68,7 +69,7 @@ class CancellationTest {
                 ptq: {calibration_batches: 2, rounding: learned, rounding_iterations: 50}
                 """);
         PreparedJob job = PreparedJob.load(learned);
-        var fp32 = engine.baseline(job, TrainingListener.NONE);
+        var fp32 = engine.job(job).baseline(TrainingListener.NONE);
         AtomicBoolean cancelled = new AtomicBoolean();
         AtomicInteger steps = new AtomicInteger();
         TrainingListener cancelAtFifthStep = new TrainingListener() {
@@ -82,8 +83,8 @@ class CancellationTest {
                 }
             }
         };
-        assertThatThrownBy(() ->
-                        Cancellation.during(cancelled::get, () -> engine.ptq(job, fp32.weights(), cancelAtFifthStep)))
+        assertThatThrownBy(() -> Cancellation.during(
+                        cancelled::get, () -> engine.job(job).ptq(fp32.weights(), cancelAtFifthStep)))
                 .isInstanceOf(JobCancelledException.class);
         assertThat(steps).hasValue(5);
     }
@@ -91,11 +92,11 @@ class CancellationTest {
     @Test
     void theIntegerCheckOnItsWorkerThreadsStopsToo(@TempDir Path dir) {
         PreparedJob job = PreparedJob.load(untrained);
-        var fp32 = engine.baseline(job, TrainingListener.NONE);
-        var ptq = engine.ptq(job, fp32.weights());
-        var fin = engine.finalPtq(job, ptq.network(), ptq.weights());
+        var fp32 = engine.job(job).baseline(TrainingListener.NONE);
+        var ptq = engine.job(job).ptq(fp32.weights());
+        var fin = engine.job(job).finalPtq(ptq.network(), ptq.weights());
         assertThatThrownBy(() -> Cancellation.during(
-                        () -> true, () -> engine.deploy(job, ptq.network(), ptq.weights(), fin.plan(), dir)))
+                        () -> true, () -> engine.job(job).deploy(ptq.network(), ptq.weights(), fin.plan(), dir)))
                 .isInstanceOf(JobCancelledException.class);
     }
 

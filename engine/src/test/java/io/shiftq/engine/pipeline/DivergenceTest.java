@@ -23,7 +23,7 @@ class DivergenceTest {
                 data: {dataset: Synthetic, batch_size: 64, train_limit: 512, test_limit: 256}
                 baseline: {epochs: 3, learning_rate: 10}
                 """);
-        assertThatThrownBy(() -> engine.baseline(PreparedJob.load(c), TrainingListener.NONE))
+        assertThatThrownBy(() -> engine.job(PreparedJob.load(c)).baseline(TrainingListener.NONE))
                 .isInstanceOf(TrainingDivergedException.class)
                 .hasMessageStartingWith("the FP32 baseline diverged: epoch 3 ended at")
                 .hasMessageContaining("chance level for 10 classes (10%)")
@@ -37,6 +37,6 @@ class DivergenceTest {
                 data: {dataset: Synthetic, batch_size: 64, train_limit: 512, test_limit: 256}
                 baseline: {epochs: 1, learning_rate: 0.003}
                 """);
-        engine.baseline(PreparedJob.load(c), TrainingListener.NONE);
+        engine.job(PreparedJob.load(c)).baseline(TrainingListener.NONE);
     }
 }

@@ -13,7 +13,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The three steps end to end on the synthetic set: records complete and consistent. */
+/** The three quantization stages end to end on the synthetic set: records complete and consistent. */
 class SyntheticPipelineTest {
 
     @Test

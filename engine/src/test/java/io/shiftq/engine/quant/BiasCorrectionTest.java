@@ -80,7 +80,7 @@ class BiasCorrectionTest {
             StateDict corrected = BiasCorrection.correct(net, w, plan, means);
             float[] fp = channelMeans(net, w, QuantPlan.FLOAT, x, m);
             float[] before = channelMeans(net, w, plan, x, m);
-            // The bias exponent is re-derived from the moved bias, as step 1 does.
+            // The bias exponent is re-derived from the moved bias, as the ptq stage does.
             float[] after = channelMeans(net, corrected, policy.weightPlan(net, corrected), x, m);
             double shiftBefore = 0;
             for (int c = 0; c < 4; c++) {

@@ -3,9 +3,8 @@ package io.shiftq.calibration;
 import static io.shiftq.schema.artifact.ArtifactNames.ACTIVATION_STATS;
 import static io.shiftq.schema.artifact.ArtifactNames.FP32_WEIGHTS;
 
-import io.shiftq.engine.pipeline.PreparedJob;
-import io.shiftq.engine.pipeline.QuantizationEngine;
-import io.shiftq.engine.pipeline.StepResults;
+import io.shiftq.engine.pipeline.JobEngine;
+import io.shiftq.engine.pipeline.StageResults;
 import io.shiftq.engine.quant.ActivationSummary;
 import io.shiftq.messaging.Channels;
 import io.shiftq.schema.event.Metrics;
@@ -50,11 +49,10 @@ public class CalibrationProcessor {
     StageCompleted calibrate(QuantizationRequested request) {
         CompletionBuilder completion =
                 CompletionBuilder.start(request.jobId(), request.variant(), request.config(), Stage.CALIBRATION);
-        PreparedJob workload = PreparedJob.load(request.config());
-        QuantizationEngine engine = stages.engine();
-        StepResults.Baseline fp32 = engine.baseline(workload, stages.events().reporter(request, Stage.CALIBRATION));
+        JobEngine job = stages.job(request.config());
+        StageResults.Baseline fp32 = job.baseline(stages.events().reporter(request, Stage.CALIBRATION));
         stages.events().step(request, Stage.CALIBRATION, 90, "collecting activation statistics");
-        var stats = ActivationSummary.of(engine.activationStats(workload, fp32.weights()));
+        var stats = ActivationSummary.of(job.activationStats(fp32.weights()));
         JobArtifacts files = stages.artifacts();
         return completion
                 .accuracy(fp32.accuracy())

@@ -2,10 +2,13 @@ package io.shiftq.service;
 
 import io.shiftq.engine.Cancellation;
 import io.shiftq.engine.JobCancelledException;
+import io.shiftq.engine.pipeline.JobEngine;
+import io.shiftq.engine.pipeline.PreparedJob;
 import io.shiftq.engine.pipeline.QuantizationEngine;
 import io.shiftq.messaging.EventRecords;
 import io.shiftq.schema.Json;
 import io.shiftq.schema.config.Limits;
+import io.shiftq.schema.config.QuantizationConfig;
 import io.shiftq.schema.event.Metrics;
 import io.shiftq.schema.event.ShiftqEvent;
 import io.shiftq.schema.event.Stage;
@@ -39,7 +42,7 @@ public class StageRunner {
     private final ConfinedPaths paths;
     private final StageMetrics metrics;
     private final JobCancels cancels;
-    private final StageResults results;
+    private final CompletionRecords completions;
     private final Duration catchUp;
 
     StageRunner(
@@ -49,10 +52,10 @@ public class StageRunner {
             ShiftqConfig config,
             StageMetrics metrics,
             JobCancels cancels,
-            StageResults results) {
+            CompletionRecords completions) {
         this.metrics = metrics;
         this.cancels = cancels;
-        this.results = results;
+        this.completions = completions;
         this.catchUp = config.cancel().catchUp();
         this.engine = engine;
         this.artifacts = artifacts;
@@ -61,9 +64,9 @@ public class StageRunner {
         this.paths = new ConfinedPaths(config.data().roots(), config.models().roots());
     }
 
-    /** The quantization engine the stages call. */
-    public QuantizationEngine engine() {
-        return engine;
+    /** The engine for one job, prepared from its config (data read, model built or imported). */
+    public JobEngine job(QuantizationConfig config) {
+        return engine.job(PreparedJob.load(config));
     }
 
     /** The job's files in the artifact store. */
@@ -77,7 +80,7 @@ public class StageRunner {
     }
 
     /**
-     * Runs one stage on one record. A redelivered input whose result is recorded ({@link StageResults}) is not run
+     * Runs one stage on one record. A redelivered input whose result is recorded ({@link CompletionRecords}) is not run
      * again; a cancelled job ({@link JobCancels}, or an upstream stage that says {@code cancelled}) is not started,
      * or stops at its next batch, and the stage publishes its completion as {@code cancelled}.
      *
@@ -104,8 +107,8 @@ public class StageRunner {
             LOG.debugf("job %s: variant %s is another worker's", event.jobId(), event.variant());
             return;
         }
-        String inputKey = StageResults.inputKey(event);
-        Optional<StageResults.Recorded> recorded = recorded(event, stage, inputKey);
+        String inputKey = CompletionRecords.inputKey(event);
+        Optional<CompletionRecords.Recorded> recorded = recorded(event, stage, inputKey);
         if (recorded.isPresent()) {
             redelivered(recorded.get(), done);
             return;
@@ -134,7 +137,7 @@ public class StageRunner {
         try {
             // The operator's bounds and roots, before any work: a request outside them fails at once, naming
             // the field.
-            paths.check(StageResults.configOf(event).validated(limits));
+            paths.check(CompletionRecords.configOf(event).validated(limits));
             artifacts.takeIoMillis();
             artifacts.beginAttempt(stage);
             StageCompleted result =
@@ -160,9 +163,11 @@ public class StageRunner {
     }
 
     /** The recorded result for this very input, if this stage already finished it; an unreadable record is none. */
-    private Optional<StageResults.Recorded> recorded(ShiftqEvent event, Stage stage, String inputKey) {
+    private Optional<CompletionRecords.Recorded> recorded(ShiftqEvent event, Stage stage, String inputKey) {
         try {
-            return results.find(event.jobId(), stage).filter(r -> r.inputKey().equals(inputKey));
+            return completions
+                    .find(event.jobId(), stage)
+                    .filter(r -> r.inputKey().equals(inputKey));
         } catch (RuntimeException e) {
             LOG.warnf(
                     "job %s: the recorded %s result cannot be read (%s); running the stage",
@@ -172,7 +177,7 @@ public class StageRunner {
     }
 
     /** A redelivery of finished work: publish the recorded completion if the broker never confirmed it, else nothing. */
-    private void redelivered(StageResults.Recorded recorded, Emitter<String> done) {
+    private void redelivered(CompletionRecords.Recorded recorded, Emitter<String> done) {
         StageCompleted completed = recorded.completed();
         if (recorded.sent()) {
             LOG.infof(
@@ -205,7 +210,7 @@ public class StageRunner {
     }
 
     private static StageCompleted cancelledCompletion(ShiftqEvent event, Stage stage) {
-        return CompletionBuilder.start(event.jobId(), event.variant(), StageResults.configOf(event), stage)
+        return CompletionBuilder.start(event.jobId(), event.variant(), CompletionRecords.configOf(event), stage)
                 .cancelled()
                 .build();
     }
@@ -216,7 +221,7 @@ public class StageRunner {
      * @return the completion published
      */
     private StageCompleted publish(String inputKey, StageCompleted completed, Emitter<String> done) throws Exception {
-        StageResults.Recorded recorded = results.claim(inputKey, completed);
+        CompletionRecords.Recorded recorded = completions.claim(inputKey, completed);
         if (recorded.sent()) {
             return recorded.completed();
         }
@@ -224,12 +229,12 @@ public class StageRunner {
         return recorded.completed();
     }
 
-    private void send(StageResults.Recorded recorded, Emitter<String> done) throws Exception {
+    private void send(CompletionRecords.Recorded recorded, Emitter<String> done) throws Exception {
         StageCompleted completed = recorded.completed();
         EventRecords.send(done, completed, completed.stage())
                 .toCompletableFuture()
                 .get(StageEvents.SEND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-        results.markSent(recorded);
+        completions.markSent(recorded);
     }
 
     private void publishOrFail(

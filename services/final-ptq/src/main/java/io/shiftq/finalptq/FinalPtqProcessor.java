@@ -1,8 +1,8 @@
 package io.shiftq.finalptq;
 
 import io.shiftq.engine.model.StateDict;
-import io.shiftq.engine.pipeline.PreparedJob;
-import io.shiftq.engine.pipeline.StepResults;
+import io.shiftq.engine.pipeline.JobEngine;
+import io.shiftq.engine.pipeline.StageResults;
 import io.shiftq.messaging.Channels;
 import io.shiftq.schema.artifact.ArtifactNames;
 import io.shiftq.schema.event.Metrics;
@@ -49,9 +49,9 @@ public class FinalPtqProcessor {
 
     StageCompleted finalPtq(StageCompleted qat) {
         CompletionBuilder completion = CompletionBuilder.after(qat, Stage.FINAL_PTQ);
-        PreparedJob workload = PreparedJob.load(qat.config());
+        JobEngine job = stages.job(qat.config());
         StateDict weights = stages.artifacts().weights(qat, ArtifactNames.QAT_WEIGHTS);
-        StepResults.FinalPtq result = stages.engine().finalPtq(workload, workload.foldedNetwork(), weights);
+        StageResults.FinalPtq result = job.finalPtq(job.prepared().foldedNetwork(), weights);
         completion
                 .skipped(result.skipped())
                 .accuracy(result.accuracy())
@@ -60,7 +60,7 @@ public class FinalPtqProcessor {
                 .metric(Metrics.QUANTIZED_BYTES, result.size().quantizedBytes())
                 .metric(Metrics.COMPRESSION, result.size().compression());
         if (!result.skipped()) {
-            deploy(qat.jobId(), workload, weights, result, completion);
+            deploy(qat.jobId(), job, weights, result, completion);
         }
         return completion.build();
     }
@@ -68,15 +68,15 @@ public class FinalPtqProcessor {
     /** Exports the hardware files and checks the integer executor against fake-quant on the test set. */
     private void deploy(
             String jobId,
-            PreparedJob workload,
+            JobEngine job,
             StateDict weights,
-            StepResults.FinalPtq result,
+            StageResults.FinalPtq result,
             CompletionBuilder completion) {
         Path dir = null;
         try {
             dir = Files.createTempDirectory("shiftq-deploy-");
-            StepResults.Deployed d = stages.engine()
-                    .deploy(workload, workload.foldedNetwork(), weights, result.plan(), result.logits(), dir);
+            StageResults.Deployed d =
+                    job.deploy(job.prepared().foldedNetwork(), weights, result.plan(), result.logits(), dir);
             completion.artifacts(stages.artifacts()
                     .putFiles(jobId, ArtifactNames.DEPLOY, d.files().all()));
             d.check().toMetrics().forEach(completion::metric);

@@ -9,7 +9,7 @@ import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
 import io.shiftq.engine.pipeline.PreparedJob;
 import io.shiftq.engine.pipeline.QuantizationEngine;
-import io.shiftq.engine.pipeline.StepResults;
+import io.shiftq.engine.pipeline.StageResults;
 import io.shiftq.messaging.Channels;
 import io.shiftq.schema.artifact.ArtifactNames;
 import io.shiftq.schema.config.QuantizationConfig;
@@ -28,7 +28,7 @@ import java.time.Duration;
 import org.eclipse.microprofile.reactive.messaging.spi.Connector;
 import org.junit.jupiter.api.Test;
 
-/** Step 3 on the in-memory connector: full shift records and model size, or SKIPPED when final_ptq is off. */
+/** The final_ptq stage on the in-memory connector: full shift records and model size, or SKIPPED when final_ptq is off. */
 @QuarkusTest
 @QuarkusTestResource(
         value = InMemoryChannels.class,
@@ -61,8 +61,8 @@ class FinalPtqProcessorTest {
         assertThat(done.stage()).isEqualTo(Stage.FINAL_PTQ);
         assertThat(done.status()).isEqualTo(StageStatus.COMPLETED);
         PreparedJob prepared = PreparedJob.load(lastQat.config());
-        StepResults.FinalPtq direct = engine.finalPtq(
-                prepared, prepared.foldedNetwork(), artifacts.weights(lastQat, ArtifactNames.QAT_WEIGHTS));
+        StageResults.FinalPtq direct = engine.job(prepared)
+                .finalPtq(prepared.foldedNetwork(), artifacts.weights(lastQat, ArtifactNames.QAT_WEIGHTS));
         assertThat(done.accuracy())
                 .as("the service reports what the engine computes on the same weights")
                 .isEqualTo(direct.accuracy());

@@ -3,8 +3,7 @@ package io.shiftq.ptq;
 import static io.shiftq.schema.artifact.ArtifactNames.FOLDED_WEIGHTS;
 import static io.shiftq.schema.artifact.ArtifactNames.FP32_WEIGHTS;
 
-import io.shiftq.engine.pipeline.PreparedJob;
-import io.shiftq.engine.pipeline.StepResults;
+import io.shiftq.engine.pipeline.StageResults;
 import io.shiftq.messaging.Channels;
 import io.shiftq.schema.event.Metrics;
 import io.shiftq.schema.event.Stage;
@@ -48,11 +47,8 @@ public class PtqProcessor {
         CompletionBuilder completion = CompletionBuilder.after(calibrated, Stage.PTQ);
         JobArtifacts files = stages.artifacts();
         // Progress comes only from learned rounding, the one part of this stage that loops for long.
-        StepResults.Ptq ptq = stages.engine()
-                .ptq(
-                        PreparedJob.load(calibrated.config()),
-                        files.weights(calibrated, FP32_WEIGHTS),
-                        stages.events().reporter(calibrated, Stage.PTQ));
+        StageResults.Ptq ptq = stages.job(calibrated.config())
+                .ptq(files.weights(calibrated, FP32_WEIGHTS), stages.events().reporter(calibrated, Stage.PTQ));
         if (calibrated.config().ptq().learnedRounding()) {
             completion.metric(Metrics.LEARNED_ROUNDING_MS, ptq.learnedRoundingMs());
         }

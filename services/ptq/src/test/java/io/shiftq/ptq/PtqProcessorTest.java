@@ -27,7 +27,7 @@ import java.util.Map;
 import org.eclipse.microprofile.reactive.messaging.spi.Connector;
 import org.junit.jupiter.api.Test;
 
-/** Step 1 on the in-memory connector: a calibrated LeNet5 job gets weight shifts, PTQ accuracy and folded weights. */
+/** The ptq stage on the in-memory connector: a calibrated LeNet5 job gets weight shifts, PTQ accuracy and folded weights. */
 @QuarkusTest
 @QuarkusTestResource(
         value = InMemoryChannels.class,

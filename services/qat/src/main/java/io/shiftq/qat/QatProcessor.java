@@ -4,8 +4,8 @@ import static io.shiftq.schema.artifact.ArtifactNames.FOLDED_WEIGHTS;
 import static io.shiftq.schema.artifact.ArtifactNames.QAT_WEIGHTS;
 import static io.shiftq.schema.artifact.ArtifactNames.qatEpoch;
 
-import io.shiftq.engine.pipeline.PreparedJob;
-import io.shiftq.engine.pipeline.StepResults;
+import io.shiftq.engine.pipeline.JobEngine;
+import io.shiftq.engine.pipeline.StageResults;
 import io.shiftq.messaging.Channels;
 import io.shiftq.schema.event.ArtifactRef;
 import io.shiftq.schema.event.Metrics;
@@ -42,7 +42,7 @@ public class QatProcessor {
         this.done = done;
     }
 
-    /** Runs step 2 for one job after PTQ. */
+    /** Runs the qat stage for one job after PTQ. */
     @Incoming(PTQ_DONE)
     @Blocking(value = Channels.WORKER_POOL, ordered = false)
     public void onPtq(Record<String, String> ptqDone) {
@@ -51,7 +51,7 @@ public class QatProcessor {
 
     StageCompleted qat(StageCompleted ptq) {
         CompletionBuilder completion = CompletionBuilder.after(ptq, Stage.QAT);
-        PreparedJob workload = PreparedJob.load(ptq.config());
+        JobEngine job = stages.job(ptq.config());
         JobArtifacts files = stages.artifacts();
         Map<String, ArtifactRef> checkpoints = new LinkedHashMap<>();
         var listener = stages.events()
@@ -61,8 +61,8 @@ public class QatProcessor {
         // PTQ measured these weights under this plan already: QAT's starting point needs no second evaluation.
         OptionalDouble ptqAccuracy =
                 ptq.accuracy() == null ? OptionalDouble.empty() : OptionalDouble.of(ptq.accuracy());
-        StepResults.Qat qat = stages.engine()
-                .qat(workload, workload.foldedNetwork(), files.weights(ptq, FOLDED_WEIGHTS), listener, ptqAccuracy);
+        StageResults.Qat qat =
+                job.qat(job.prepared().foldedNetwork(), files.weights(ptq, FOLDED_WEIGHTS), listener, ptqAccuracy);
         return completion
                 .skipped(qat.skipped())
                 .accuracy(qat.bestAccuracy())

@@ -33,7 +33,7 @@ import java.time.Duration;
 import org.eclipse.microprofile.reactive.messaging.spi.Connector;
 import org.junit.jupiter.api.Test;
 
-/** Step 2 on the in-memory connector: per-batch and per-epoch progress, checkpoints, SKIPPED with 0 epochs. */
+/** The qat stage on the in-memory connector: per-batch and per-epoch progress, checkpoints, SKIPPED with 0 epochs. */
 @QuarkusTest
 @QuarkusTestResource(
         value = InMemoryChannels.class,

@@ -9,11 +9,11 @@ public final class ArtifactNames {
     public static final String FP32_WEIGHTS = "fp32_weights";
     /** Activation statistics summary, from calibration ({@code .json}). */
     public static final String ACTIVATION_STATS = "activation_stats";
-    /** BatchNorm-folded weights after step 1 ({@code .npz}). */
+    /** BatchNorm-folded weights after the ptq stage ({@code .npz}). */
     public static final String FOLDED_WEIGHTS = "folded_weights";
-    /** The best QAT weights, from step 2 ({@code .npz}); the PTQ weights when QAT is skipped. */
+    /** The best QAT weights, from the qat stage ({@code .npz}); the PTQ weights when QAT is skipped. */
     public static final String QAT_WEIGHTS = "qat_weights";
-    /** Folder of the deployment files, from step 3. */
+    /** Folder of the deployment files, from the final_ptq stage. */
     public static final String DEPLOY = "deploy";
 
     private ArtifactNames() {}

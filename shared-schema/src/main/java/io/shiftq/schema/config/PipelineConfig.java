@@ -3,11 +3,11 @@ package io.shiftq.schema.config;
 /**
  * Which optional steps run.
  *
- * @param finalPtq step 3; false is the seed's {@code --no-final_ptq} (weight-only result)
+ * @param finalPtq the final_ptq stage; false is the seed's {@code --no-final_ptq} (weight-only result)
  */
 public record PipelineConfig(boolean finalPtq) {
 
-    /** All three steps. */
+    /** All three quantization stages. */
     public static PipelineConfig defaults() {
         return new PipelineConfig(true);
     }

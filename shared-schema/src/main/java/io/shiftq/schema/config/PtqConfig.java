@@ -7,12 +7,12 @@ import java.util.List;
  *
  * @param maxEvalBatches test batches per accuracy measurement; 0 = the whole test set
  * @param calibrationBatches training batches that feed activation statistics
- * @param crossLayerEqualization step 1 first rescales the channels of consecutive layers so their
+ * @param crossLayerEqualization the ptq stage first rescales the channels of consecutive layers so their
  *     weight ranges match (the float model is unchanged), which per-tensor exponents need after
  *     BatchNorm folding gives every channel its own scale
- * @param biasCorrection step 1 moves each layer's bias by the mean output shift its weight
+ * @param biasCorrection the ptq stage moves each layer's bias by the mean output shift its weight
  *     quantization causes on the calibration batches (empirical bias correction, as in AIMET)
- * @param rounding how step 1 rounds weights to their codes: {@code nearest} (half up) or {@code learned}
+ * @param rounding how the ptq stage rounds weights to their codes: {@code nearest} (half up) or {@code learned}
  *     (AdaRound: each code's up or down learned layer by layer so the layer's output on the calibration
  *     batches matches FP32; the exponents stay those the weight rule chose)
  * @param roundingIterations optimizer steps per layer of {@code rounding: learned}
@@ -42,7 +42,7 @@ public record PtqConfig(
         return new PtqConfig(0, 50, false, false, NEAREST, 1000);
     }
 
-    /** Whether step 1 learns the rounding of the weight codes. */
+    /** Whether the ptq stage learns the rounding of the weight codes. */
     public boolean learnedRounding() {
         return LEARNED.equals(rounding);
     }

@@ -3,7 +3,7 @@ package io.shiftq.schema.config;
 import java.util.List;
 
 /**
- * Step 2, weight-only QAT.
+ * The qat stage, weight-only QAT.
  *
  * @param epochs 0 skips QAT (the stage still reports, as skipped)
  * @param seed for shuffling and any random init, so runs repeat

@@ -11,11 +11,11 @@ import java.util.stream.Collectors;
 public enum Stage {
     /** FP32 baseline (loaded or trained) and activation statistics. */
     CALIBRATION(Topics.CALIBRATION_DONE, EventTypes.CALIBRATION_COMPLETED),
-    /** Step 1: power-of-two weights and biases. */
+    /** The ptq stage: power-of-two weights and biases. */
     PTQ(Topics.PTQ_DONE, EventTypes.PTQ_COMPLETED),
-    /** Step 2: weight-only quantization-aware training. */
+    /** The qat stage: weight-only quantization-aware training. */
     QAT(Topics.QAT_DONE, EventTypes.QAT_COMPLETED),
-    /** Step 3: input and output shifts, the final shift records. */
+    /** The final_ptq stage: input and output shifts, the final shift records. */
     FINAL_PTQ(Topics.FINAL_PTQ_DONE, EventTypes.FINAL_PTQ_COMPLETED),
     /** The report, published as ReportPublished. */
     REPORTING(Topics.REPORTS, EventTypes.REPORT_PUBLISHED);

@@ -11,11 +11,11 @@ public final class Topics {
     public static final String REQUESTS = "shiftq.requests";
     /** StageCompleted of the calibration stage (FP32 accuracy, activation statistics). */
     public static final String CALIBRATION_DONE = "shiftq.calibration.done";
-    /** StageCompleted of step 1, PTQ of weights and biases. */
+    /** StageCompleted of the ptq stage, PTQ of weights and biases. */
     public static final String PTQ_DONE = "shiftq.ptq.done";
-    /** StageCompleted of step 2, weight-only QAT. */
+    /** StageCompleted of the qat stage, weight-only QAT. */
     public static final String QAT_DONE = "shiftq.qat.done";
-    /** StageCompleted of step 3, final PTQ of inputs and outputs. */
+    /** StageCompleted of the final_ptq stage, final PTQ of inputs and outputs. */
     public static final String FINAL_PTQ_DONE = "shiftq.final-ptq.done";
     /** StageProgress from every stage. */
     public static final String PROGRESS = "shiftq.progress";

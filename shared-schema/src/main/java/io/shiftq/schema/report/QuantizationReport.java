@@ -18,7 +18,7 @@ import java.util.Map;
  * @param config the tensor quantization settings used
  * @param totalImprovement final minus initial accuracy, in percentage points
  * @param stageTimingsMs milliseconds per stage, keyed by stage id (e.g. {@code final_ptq})
- * @param integerCheck the integer executor against fake-quant on the test set; null when step 3 was skipped
+ * @param integerCheck the integer executor against fake-quant on the test set; null when the final_ptq stage was skipped
  * @param status completed, or cancelled ({@code shiftq cancel}); then the accuracies of stages that did not run are
  *     null
  * @param cancelledStage the first stage the cancel stopped (or kept from starting); null unless cancelled
@@ -49,11 +49,11 @@ public record QuantizationReport(
 
     /** The seed's {@code quantization_type}. */
     public static final String QUANTIZATION_TYPE = "PTQ → Weight-Only QAT → Final PTQ Pipeline";
-    /** The seed's step 1 line. */
+    /** The seed's pipeline_steps line 1. */
     public static final String STEP_PTQ = "Step 1: PTQ for weight/bias initialization";
-    /** The seed's step 2 line. */
+    /** The seed's pipeline_steps line 2. */
     public static final String STEP_QAT = "Step 2: Weight-only QAT training";
-    /** The seed's step 3 line. */
+    /** The seed's pipeline_steps line 3. */
     public static final String STEP_FINAL_PTQ = "Step 3: Final PTQ for input/output quantization";
     /** The seed's {@code pipeline_steps}. */
     public static final List<String> PIPELINE_STEPS = List.of(STEP_PTQ, STEP_QAT, STEP_FINAL_PTQ);
@@ -106,7 +106,7 @@ public record QuantizationReport(
             return this;
         }
 
-        /** Accuracy after step 1, percent. */
+        /** Accuracy after the ptq stage, percent. */
         public Builder ptqAccuracy(double value) {
             ptqAccuracy = value;
             return this;
@@ -154,7 +154,7 @@ public record QuantizationReport(
             return this;
         }
 
-        /** The integer executor against fake-quant; null when step 3 was skipped. */
+        /** The integer executor against fake-quant; null when the final_ptq stage was skipped. */
         public Builder integerCheck(IntegerCheck check) {
             integerCheck = check;
             return this;

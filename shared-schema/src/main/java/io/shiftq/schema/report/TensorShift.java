@@ -13,7 +13,7 @@ import java.util.List;
  * @param shift the exponent; for a per-channel tensor the smallest channel exponent
  * @param channelExponents one exponent per output channel, or null for a per-tensor exponent
  * @param sqnrDb signal-to-quantization-noise ratio in dB, 10·log10(Σx² / Σ(x - x̂)²), when measured
- * @param provisional true for a bias quantized on its own before the input exponent was known (step 1)
+ * @param provisional true for a bias quantized on its own before the input exponent was known (the ptq and qat stages)
  */
 public record TensorShift(
         String tensor,

@@ -218,7 +218,7 @@ public record IntegerModel(
     }
 
     /**
-     * Builds the integer model of a folded network under a full plan (step 3): weight codes as the
+     * Builds the integer model of a folded network under a full plan (the final_ptq stage): weight codes as the
      * fake quantizer computes them (float32 arithmetic, half up), biases at w + i, shifts.
      *
      * @throws IllegalArgumentException when the plan is not complete (a quantizer is missing, a

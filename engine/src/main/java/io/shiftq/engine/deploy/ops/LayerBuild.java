@@ -64,9 +64,8 @@ public final class LayerBuild {
     public boolean producerFusesRelu() {
         int j = inputs().get(0);
         Layer producer = folded.nodes().get(j).layer();
-        // A Layer (float graph) type, not an operator: only quantized layers and adds requantize after a ReLU.
-        return (producer.quantized() || producer instanceof Layer.Add)
-                && folded.fusedRelu(j).isPresent();
+        // Only quantized layers and adds requantize after a ReLU.
+        return producer.requantizesAccumulator() && folded.fusedRelu(j).isPresent();
     }
 
     /** For an op that only moves codes: fails unless it reads quantized codes, i.e. not the network input. */

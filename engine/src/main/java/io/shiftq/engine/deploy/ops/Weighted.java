@@ -113,7 +113,7 @@ public record Weighted(
         LayerQuant lq = b.quant();
         if (lq == null || lq.weight() == null || lq.input() == null || lq.output() == null) {
             throw new IllegalArgumentException(n + ": the plan has no weight, input or output quantizer;"
-                    + " the integer model needs the final (step 3) plan");
+                    + " the integer model needs the final_ptq stage's full plan");
         }
         Quantizer input = Quantizer.of(lq.input());
         Quantizer output = Quantizer.of(lq.output());

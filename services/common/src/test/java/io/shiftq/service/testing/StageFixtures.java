@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.shiftq.engine.pipeline.PreparedJob;
 import io.shiftq.engine.pipeline.QuantizationEngine;
-import io.shiftq.engine.pipeline.StepResults;
+import io.shiftq.engine.pipeline.StageResults;
 import io.shiftq.engine.train.TrainingListener;
 import io.shiftq.schema.Json;
 import io.shiftq.schema.artifact.ArtifactNames;
@@ -72,7 +72,7 @@ public final class StageFixtures {
     public static StageCompleted calibrated(
             QuantizationEngine engine, JobArtifacts artifacts, String jobId, QuantizationConfig config) {
         PreparedJob w = PreparedJob.load(config);
-        StepResults.Baseline fp32 = engine.baseline(w, TrainingListener.NONE);
+        StageResults.Baseline fp32 = engine.job(w).baseline(TrainingListener.NONE);
         return CompletionBuilder.start(jobId, ShiftqEvent.CUSTOM, config, Stage.CALIBRATION)
                 .accuracy(fp32.accuracy())
                 .artifact(
@@ -83,8 +83,8 @@ public final class StageFixtures {
 
     /** The PTQ event of a job, after {@link #calibrated}. */
     public static StageCompleted ptqDone(QuantizationEngine engine, JobArtifacts artifacts, StageCompleted calibrated) {
-        StepResults.Ptq ptq = engine.ptq(
-                PreparedJob.load(calibrated.config()), artifacts.weights(calibrated, ArtifactNames.FP32_WEIGHTS));
+        StageResults.Ptq ptq = engine.job(PreparedJob.load(calibrated.config()))
+                .ptq(artifacts.weights(calibrated, ArtifactNames.FP32_WEIGHTS));
         return CompletionBuilder.after(calibrated, Stage.PTQ)
                 .accuracy(ptq.accuracy())
                 .shiftRecords(ptq.records())

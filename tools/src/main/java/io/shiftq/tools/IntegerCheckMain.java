@@ -1,7 +1,7 @@
 package io.shiftq.tools;
 
-import io.shiftq.engine.deploy.Agreement;
 import io.shiftq.engine.deploy.Deployment;
+import io.shiftq.engine.deploy.IntegerChecker;
 import io.shiftq.engine.pipeline.PipelineRun;
 import io.shiftq.engine.pipeline.QuantizationEngine;
 import io.shiftq.engine.train.TrainingListener;
@@ -11,18 +11,18 @@ import java.nio.file.Path;
 import java.util.Locale;
 
 /**
- * {@code VerifyMain <config.yaml> [out-dir]}: runs the whole pipeline for the config, exports the
+ * {@code IntegerCheckMain <config.yaml> [out-dir]}: runs the whole pipeline for the config, exports the
  * deployment files to out-dir (default {@code deploy-out}), loads the integer executor from those
  * files only and prints its agreement with the fake-quant evaluation over the job's test set.
  * Exits 1 when any prediction or logit code differs.
  */
-public final class VerifyMain {
-    private VerifyMain() {}
+public final class IntegerCheckMain {
+    private IntegerCheckMain() {}
 
     /** Entry point. */
     public static void main(String[] args) throws Exception {
         if (args.length < 1) {
-            System.err.println("usage: VerifyMain <config.yaml> [out-dir]");
+            System.err.println("usage: IntegerCheckMain <config.yaml> [out-dir]");
             System.exit(2);
         }
         QuantizationConfig config = QuantizationConfig.load(Path.of(args[0]));
@@ -41,7 +41,7 @@ public final class VerifyMain {
         Deployment.Files files = Deployment.export(
                 out, o.ptq().network(), o.qat().weights(), o.finalPtq().plan());
         files.all().forEach(p -> System.out.println("wrote " + p));
-        Agreement.Result r = Agreement.check(
+        IntegerChecker.Result r = IntegerChecker.check(
                 out,
                 o.ptq().network(),
                 o.qat().weights(),

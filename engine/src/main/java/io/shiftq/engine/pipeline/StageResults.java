@@ -1,7 +1,7 @@
 package io.shiftq.engine.pipeline;
 
-import io.shiftq.engine.deploy.Agreement;
 import io.shiftq.engine.deploy.Deployment;
+import io.shiftq.engine.deploy.IntegerChecker;
 import io.shiftq.engine.model.Network;
 import io.shiftq.engine.model.StateDict;
 import io.shiftq.engine.quant.ActivationStats;
@@ -14,8 +14,8 @@ import java.util.List;
 import java.util.Map;
 
 /** What each step of the pipeline hands to the next. */
-public final class StepResults {
-    private StepResults() {}
+public final class StageResults {
+    private StageResults() {}
 
     /**
      * The FP32 starting point.
@@ -27,7 +27,7 @@ public final class StepResults {
     public record Baseline(StateDict weights, double accuracy, List<EpochResult> epochs) {}
 
     /**
-     * Step 1: weights and biases quantized, activations in float.
+     * The ptq stage: weights and biases quantized, activations in float.
      *
      * @param network the folded network
      * @param weights folded FP32 parameters; with {@code ptq.rounding: learned} each weight sits on its learned code
@@ -45,7 +45,7 @@ public final class StepResults {
             long learnedRoundingMs) {}
 
     /**
-     * Step 2: weight-only QAT.
+     * The qat stage: weight-only QAT.
      *
      * @param weights parameters of the best epoch
      * @param epochs per-epoch results
@@ -65,7 +65,7 @@ public final class StepResults {
             boolean skipped) {}
 
     /**
-     * Step 3: every tensor quantized.
+     * The final_ptq stage: every tensor quantized.
      *
      * @param plan all quantizers
      * @param accuracy fully quantized accuracy, percent
@@ -83,10 +83,10 @@ public final class StepResults {
             Map<String, ActivationStats> stats,
             ModelSize size,
             boolean skipped,
-            Agreement.Logits logits) {}
+            IntegerChecker.Logits logits) {}
 
     /**
-     * The deployment files of step 3 and the integer executor's agreement with fake-quant.
+     * The deployment files of the final_ptq stage and the integer executor's agreement with fake-quant.
      *
      * @param files everything written for hardware and tools
      * @param check integer executor against fake-quant on the test set

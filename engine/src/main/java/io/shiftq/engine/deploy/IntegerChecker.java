@@ -27,11 +27,11 @@ import java.util.Locale;
  * accumulation in the fake-quant convolution once partial sums pass 2^24 units of 2^-(w+i), where
  * float32 rounds and integers do not.
  */
-public final class Agreement {
+public final class IntegerChecker {
     /** Images per integer-executor call: enough to keep its threads busy, few enough to stream from files. */
     private static final int INTEGER_BATCH = 256;
 
-    private Agreement() {}
+    private IntegerChecker() {}
 
     /**
      * What the comparison found.
@@ -85,7 +85,7 @@ public final class Agreement {
      * @param exportDir a directory written by {@link Deployment#export}
      * @param folded the folded network the plan belongs to
      * @param weights its folded FP32 weights
-     * @param plan the full (step 3) plan
+     * @param plan the full final_ptq plan
      * @param test the images to compare on (all of them)
      * @param batchSize fake-quant batch size
      */
@@ -97,7 +97,7 @@ public final class Agreement {
 
     /**
      * As {@link #check(Path, Network, StateDict, QuantPlan, ImageSource, int)} with the fake-quant logits measured
-     * already (by step 3's evaluation, over the same images), so they are not computed a second time.
+     * already (by the final_ptq stage's evaluation, over the same images), so they are not computed a second time.
      */
     public static Result check(Path exportDir, Logits fakeQuant, ImageSource test) throws IOException {
         return compare(IntegerExecutor.load(exportDir), fakeQuant, test);

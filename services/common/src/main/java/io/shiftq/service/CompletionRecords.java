@@ -27,7 +27,7 @@ import java.util.stream.Stream;
  * record, one wins and only its event is published.
  */
 @ApplicationScoped
-public class StageResults {
+public class CompletionRecords {
 
     /**
      * A stage's result for one input.
@@ -39,7 +39,7 @@ public class StageResults {
 
     private final ArtifactStore store;
 
-    StageResults(ArtifactStore store) {
+    CompletionRecords(ArtifactStore store) {
         this.store = store;
     }
 

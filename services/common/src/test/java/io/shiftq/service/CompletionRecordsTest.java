@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The recorded completion of a stage keeps its own attempt folder and removes every other one. */
-class StageResultsTest {
+class CompletionRecordsTest {
 
     @TempDir
     Path tmp;
@@ -26,12 +26,12 @@ class StageResultsTest {
     @Test
     void recordingAStagesResultRemovesTheAttemptFoldersItDoesNotName() {
         ArtifactStore store = new ArtifactStore(tmp);
-        StageResults results = new StageResults(store);
+        CompletionRecords results = new CompletionRecords(store);
         store.put("job-1", "qat/0000dead/qat_model.npz", new byte[10]);
         ArtifactRef first = store.put("job-1", "qat/1f0c9a2e/qat_model.npz", new byte[20]);
         ArtifactRef other = store.put("job-1", "ptq/2a2a2a2a/ptq_model.npz", new byte[5]);
 
-        StageResults.Recorded kept = results.claim("key-1", completion(first));
+        CompletionRecords.Recorded kept = results.claim("key-1", completion(first));
         assertThat(kept.completed().artifacts()).containsValue(first);
         assertThat(store.resolve(first)).exists();
         assertThat(tmp.resolve("job-1/qat/0000dead")).doesNotExist();
