@@ -31,6 +31,14 @@ public sealed interface Layer {
         return Optional.empty();
     }
 
+    /**
+     * Whether the layer writes its own output quantizer, calibrated on its output, without weights: a concatenation
+     * (each input moved to it) and an elementwise product (the product requantized to it).
+     */
+    default boolean calibratedOutput() {
+        return false;
+    }
+
     /** For an average pool: why its integer form needs a division, not a shift alone (empty when it does not). */
     default List<String> windowSumViolations() {
         return List.of();
@@ -125,7 +133,12 @@ public sealed interface Layer {
     }
 
     /** Concatenation along channels (dimension 1) of two or more inputs, each moved to the output quantizer. */
-    record Concat(String name) implements Layer {}
+    record Concat(String name) implements Layer {
+        @Override
+        public boolean calibratedOutput() {
+            return true;
+        }
+    }
 
     /** Max pooling, square window. */
     record MaxPool2d(String name, int kernel, int stride) implements Layer {}
@@ -217,17 +230,26 @@ public sealed interface Layer {
 
     /**
      * Elementwise product of two computed tensors, the second broadcast over height and width when it is [C, 1, 1]
-     * (squeeze-excitation's channel gate). Float only for now.
+     * (squeeze-excitation's channel gate). In integers the product of the two codes is at the sum of their exponents
+     * and one rounding shift takes it to the calibrated output quantizer (deploy/ops/Mul).
      */
-    record Mul(String name) implements Layer {}
+    record Mul(String name) implements Layer {
+        @Override
+        public boolean calibratedOutput() {
+            return true;
+        }
+    }
 
     /**
      * ShuffleNet's channel shuffle: [N, C, H, W] viewed as [N, groups, C / groups, H, W], the two group axes
      * swapped, viewed back, so output channel {@code j * groups + g} is input channel {@code g * (C / groups) + j}.
-     * A permutation of channels: no arithmetic. Float only for now.
+     * A permutation of channels: no arithmetic; in integers the codes move (deploy/ops/ChannelGather).
      */
     record ChannelShuffle(String name, int groups) implements Layer {}
 
-    /** Channels [start, end) of a [N, C, H, W] tensor (ONNX Split or Slice along axis 1). Float only for now. */
+    /**
+     * Channels [start, end) of a [N, C, H, W] tensor (ONNX Split or Slice along axis 1); in integers the codes move
+     * (deploy/ops/ChannelGather).
+     */
     record ChannelSlice(String name, int start, int end) implements Layer {}
 }
