@@ -436,6 +436,9 @@ public final class OnnxImport {
 
     /** Mul of two computed tensors of one shape, or of [C, H, W] by a [C, 1, 1] gate (squeeze-excitation). */
     private void mul(Node n) {
+        if (selfGated(n)) {
+            return;
+        }
         for (int k = 0; k < 2; k++) {
             if (constants.containsKey(n.inputs().get(k))) {
                 throw refuse(n, "multiplies by a constant; only the product of two computed tensors is read");
@@ -455,6 +458,53 @@ public final class OnnxImport {
                     "multiplies shapes " + Arrays.toString(a) + " and " + Arrays.toString(b)
                             + "; only equal shapes or a [C, 1, 1] gate are read");
         }
+    }
+
+    /**
+     * x * Sigmoid(x) is SiLU and x * HardSigmoid(x; 1/6, 1/2) is HardSwish, as the exporters write them (PyTorch's
+     * SiLU always, Hardswish at opsets below 14): when the gate reads the Mul's other input and nothing else reads
+     * the gate, the two nodes become one activation, so the integer path runs one table on x's codes instead of a
+     * table and a product (one rounding instead of two). True when the node was fused.
+     */
+    private boolean selfGated(Node n) {
+        for (int k = 0; k < 2; k++) {
+            String gate = n.inputs().get(k);
+            Integer j = producer.get(gate);
+            Integer x = producer.get(n.inputs().get(1 - k));
+            if (j == null || x == null || j == Network.INPUT || readers(gate) != 1) {
+                continue;
+            }
+            Network.Node g = nodes.get(j);
+            PointwiseFunction f = g.layer().pointwise().orElse(null);
+            if (f == null || !g.inputs().equals(List.of(x))) {
+                continue;
+            }
+            boolean hardSwishGate = f.kind() == PointwiseFunction.Kind.HARD_SIGMOID
+                    && Math.abs(f.alpha() - 1f / 6) < 1e-6f
+                    && f.beta() == 0.5f;
+            Layer fused = f.kind() == PointwiseFunction.Kind.SIGMOID
+                    ? new Layer.Pointwise(name(n), PointwiseFunction.of(PointwiseFunction.Kind.SILU))
+                    : hardSwishGate ? new Layer.HardSwish(name(n)) : null;
+            if (fused != null) {
+                nodes.set(j, new Network.Node(fused, g.inputs()));
+                producer.put(n.outputs().get(0), j);
+                shapes.put(n.outputs().get(0), nodeShapes.get(j));
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** How many node inputs and graph outputs read the tensor. */
+    private int readers(String tensor) {
+        int count = 0;
+        for (Node m : graph.nodes()) {
+            count += (int) m.inputs().stream().filter(tensor::equals).count();
+        }
+        for (OnnxGraph.ValueInfo o : graph.outputs()) {
+            count += o.name().equals(tensor) ? 1 : 0;
+        }
+        return count;
     }
 
     private void addNode(Node n) {

@@ -204,6 +204,46 @@ class OnnxOperatorsTest {
     }
 
     @Test
+    void xTimesItsOwnSigmoidIsSiluAndTimesItsOwnHardSigmoidIsHardSwishButAGateReadElsewhereStaysAProduct() {
+        Map<String, Attribute> hard = Map.of(
+                "alpha", new Attribute("alpha", 1f / 6, 0, null, null, null, null),
+                "beta", new Attribute("beta", 0.5f, 0, null, null, null, null));
+        OnnxGraph g = new OnnxGraph(
+                "g",
+                13,
+                List.of(
+                        node("/act/Sigmoid", "Sigmoid", List.of("x"), "s"),
+                        node("/act/Mul", "Mul", List.of("x", "s"), "a"),
+                        new Node("/hs/HardSigmoid", "HardSigmoid", "", List.of("a"), List.of("h"), hard),
+                        node("/hs/Mul", "Mul", List.of("h", "a"), "b"),
+                        node("/se/Sigmoid", "Sigmoid", List.of("b"), "g"),
+                        node("/se/Mul", "Mul", List.of("b", "g"), "m"),
+                        node("/se/Add", "Add", List.of("m", "g"), "r"),
+                        node("/flat", "Flatten", List.of("r"), "y")),
+                Map.of(),
+                List.of(new ValueInfo("x", new long[] {1, 1, 2, 2})),
+                List.of(new ValueInfo("y", new long[] {1, 4})));
+        OnnxImport.Imported m = OnnxImport.build(g, "fused");
+        assertThat(m.network().nodes())
+                .extracting(n -> n.layer())
+                .containsExactly(
+                        new Layer.Pointwise("act/Mul", PointwiseFunction.of(Kind.SILU)),
+                        new Layer.HardSwish("hs/Mul"),
+                        new Layer.Sigmoid("se/Sigmoid"),
+                        new Layer.Mul("se/Mul"),
+                        new Layer.Add("se/Add"),
+                        new Layer.Flatten("flat"));
+        float[] x = {-3f, -0.5f, 0.25f, 2f};
+        float[] y = forward(m, x, 1, 2, 2);
+        for (int k = 0; k < x.length; k++) {
+            double a = x[k] / (1 + Math.exp(-x[k]));
+            double b = a * Math.max(0, Math.min(1, a / 6 + 0.5));
+            double s = 1 / (1 + Math.exp(-b));
+            assertThat((double) y[k]).as("x = " + x[k]).isCloseTo(b * s + s, within(1e-6));
+        }
+    }
+
+    @Test
     void refusalsAreGroupedByOperatorWithCountAndFirstNodeAndStayUnderOneKilobyte() {
         List<Node> nodes = new ArrayList<>();
         String in = "x";
