@@ -81,7 +81,8 @@ class BatchNormFoldingTest {
         t.put("features.2.running_var", new HeapTensor(new long[] {2}, new float[] {4f - 1e-5f, 4f - 1e-5f}));
         StateDict w = new StateDict(t);
         BatchNormFolding.Folded f = BatchNormFolding.fold(net, w);
-        assertThat(f.network().nodes().get(2).layer()).isEqualTo(new Layer.Conv2d("features.2", 2, 2, 1, 1, 0, true, 2));
+        assertThat(f.network().nodes().get(2).layer())
+                .isEqualTo(new Layer.Conv2d("features.2", 2, 2, 1, 1, 0, true, 2));
         // s = 3 / sqrt(4) = 1.5, bias = 1 - 0.5 * 1.5 = 0.25
         assertThat(f.weights().get("features.2.weight").shape()).containsExactly(2, 1, 1, 1);
         assertThat(f.weights().get("features.2.weight").data()[1]).isCloseTo(1.5f, Offset.offset(1e-6f));
