@@ -244,6 +244,50 @@ class OnnxOperatorsTest {
     }
 
     @Test
+    void arithmeticWithAPerChannelOrScalarConstantBecomesADepthwiseOneByOneConvolution() {
+        Map<String, Tensor> init = new LinkedHashMap<>();
+        init.put("scale", new Tensor("scale", new long[] {1, 2, 1, 1}, 1, new float[] {2f, -3f}, null));
+        init.put("one", new Tensor("one", new long[0], 1, new float[] {1f}, null));
+        init.put("four", new Tensor("four", new long[0], 1, new float[] {4f}, null));
+        init.put("bias", new Tensor("bias", new long[] {2, 1, 1}, 1, new float[] {0.5f, -0.5f}, null));
+        init.put("along_w", new Tensor("along_w", new long[] {2}, 1, new float[] {1f, 2f}, null));
+        List<Node> nodes = List.of(
+                node("/mul", "Mul", List.of("scale", "x"), "m"),
+                node("/add", "Add", List.of("m", "one"), "a"),
+                node("/sub", "Sub", List.of("bias", "a"), "s"),
+                node("/div", "Div", List.of("s", "four"), "d"),
+                node("/flat", "Flatten", List.of("d"), "y"));
+        OnnxGraph g = new OnnxGraph(
+                "g",
+                13,
+                nodes,
+                init,
+                List.of(new ValueInfo("x", new long[] {1, 2, 1, 2})),
+                List.of(new ValueInfo("y", new long[] {1, 4})));
+        OnnxImport.Imported m = OnnxImport.build(g, "arith");
+        assertThat(m.network().nodes().subList(0, 4))
+                .extracting(n -> n.layer())
+                .allMatch(l -> l.equals(new Layer.Conv2d(l.name(), 2, 2, 1, 1, 0, true, 2)));
+        float[] x = {1f, -2f, 0.25f, 3f};
+        float[] y = forward(m, x, 2, 1, 2);
+        float[] scale = {2f, -3f};
+        float[] bias = {0.5f, -0.5f};
+        for (int k = 0; k < x.length; k++) {
+            int c = k / 2;
+            assertThat((double) y[k]).as("x = " + x[k]).isCloseTo((bias[c] - (scale[c] * x[k] + 1)) / 4, within(1e-6));
+        }
+        OnnxGraph alongWidth = new OnnxGraph(
+                "g",
+                13,
+                List.of(node("/mul", "Mul", List.of("x", "along_w"), "m"), node("/flat", "Flatten", List.of("m"), "y")),
+                init,
+                List.of(new ValueInfo("x", new long[] {1, 2, 1, 2})),
+                List.of(new ValueInfo("y", new long[] {1, 4})));
+        assertThatThrownBy(() -> OnnxImport.build(alongWidth, "w"))
+                .hasMessage("node '/mul' (Mul): a constant of shape [2] is read only as one value or one per channel");
+    }
+
+    @Test
     void refusalsAreGroupedByOperatorWithCountAndFirstNodeAndStayUnderOneKilobyte() {
         List<Node> nodes = new ArrayList<>();
         String in = "x";
