@@ -8,7 +8,8 @@ import java.util.Map;
 
 /**
  * Folds every BatchNorm into the convolution before it, so only the folded weights get quantized:
- * with s = gamma / sqrt(var + eps), W' = W * s (per output channel) and b' = (b - mean) * s + beta.
+ * with s = gamma / sqrt(var + eps), W' = W * s (per output channel) and b' = (b - mean) * s + beta. A BatchNorm
+ * with no convolution to fold into becomes a depthwise 1x1 convolution (weight s, bias beta - mean * s).
  */
 public final class BatchNormFolding {
     private BatchNormFolding() {}
@@ -32,16 +33,15 @@ public final class BatchNormFolding {
             Layer layer = nodes.get(i).layer();
             if (layer instanceof Layer.BatchNorm2d bn) {
                 int convIndex = nodes.get(i).inputs().get(0);
-                if (convIndex < 0
-                        || !(nodes.get(convIndex).layer() instanceof Layer.Conv2d conv)
-                        || network.consumers(convIndex).size() != 1) {
-                    throw new IllegalArgumentException(
-                            bn.name() + ": BatchNorm must directly follow a convolution to be folded");
+                if (convIndex >= 0
+                        && nodes.get(convIndex).layer() instanceof Layer.Conv2d conv
+                        && network.consumers(convIndex).size() == 1) {
+                    foldInto(conv, bn, out);
+                    remap.put(i, remap.get(convIndex));
+                    foldedInto.put(remap.get(convIndex), convIndex);
+                    continue;
                 }
-                foldInto(conv, bn, out);
-                remap.put(i, remap.get(convIndex));
-                foldedInto.put(remap.get(convIndex), convIndex);
-                continue;
+                layer = perChannelAffine(bn, out);
             }
             List<Integer> inputs = nodes.get(i).inputs().stream()
                     .map(j -> j < 0 ? j : remap.get(j))
@@ -59,6 +59,29 @@ public final class BatchNormFolding {
         Map<String, HeapTensor> ordered = new LinkedHashMap<>();
         folded.parameterShapes().keySet().forEach(k -> ordered.put(k, out.get(k)));
         return new Folded(folded, new StateDict(ordered));
+    }
+
+    /**
+     * A BatchNorm with no convolution of its own before it (DenseNet's pre-activation, after a concatenation or a
+     * pool) is the per-channel affine y = x * s + (beta - mean * s): a depthwise 1x1 convolution with bias, named as
+     * the BatchNorm, so the integer path quantizes it as any convolution (a weight code and a bias per channel).
+     */
+    private static Layer.Conv2d perChannelAffine(Layer.BatchNorm2d bn, Map<String, HeapTensor> params) {
+        float[] gamma = params.remove(bn.name() + ".weight").data();
+        float[] beta = params.remove(bn.name() + ".bias").data();
+        float[] mean = params.remove(bn.name() + ".running_mean").data();
+        float[] var = params.remove(bn.name() + ".running_var").data();
+        int c = bn.channels();
+        float[] w = new float[c];
+        float[] b = new float[c];
+        for (int k = 0; k < c; k++) {
+            double s = gamma[k] / Math.sqrt(var[k] + bn.eps());
+            w[k] = (float) s;
+            b[k] = (float) (beta[k] - mean[k] * s);
+        }
+        params.put(bn.name() + ".weight", new HeapTensor(new long[] {c, 1, 1, 1}, w));
+        params.put(bn.name() + ".bias", new HeapTensor(new long[] {c}, b));
+        return new Layer.Conv2d(bn.name(), c, c, 1, 1, 0, true, c);
     }
 
     private static void foldInto(Layer.Conv2d conv, Layer.BatchNorm2d bn, Map<String, HeapTensor> params) {

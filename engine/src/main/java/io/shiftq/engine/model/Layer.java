@@ -40,6 +40,14 @@ public sealed interface Layer {
         return Optional.empty();
     }
 
+    /**
+     * Whether the layer writes its own output quantizer, calibrated on its output, without weights: a concatenation
+     * (each input moved to it) and an elementwise product (the product requantized to it).
+     */
+    default boolean calibratedOutput() {
+        return false;
+    }
+
     /** For an average pool: why its integer form needs a division, not a shift alone (empty when it does not). */
     default List<String> windowSumViolations() {
         return List.of();
@@ -281,6 +289,11 @@ public sealed interface Layer {
         public <R> R accept(LayerVisitor<R> v) {
             return v.concat(this);
         }
+
+        @Override
+        public boolean calibratedOutput() {
+            return true;
+        }
     }
 
     /** Max pooling, square window. */
@@ -442,19 +455,25 @@ public sealed interface Layer {
 
     /**
      * Elementwise product of two computed tensors, the second broadcast over height and width when it is [C, 1, 1]
-     * (squeeze-excitation's channel gate). Float only for now.
+     * (squeeze-excitation's channel gate). In integers the product of the two codes is at the sum of their exponents
+     * and one rounding shift takes it to the calibrated output quantizer (deploy/ops/Mul).
      */
     record Mul(String name) implements Layer {
         @Override
         public <R> R accept(LayerVisitor<R> v) {
             return v.mul(this);
         }
+
+        @Override
+        public boolean calibratedOutput() {
+            return true;
+        }
     }
 
     /**
      * ShuffleNet's channel shuffle: [N, C, H, W] viewed as [N, groups, C / groups, H, W], the two group axes
      * swapped, viewed back, so output channel {@code j * groups + g} is input channel {@code g * (C / groups) + j}.
-     * A permutation of channels: no arithmetic. Float only for now.
+     * A permutation of channels: no arithmetic; in integers the codes move (deploy/ops/ChannelGather).
      */
     record ChannelShuffle(String name, int groups) implements Layer {
         @Override
@@ -463,7 +482,10 @@ public sealed interface Layer {
         }
     }
 
-    /** Channels [start, end) of a [N, C, H, W] tensor (ONNX Split or Slice along axis 1). Float only for now. */
+    /**
+     * Channels [start, end) of a [N, C, H, W] tensor (ONNX Split or Slice along axis 1); in integers the codes move
+     * (deploy/ops/ChannelGather).
+     */
     record ChannelSlice(String name, int start, int end) implements Layer {
         @Override
         public <R> R accept(LayerVisitor<R> v) {

@@ -68,8 +68,8 @@ public record Network(String name, List<Node> nodes, int[] inputShape, int numCl
 
     /**
      * Node index -> name of the layer (convolution, linear or add) whose output quantizer sits
-     * there: after the layer's fused ReLU, else on the layer itself. Average pooling and concatenation
-     * carry their own output quantizer on themselves.
+     * there: after the layer's fused ReLU, else on the layer itself. Average pooling, lookup tables, concatenation
+     * and elementwise products carry their own output quantizer on themselves.
      */
     public Map<Integer, String> outputOwners() {
         Map<Integer, String> out = new LinkedHashMap<>();
@@ -77,9 +77,7 @@ public record Network(String name, List<Node> nodes, int[] inputShape, int numCl
             Layer layer = nodes.get(i).layer();
             if (layer.requantizesAccumulator()) {
                 out.put(fusedRelu(i).orElse(i), layer.name());
-            } else if (layer.windowSumBits().isPresent()
-                    || layer.pointwise().isPresent()
-                    || layer.merge().orElse(null) == Layer.Merge.CONCATENATION) {
+            } else if (layer.windowSumBits().isPresent() || layer.pointwise().isPresent() || layer.calibratedOutput()) {
                 out.put(i, layer.name());
             }
         }

@@ -249,6 +249,8 @@ public final class OnnxImport {
             }
             case "Mul" -> mul(n);
             case "Add" -> addNode(n);
+            case "Sub" -> sub(n);
+            case "Div" -> div(n);
             case "Concat" -> concat(n);
             case "Gemm" -> gemm(n);
             case "MatMul" -> matMul(n);
@@ -436,9 +438,14 @@ public final class OnnxImport {
 
     /** Mul of two computed tensors of one shape, or of [C, H, W] by a [C, 1, 1] gate (squeeze-excitation). */
     private void mul(Node n) {
+        if (selfGated(n)) {
+            return;
+        }
         for (int k = 0; k < 2; k++) {
-            if (constants.containsKey(n.inputs().get(k))) {
-                throw refuse(n, "multiplies by a constant; only the product of two computed tensors is read");
+            Tensor c = constants.get(n.inputs().get(k));
+            if (c != null) {
+                affine(n, n.inputs().get(1 - k), c, 1f, null, 1f);
+                return;
             }
         }
         int[] a = shape(n, 0);
@@ -457,13 +464,62 @@ public final class OnnxImport {
         }
     }
 
+    /**
+     * x * Sigmoid(x) is SiLU and x * HardSigmoid(x; 1/6, 1/2) is HardSwish, as the exporters write them (PyTorch's
+     * SiLU always, Hardswish at opsets below 14): when the gate reads the Mul's other input and nothing else reads
+     * the gate, the two nodes become one activation, so the integer path runs one table on x's codes instead of a
+     * table and a product (one rounding instead of two). True when the node was fused.
+     */
+    private boolean selfGated(Node n) {
+        for (int k = 0; k < 2; k++) {
+            String gate = n.inputs().get(k);
+            Integer j = producer.get(gate);
+            Integer x = producer.get(n.inputs().get(1 - k));
+            if (j == null || x == null || j == Network.INPUT || readers(gate) != 1) {
+                continue;
+            }
+            Network.Node g = nodes.get(j);
+            PointwiseFunction f = g.layer().pointwise().orElse(null);
+            if (f == null || !g.inputs().equals(List.of(x))) {
+                continue;
+            }
+            boolean hardSwishGate = f.kind() == PointwiseFunction.Kind.HARD_SIGMOID
+                    && Math.abs(f.alpha() - 1f / 6) < 1e-6f
+                    && f.beta() == 0.5f;
+            Layer fused = f.kind() == PointwiseFunction.Kind.SIGMOID
+                    ? new Layer.Pointwise(name(n), PointwiseFunction.of(PointwiseFunction.Kind.SILU))
+                    : hardSwishGate ? new Layer.HardSwish(name(n)) : null;
+            if (fused != null) {
+                nodes.set(j, new Network.Node(fused, g.inputs()));
+                producer.put(n.outputs().get(0), j);
+                shapes.put(n.outputs().get(0), nodeShapes.get(j));
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** How many node inputs and graph outputs read the tensor. */
+    private int readers(String tensor) {
+        int count = 0;
+        for (Node m : graph.nodes()) {
+            count += (int) m.inputs().stream().filter(tensor::equals).count();
+        }
+        for (OnnxGraph.ValueInfo o : graph.outputs()) {
+            count += o.name().equals(tensor) ? 1 : 0;
+        }
+        return count;
+    }
+
     private void addNode(Node n) {
         String a = n.inputs().get(0);
         String b = n.inputs().get(1);
         boolean ca = constants.containsKey(a);
         boolean cb = constants.containsKey(b);
         if (ca || cb) {
-            biasAdd(n, ca ? b : a, constants.get(ca ? a : b));
+            if (!biasAdd(n, ca ? b : a, constants.get(ca ? a : b))) {
+                affine(n, ca ? b : a, null, 1f, constants.get(ca ? a : b), 1f);
+            }
             return;
         }
         if (!Arrays.equals(shape(n, 0), shape(n, 1))) {
@@ -475,14 +531,11 @@ public final class OnnxImport {
         add(n, new Layer.Add(name(n)), List.of(in(n, 0), in(n, 1)), shape(n, 0));
     }
 
-    /** Add(MatMul(x, W), b): the bias of the linear layer MatMul made. */
-    private void biasAdd(Node n, String x, Tensor bias) {
+    /** Add(MatMul(x, W), b): the bias of the linear layer MatMul made. False when x is not such a layer's output. */
+    private boolean biasAdd(Node n, String x, Tensor bias) {
         int j = index(n, x);
         if (j < 0 || !(nodes.get(j).layer() instanceof Layer.Linear l) || l.bias()) {
-            throw refuse(
-                    n,
-                    "adds a constant to a tensor that is not the output of a MatMul without bias;"
-                            + " only MatMul + Add (a linear layer) is read");
+            return false;
         }
         if (bias.floats().length != l.outFeatures()) {
             throw refuse(n, "bias of " + bias.floats().length + " values for " + l.outFeatures() + " features");
@@ -494,6 +547,86 @@ public final class OnnxImport {
                 new HeapTensor(new long[] {l.outFeatures()}, bias.floats().clone()));
         producer.put(n.outputs().get(0), j);
         shapes.put(n.outputs().get(0), nodeShapes.get(j));
+        return true;
+    }
+
+    /** x - c or c - x with a constant c; the difference of two computed tensors is not read. */
+    private void sub(Node n) {
+        Tensor first = constants.get(n.inputs().get(0));
+        Tensor second = constants.get(n.inputs().get(1));
+        if (second != null) {
+            affine(n, n.inputs().get(0), null, 1f, second, -1f);
+        } else if (first != null) {
+            affine(n, n.inputs().get(1), null, -1f, first, 1f);
+        } else {
+            throw refuse(n, "subtracts two computed tensors; only a constant subtracted or subtracted from is read");
+        }
+    }
+
+    /** x / c with a constant c. */
+    private void div(Node n) {
+        Tensor c = constants.get(n.inputs().get(1));
+        if (c == null) {
+            throw refuse(n, "divides by a computed tensor; only division by a constant is read");
+        }
+        float[] inverse = c.floats().clone();
+        for (int k = 0; k < inverse.length; k++) {
+            inverse[k] = 1f / inverse[k];
+        }
+        affine(n, n.inputs().get(0), new Tensor(c.name(), c.dims(), 1, inverse, null), 1f, null, 1f);
+    }
+
+    /**
+     * y = xSign * scale * x + shiftSign * shift, scale and shift constants of one value or one per channel of a
+     * [C, H, W] map ([C, 1, 1] or [1, C, 1, 1]): a per-channel affine, so a depthwise 1x1 convolution with bias (as
+     * a BatchNorm with no convolution before it), quantized as any convolution.
+     */
+    private void affine(Node n, String x, Tensor scale, float xSign, Tensor shift, float shiftSign) {
+        int[] s = shape(n, n.inputs().indexOf(x));
+        if (s.length != 3) {
+            throw refuse(
+                    n,
+                    "arithmetic with a constant is read on a [N, C, H, W] map only, got per-sample shape "
+                            + Arrays.toString(s));
+        }
+        int c = s[0];
+        float[] w = perChannel(n, scale, c, 1f);
+        float[] b = perChannel(n, shift, c, 0f);
+        for (int k = 0; k < c; k++) {
+            w[k] *= xSign;
+            b[k] *= shiftSign;
+        }
+        String name = name(n);
+        params.put(name + ".weight", new HeapTensor(new long[] {c, 1, 1, 1}, w));
+        params.put(name + ".bias", new HeapTensor(new long[] {c}, b));
+        add(n, new Layer.Conv2d(name, c, c, 1, 1, 0, true, c), List.of(index(n, x)), s);
+    }
+
+    /** One value per channel from a constant of one value or of one per channel ([C], [C, 1, 1], [1, C, 1, 1]). */
+    private static float[] perChannel(Node n, Tensor t, int channels, float none) {
+        float[] out = new float[channels];
+        if (t == null) {
+            Arrays.fill(out, none);
+            return out;
+        }
+        float[] v = t.floats();
+        long[] d = t.dims();
+        int nonOne = 0;
+        for (int k = 0; k < d.length; k++) {
+            nonOne += d[k] != 1 ? 1 : 0;
+        }
+        // ONNX broadcasts from the right: a [C] constant would run along W, so the channels are axis -3.
+        boolean channelAxis = d.length >= 3 && d[d.length - 3] == v.length;
+        if (v.length == 1) {
+            Arrays.fill(out, v[0]);
+        } else if (v.length == channels && nonOne == 1 && channelAxis) {
+            System.arraycopy(v, 0, out, 0, channels);
+        } else {
+            throw refuse(
+                    n,
+                    "a constant of shape " + Arrays.toString(d) + " is read only as one value or one per" + " channel");
+        }
+        return out;
     }
 
     private void concat(Node n) {

@@ -39,12 +39,21 @@ public final class ImportedModelCheck {
      * @param fp32MaxDiff max |engine - reference| over the compared logits, NaN when not imported
      * @param integer integer executor vs fake-quant, or null when it did not run
      * @param integerRefusal why the integer path did not run, or null
+     * @param deployed what the caller's check of the deployment folder said, or null when there was none
      */
-    public record Result(String refusal, double fp32MaxDiff, IntegerCheck integer, String integerRefusal) {
+    public record Result(
+            String refusal, double fp32MaxDiff, IntegerCheck integer, String integerRefusal, String deployed) {
         /** Whether the model imported. */
         public boolean imported() {
             return refusal == null;
         }
+    }
+
+    /** A further check of the deployment folder while it exists (the sweep runs the C reference there). */
+    @FunctionalInterface
+    public interface DeployedCheck {
+        /** What it found, for a table cell. */
+        String check(Path deployDir) throws IOException, InterruptedException;
     }
 
     private ImportedModelCheck() {}
@@ -57,19 +66,27 @@ public final class ImportedModelCheck {
      * @param reference the reference runtime's logits for the first {@code reference.length / classes} inputs
      */
     public static Result run(Path onnx, float[] inputs, float[] reference) {
+        return run(onnx, inputs, reference, null);
+    }
+
+    /** As {@link #run(Path, float[], float[])}, then the further check on the deployment folder when not null. */
+    public static Result run(Path onnx, float[] inputs, float[] reference, DeployedCheck deployed) {
         OnnxImport.Imported m;
         try {
             m = OnnxImport.load(onnx);
         } catch (IOException | RuntimeException e) {
-            return new Result(oneLine(e), Double.NaN, null, null);
+            return new Result(oneLine(e), Double.NaN, null, null, null);
         }
         int[] s = m.network().inputShape();
         ImageSet images = new ImageSet(inputs, new int[inputs.length / (s[0] * s[1] * s[2])], s[0], s[1], s[2]);
         double diff = fp32MaxDiff(m, images, reference);
+        String[] further = new String[1];
         try {
-            return new Result(null, diff, integer(onnx, m, images), null);
+            IntegerCheck c =
+                    integer(onnx, m, images, dir -> further[0] = deployed == null ? null : deployed.check(dir));
+            return new Result(null, diff, c, null, further[0]);
         } catch (IOException | RuntimeException e) {
-            return new Result(null, diff, null, oneLine(e));
+            return new Result(null, diff, null, oneLine(e), null);
         }
     }
 
@@ -92,7 +109,8 @@ public final class ImportedModelCheck {
         return max;
     }
 
-    private static IntegerCheck integer(Path onnx, OnnxImport.Imported m, ImageSet images) throws IOException {
+    private static IntegerCheck integer(Path onnx, OnnxImport.Imported m, ImageSet images, DeployedCheck deployed)
+            throws IOException {
         int classes = m.network().numClasses();
         QuantizationConfig config = QuantizationConfig.parseYaml(W8A8.formatted(onnx.toAbsolutePath(), classes));
         PreparedJob job =
@@ -102,8 +120,15 @@ public final class ImportedModelCheck {
         try {
             StageResults.Ptq ptq = engine.ptq(m.weights());
             StageResults.FinalPtq fin = engine.finalPtq(ptq.network(), ptq.weights());
-            return engine.deploy(ptq.network(), ptq.weights(), fin.plan(), fin.logits(), out)
+            IntegerCheck check = engine.deploy(ptq.network(), ptq.weights(), fin.plan(), fin.logits(), out)
                     .check();
+            try {
+                deployed.check(out);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while checking " + out, e);
+            }
+            return check;
         } finally {
             try (Stream<Path> walk = Files.walk(out)) {
                 for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {

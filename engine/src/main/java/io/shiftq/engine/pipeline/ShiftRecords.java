@@ -134,6 +134,10 @@ public final class ShiftRecords {
                         n, "Concat", null, null, in, out, 0, null, null, ShiftRecord.HALF_UP, List.of(), shifts));
                 continue;
             }
+            if (layer.calibratedOutput()) {
+                records.add(product(n, out, network, plan, i));
+                continue;
+            }
             if (layer.merge().orElse(null) == Layer.Merge.SUM) {
                 if (in != null) {
                     records.add(ShiftRecord.deriveAdd(
@@ -180,6 +184,17 @@ public final class ShiftRecords {
                 ShiftRecord.HALF_UP,
                 violations,
                 null);
+    }
+
+    /**
+     * An elementwise product: the product of the two input codes is at the sum of their exponents, so
+     * {@code shift_cut} is that sum minus the output exponent (negative: a left shift); nothing is aligned first.
+     */
+    private static ShiftRecord product(String n, TensorShift out, Network network, QuantPlan plan, int i) {
+        Integer a = outputExponent(plan, network.producerOf(i, 0));
+        Integer b = outputExponent(plan, network.producerOf(i, 1));
+        Integer cut = a == null || b == null || out == null ? null : a + b - out.exponent();
+        return new ShiftRecord(n, "Mul", null, null, null, out, cut, null, null, ShiftRecord.HALF_UP, List.of(), null);
     }
 
     /** FP32 bytes of weights and biases against their quantized bytes at the planned bitwidths. */

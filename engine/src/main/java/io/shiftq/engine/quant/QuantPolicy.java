@@ -125,7 +125,8 @@ public final class QuantPolicy {
      * The final_ptq stage: every tensor quantized. Weights from their values, each layer's input and output from
      * calibration ({@code <layer>.input}, {@code <layer>.output}), biases at w + i, each
      * residual add aligning its inputs to the coarser of their two output exponents, each concatenation
-     * moving its inputs straight to its calibrated output quantizer, and each average pool keeping the
+     * moving its inputs straight to its calibrated output quantizer, each elementwise product requantized to its
+     * calibrated output quantizer, and each average pool keeping the
      * exact window sum at its producer's exponent + ceil(log2(window)) (32-bit, signed).
      */
     public QuantPlan fullPlan(Network network, StateDict weights, Map<String, ActivationStats> stats) {
@@ -173,6 +174,9 @@ public final class QuantPolicy {
             } else if (layer.merge().orElse(null) == Layer.Merge.CONCATENATION) {
                 TensorQuant out = activation(stat(stats, n + ".output"), spec.output());
                 layers.put(n, new LayerQuant(null, null, out, out));
+            } else if (layer.calibratedOutput()) {
+                // An elementwise product reads its inputs' codes as they are: only its output has a quantizer.
+                layers.put(n, new LayerQuant(null, null, null, activation(stat(stats, n + ".output"), spec.output())));
             }
         }
         return new QuantPlan(layers, notes);

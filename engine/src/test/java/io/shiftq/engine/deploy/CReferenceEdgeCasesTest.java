@@ -7,6 +7,7 @@ import io.shiftq.engine.deploy.c.CSource;
 import io.shiftq.engine.deploy.exec.IntegerExecutor;
 import io.shiftq.engine.deploy.ops.Add;
 import io.shiftq.engine.deploy.ops.AvgPool;
+import io.shiftq.engine.deploy.ops.ChannelGather;
 import io.shiftq.engine.deploy.ops.ClippedRelu;
 import io.shiftq.engine.deploy.ops.Concat;
 import io.shiftq.engine.deploy.ops.IntegerModel;
@@ -17,6 +18,7 @@ import io.shiftq.engine.deploy.ops.IntegerModel.Quantizer;
 import io.shiftq.engine.deploy.ops.IntegerModel.WeightCodes;
 import io.shiftq.engine.deploy.ops.Lut;
 import io.shiftq.engine.deploy.ops.MaxPool;
+import io.shiftq.engine.deploy.ops.Mul;
 import io.shiftq.engine.deploy.ops.Op;
 import io.shiftq.engine.deploy.ops.PaddedPool;
 import io.shiftq.engine.deploy.ops.PassThrough;
@@ -40,7 +42,8 @@ import org.junit.jupiter.params.provider.EnumSource;
  * saturation at 4, 8 and 32 bits, signed and unsigned; a 64-bit accumulator and 64-bit logits; depthwise and 1x1 convolutions with
  * and without bias; a residual add with a fused ReLU; concat; average pooling over 9 (a division) and 4 (a sum)
  * values; max pooling; padded ceil-mode max pooling (a window past the padding), padded average pooling with the
- * padding counted (ceil mode) and not; every lookup-table activation (8- and 16-bit inputs); ReLU, ReLU6; a normalized, signed input. Random weights and images, a fixed seed. Both
+ * padding counted (ceil mode) and not; every lookup-table activation (8- and 16-bit inputs); a channel shuffle and channel slices;
+ * elementwise products of two maps and of a map by a per-channel gate (right and left shifts); ReLU, ReLU6; a normalized, signed input. Random weights and images, a fixed seed. Both
  * roundings: half up and floor ({@code -DSHIFTQ_ROUND_FLOOR=1}).
  */
 class CReferenceEdgeCasesTest {
@@ -63,7 +66,7 @@ class CReferenceEdgeCasesTest {
         CReferenceRuns.assertSameCodes(model.network() + " " + rounding, run, java);
 
         // The images drive values to both ends of the narrow quantizers, so saturation is really compared.
-        for (String layer : List.of("c0", "dw", "add", "cat", "tanh")) {
+        for (String layer : List.of("c0", "dw", "add", "cat", "tanh", "mul", "gate")) {
             long[] ends = CReferenceRuns.saturated(
                     model, layer, rounding, images.set().pixels());
             System.out.printf("%s %s: %d codes at qmin, %d at qmax%n", rounding, layer, ends[0], ends[1]);
@@ -114,17 +117,29 @@ class CReferenceEdgeCasesTest {
         lut(ops, PointwiseFunction.of(Kind.SILU), new Quantizer(8, true, 7), new Quantizer(8, true, 5));
         lut(ops, new PointwiseFunction(Kind.HARD_SIGMOID, 0.2f, 0.5f), new Quantizer(8, true, 5), u8);
         lut(ops, PointwiseFunction.of(Kind.SIGMOID), u8, u8);
-        ops.add(new AvgPool("avg3", List.of(14), 3, 1, 4, s32));
-        ops.add(new AvgPool("avg2", List.of(15), 2, 2, 2, s32));
-        ops.add(new MaxPool("max", List.of(16), 2, 1));
-        // 18-20: 16 channels of 6x6 -> 4x4 (the last window starts in the padding's row, ends past it) -> 3x3 -> 3x3.
-        ops.add(new PaddedPool("pmax", List.of(17), true, 3, 2, 1, true, false, 0, null));
-        ops.add(new PaddedPool("pavg_in", List.of(18), false, 3, 2, 1, true, true, 4, new Quantizer(32, true, 13)));
-        ops.add(new PaddedPool("pavg_ex", List.of(19), false, 3, 1, 1, false, false, 4, new Quantizer(22, true, 17)));
-        ops.add(new PassThrough("flatten", PassThrough.Kind.FLATTEN, List.of(20)));
-        ops.add(new PassThrough("drop", PassThrough.Kind.IDENTITY, List.of(21)));
-        // 23: 16-bit weights on 16-bit inputs: the accumulator needs 64 bits; 40-bit outputs: so do the logits.
-        ops.add(linear("fc", 22, 144, 10, rnd, s16, -6, new Quantizer(40, true, 6)));
+        // 15-21: a channel shuffle and two channel slices (16 channels of 16x16 -> 8), a product of two maps (the
+        // sigmoid's and the tanh's, shift_cut 3), a per-channel gate (a global pool's 32-bit sums) multiplied in
+        // (shift_cut 5), both saturating in part, and a concat back to 16 channels.
+        ops.add(new ChannelGather("shuffle", List.of(14), ChannelGather.Kind.SHUFFLE, 4, 0, 0));
+        ops.add(new ChannelGather("slice_a", List.of(15), ChannelGather.Kind.SLICE, 1, 3, 11));
+        ops.add(new ChannelGather("slice_b", List.of(11), ChannelGather.Kind.SLICE, 1, 0, 8));
+        Quantizer product = new Quantizer(8, true, 8);
+        ops.add(new Mul("mul", List.of(16, 17), u8, new Quantizer(8, true, 7), product, 4 + 7 - 8));
+        Quantizer sums = new Quantizer(32, true, 8 + 8);
+        ops.add(new AvgPool("gap", List.of(18), 16, 16, 8, sums));
+        ops.add(new Mul("gate", List.of(18, 19), product, sums, new Quantizer(16, true, 19), 8 + 16 - 19));
+        ops.add(new Concat("cat2", List.of(20, 16), new int[] {3 - 19, 3 - 4}, s8));
+        ops.add(new AvgPool("avg3", List.of(21), 3, 1, 4, s32));
+        ops.add(new AvgPool("avg2", List.of(22), 2, 2, 2, s32));
+        ops.add(new MaxPool("max", List.of(23), 2, 1));
+        // 25-27: 16 channels of 6x6 -> 4x4 (the last window starts in the padding's row, ends past it) -> 3x3 -> 3x3.
+        ops.add(new PaddedPool("pmax", List.of(24), true, 3, 2, 1, true, false, 0, null));
+        ops.add(new PaddedPool("pavg_in", List.of(25), false, 3, 2, 1, true, true, 4, new Quantizer(32, true, 13)));
+        ops.add(new PaddedPool("pavg_ex", List.of(26), false, 3, 1, 1, false, false, 4, new Quantizer(22, true, 17)));
+        ops.add(new PassThrough("flatten", PassThrough.Kind.FLATTEN, List.of(27)));
+        ops.add(new PassThrough("drop", PassThrough.Kind.IDENTITY, List.of(28)));
+        // 30: 16-bit weights on 16-bit inputs: the accumulator needs 64 bits; 40-bit outputs: so do the logits.
+        ops.add(linear("fc", 29, 144, 10, rnd, s16, -6, new Quantizer(40, true, 6)));
         return new IntegerModel(
                 "EdgeCases",
                 new int[] {1, SIDE, SIDE},

@@ -22,8 +22,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The layer kinds imported graphs bring (depthwise conv, ReLU6, average pooling over 3x3 and 2x2 windows,
- * concatenation; {@code spi/EveryLayerKind}) through the pipeline and every export. The integer executor equals
+ * The layer kinds imported graphs bring (depthwise conv, ReLU6, channel shuffle and slices, squeeze-excitation's
+ * product with a channel gate and a product of two maps, average pooling over 3x3 and 2x2 windows, concatenation;
+ * {@code spi/EveryLayerKind}) through the pipeline and every export. The integer executor equals
  * fake-quant on every logit code. ONNX Runtime on the QDQ export equals it too when no activation is 8-bit: then
  * every quantizer is written as exact half-up arithmetic, so a difference would be a wrong export, not rounding
  * (8-bit quantizers become QuantizeLinear, which rounds half to even).
@@ -61,7 +62,16 @@ class EveryLayerKindTest {
                 .extracting(ShiftRecord::violations)
                 .asList()
                 .isEmpty();
-        assertThat(Files.readString(files.header())).contains("#define DW_GROUPS (8)", "#define AVG3_DIVISOR (9)");
+        assertThat(Files.readString(files.header()))
+                .contains(
+                        "#define DW_GROUPS (8)",
+                        "#define AVG3_DIVISOR (9)",
+                        "SE_MUL_SHIFT_CUT",
+                        "channel shuffle over 2 groups");
+        assertThat(out.report().shiftRecords())
+                .filteredOn(r -> r.layer().equals("se_mul") || r.layer().equals("product"))
+                .extracting(ShiftRecord::opType)
+                .containsExactly("Mul", "Mul");
         // Both AIMET encodings files carry the concatenation's and the pools' output quantizers.
         JsonNode v100 = new ObjectMapper().readTree(files.aimet100().toFile());
         List<String> tensors = new ArrayList<>();

@@ -9,6 +9,7 @@ import io.shiftq.engine.EngineSetup;
 import io.shiftq.engine.nn.LoadedNetwork;
 import io.shiftq.engine.quant.QuantPlan;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.assertj.core.data.Offset;
@@ -61,6 +62,41 @@ class BatchNormFoldingTest {
         BatchNormFolding.Folded f = BatchNormFolding.fold(net, new StateDict(t));
         assertThat(f.weights().get("features.0.weight").data()[0]).isCloseTo(3f, Offset.offset(1e-6f));
         assertThat(f.weights().get("features.0.bias").data()[0]).isCloseTo(0.25f, Offset.offset(1e-6f));
+    }
+
+    @Test
+    void aBatchNormWithNoConvolutionBeforeItBecomesADepthwiseOneByOneConvolutionComputingTheSame() {
+        // conv -> ReLU -> BN (pre-activation, as in DenseNet): gamma 3, beta 1, mean 0.5, var 4 - eps per channel.
+        NetworkBuilder b = new NetworkBuilder("pre", 1, 2, 2).sequence("features");
+        b.then(n -> new Layer.Conv2d(n, 1, 2, 1, 1, 0, false))
+                .then(Layer.ReLU::new)
+                .then(n -> new Layer.BatchNorm2d(n, 2, 1e-5f, 0.1f));
+        b.add(new Layer.Flatten("flat"), List.of(b.last()));
+        Network net = b.build(8);
+        Map<String, HeapTensor> t = new LinkedHashMap<>();
+        t.put("features.0.weight", new HeapTensor(new long[] {2, 1, 1, 1}, new float[] {2f, -1f}));
+        t.put("features.2.weight", new HeapTensor(new long[] {2}, new float[] {3f, 3f}));
+        t.put("features.2.bias", new HeapTensor(new long[] {2}, new float[] {1f, 1f}));
+        t.put("features.2.running_mean", new HeapTensor(new long[] {2}, new float[] {0.5f, 0.5f}));
+        t.put("features.2.running_var", new HeapTensor(new long[] {2}, new float[] {4f - 1e-5f, 4f - 1e-5f}));
+        StateDict w = new StateDict(t);
+        BatchNormFolding.Folded f = BatchNormFolding.fold(net, w);
+        assertThat(f.network().nodes().get(2).layer())
+                .isEqualTo(new Layer.Conv2d("features.2", 2, 2, 1, 1, 0, true, 2));
+        // s = 3 / sqrt(4) = 1.5, bias = 1 - 0.5 * 1.5 = 0.25
+        assertThat(f.weights().get("features.2.weight").shape()).containsExactly(2, 1, 1, 1);
+        assertThat(f.weights().get("features.2.weight").data()[1]).isCloseTo(1.5f, Offset.offset(1e-6f));
+        assertThat(f.weights().get("features.2.bias").data()[0]).isCloseTo(0.25f, Offset.offset(1e-6f));
+        try (NDManager m = NDManager.newBaseManager();
+                LoadedNetwork a = new LoadedNetwork(net, w, m);
+                LoadedNetwork c = new LoadedNetwork(f.network(), f.weights(), m)) {
+            NDArray x = m.randomUniform(-1, 1, new Shape(3, 1, 2, 2));
+            float[] ya = a.forward(x, QuantPlan.FLOAT, null, false).toFloatArray();
+            float[] yc = c.forward(x, QuantPlan.FLOAT, null, false).toFloatArray();
+            for (int i = 0; i < ya.length; i++) {
+                assertThat(yc[i]).as("output " + i).isCloseTo(ya[i], Offset.offset(1e-5f));
+            }
+        }
     }
 
     private static StateDict randomStatistics(StateDict w, Random rnd) {

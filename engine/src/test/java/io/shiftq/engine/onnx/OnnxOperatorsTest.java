@@ -204,6 +204,90 @@ class OnnxOperatorsTest {
     }
 
     @Test
+    void xTimesItsOwnSigmoidIsSiluAndTimesItsOwnHardSigmoidIsHardSwishButAGateReadElsewhereStaysAProduct() {
+        Map<String, Attribute> hard = Map.of(
+                "alpha", new Attribute("alpha", 1f / 6, 0, null, null, null, null),
+                "beta", new Attribute("beta", 0.5f, 0, null, null, null, null));
+        OnnxGraph g = new OnnxGraph(
+                "g",
+                13,
+                List.of(
+                        node("/act/Sigmoid", "Sigmoid", List.of("x"), "s"),
+                        node("/act/Mul", "Mul", List.of("x", "s"), "a"),
+                        new Node("/hs/HardSigmoid", "HardSigmoid", "", List.of("a"), List.of("h"), hard),
+                        node("/hs/Mul", "Mul", List.of("h", "a"), "b"),
+                        node("/se/Sigmoid", "Sigmoid", List.of("b"), "g"),
+                        node("/se/Mul", "Mul", List.of("b", "g"), "m"),
+                        node("/se/Add", "Add", List.of("m", "g"), "r"),
+                        node("/flat", "Flatten", List.of("r"), "y")),
+                Map.of(),
+                List.of(new ValueInfo("x", new long[] {1, 1, 2, 2})),
+                List.of(new ValueInfo("y", new long[] {1, 4})));
+        OnnxImport.Imported m = OnnxImport.build(g, "fused");
+        assertThat(m.network().nodes())
+                .extracting(n -> n.layer())
+                .containsExactly(
+                        new Layer.Pointwise("act/Mul", PointwiseFunction.of(Kind.SILU)),
+                        new Layer.HardSwish("hs/Mul"),
+                        new Layer.Sigmoid("se/Sigmoid"),
+                        new Layer.Mul("se/Mul"),
+                        new Layer.Add("se/Add"),
+                        new Layer.Flatten("flat"));
+        float[] x = {-3f, -0.5f, 0.25f, 2f};
+        float[] y = forward(m, x, 1, 2, 2);
+        for (int k = 0; k < x.length; k++) {
+            double a = x[k] / (1 + Math.exp(-x[k]));
+            double b = a * Math.max(0, Math.min(1, a / 6 + 0.5));
+            double s = 1 / (1 + Math.exp(-b));
+            assertThat((double) y[k]).as("x = " + x[k]).isCloseTo(b * s + s, within(1e-6));
+        }
+    }
+
+    @Test
+    void arithmeticWithAPerChannelOrScalarConstantBecomesADepthwiseOneByOneConvolution() {
+        Map<String, Tensor> init = new LinkedHashMap<>();
+        init.put("scale", new Tensor("scale", new long[] {1, 2, 1, 1}, 1, new float[] {2f, -3f}, null));
+        init.put("one", new Tensor("one", new long[0], 1, new float[] {1f}, null));
+        init.put("four", new Tensor("four", new long[0], 1, new float[] {4f}, null));
+        init.put("bias", new Tensor("bias", new long[] {2, 1, 1}, 1, new float[] {0.5f, -0.5f}, null));
+        init.put("along_w", new Tensor("along_w", new long[] {2}, 1, new float[] {1f, 2f}, null));
+        List<Node> nodes = List.of(
+                node("/mul", "Mul", List.of("scale", "x"), "m"),
+                node("/add", "Add", List.of("m", "one"), "a"),
+                node("/sub", "Sub", List.of("bias", "a"), "s"),
+                node("/div", "Div", List.of("s", "four"), "d"),
+                node("/flat", "Flatten", List.of("d"), "y"));
+        OnnxGraph g = new OnnxGraph(
+                "g",
+                13,
+                nodes,
+                init,
+                List.of(new ValueInfo("x", new long[] {1, 2, 1, 2})),
+                List.of(new ValueInfo("y", new long[] {1, 4})));
+        OnnxImport.Imported m = OnnxImport.build(g, "arith");
+        assertThat(m.network().nodes().subList(0, 4))
+                .extracting(n -> n.layer())
+                .allMatch(l -> l.equals(new Layer.Conv2d(l.name(), 2, 2, 1, 1, 0, true, 2)));
+        float[] x = {1f, -2f, 0.25f, 3f};
+        float[] y = forward(m, x, 2, 1, 2);
+        float[] scale = {2f, -3f};
+        float[] bias = {0.5f, -0.5f};
+        for (int k = 0; k < x.length; k++) {
+            int c = k / 2;
+            assertThat((double) y[k]).as("x = " + x[k]).isCloseTo((bias[c] - (scale[c] * x[k] + 1)) / 4, within(1e-6));
+        }
+        OnnxGraph alongWidth = new OnnxGraph(
+                "g",
+                13,
+                List.of(node("/mul", "Mul", List.of("x", "along_w"), "m"), node("/flat", "Flatten", List.of("m"), "y")),
+                init,
+                List.of(new ValueInfo("x", new long[] {1, 2, 1, 2})),
+                List.of(new ValueInfo("y", new long[] {1, 4})));
+        assertThatThrownBy(() -> OnnxImport.build(alongWidth, "w"))
+                .hasMessage("node '/mul' (Mul): a constant of shape [2] is read only as one value or one per channel");
+    }
+
+    @Test
     void refusalsAreGroupedByOperatorWithCountAndFirstNodeAndStayUnderOneKilobyte() {
         List<Node> nodes = new ArrayList<>();
         String in = "x";

@@ -23,7 +23,8 @@ import org.junit.jupiter.params.provider.CsvSource;
  * torchvision classifiers as today's PyTorch exports them (scripts/models/export_torchvision.py: the default dynamo
  * exporter with its weights in {@code <model>.onnx.data}, and the TorchScript exporter at opset 13), random weights
  * with trained-looking BatchNorm, 64x64 inputs: imported, FP32 equal to ONNX Runtime, and W8A8 integer executor
- * equal to fake-quant on every logit code (resnet18's stem pool is padded). The full list of models is the sweep in docs/onnx-models.md; bad inputs (a truncated file, external data missing or leading out of the model's
+ * equal to fake-quant on every logit code (resnet18's stem pool is padded; mobilenet_v3_small brings HardSwish and
+ * squeeze-excitation products, shufflenet_v2 channel splits and shuffles). The full list of models is the sweep in docs/onnx-models.md; bad inputs (a truncated file, external data missing or leading out of the model's
  * folder, a size that does not match the data) fail naming {@code model.path}.
  */
 class TorchvisionImportTest {
@@ -52,7 +53,7 @@ class TorchvisionImportTest {
                 "--out",
                 exports.toString(),
                 "--models",
-                "resnet18,mobilenet_v2",
+                "resnet18,mobilenet_v2,mobilenet_v3_small,shufflenet_v2_x0_5",
                 "--size",
                 "64",
                 "--inputs",
@@ -60,7 +61,16 @@ class TorchvisionImportTest {
     }
 
     @ParameterizedTest(name = "{0} ({1} exporter)")
-    @CsvSource({"mobilenet_v2, dynamo", "mobilenet_v2, torchscript", "resnet18, dynamo", "resnet18, torchscript"})
+    @CsvSource({
+        "mobilenet_v2, dynamo",
+        "mobilenet_v2, torchscript",
+        "resnet18, dynamo",
+        "resnet18, torchscript",
+        "mobilenet_v3_small, dynamo",
+        "mobilenet_v3_small, torchscript",
+        "shufflenet_v2_x0_5, dynamo",
+        "shufflenet_v2_x0_5, torchscript"
+    })
     void importsGivesOnnxRuntimesLogitsAndWhereTheIntegerPathRunsMatchesFakeQuant(String model, String exporter)
             throws IOException {
         Path folder = exports.resolve(model + "-" + exporter);
@@ -74,7 +84,9 @@ class TorchvisionImportTest {
 
         assertThat(r.refusal()).isNull();
         assertThat(r.fp32MaxDiff()).as("max |engine FP32 - ONNX Runtime|").isLessThan(1e-4);
-        // resnet18's stem MaxPool pads by 1: a padded pool in integers.
+        // resnet18's and shufflenet's stem MaxPool pads by 1: a padded pool in integers; mobilenet_v3's
+        // squeeze-excitation multiplies by a HardSigmoid gate and its HardSwish is a table (TorchScript writes it as
+        // x * HardSigmoid(x), fused on import); shufflenet splits, shuffles and concatenates channels.
         assertThat(r.integerRefusal()).isNull();
         assertThat(r.integer().images()).isEqualTo(INPUTS);
         assertThat(r.integer().logitMismatches()).isZero();

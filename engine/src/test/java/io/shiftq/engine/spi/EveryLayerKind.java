@@ -9,7 +9,8 @@ import java.util.Set;
 
 /**
  * A test network with every layer kind an imported graph brings: a depthwise convolution with BatchNorm and ReLU6,
- * a residual add of a ReLU6 output, a padded ceil-mode max pool (partial windows), a padded average pool that divides
+ * a residual add of a ReLU6 output, a channel shuffle and two channel slices, squeeze-excitation (global pool, 1x1
+ * convolution, Sigmoid, the map times the per-channel gate), a product of two maps, a padded ceil-mode max pool (partial windows), a padded average pool that divides
  * the edge windows by their count inside the input, average pooling over a window that is not a power of two (3x3)
  * and one that is (2x2), max pooling and a concatenation of the two pools.
  */
@@ -32,11 +33,24 @@ public final class EveryLayerKind implements ModelProvider {
         b.add(new Layer.Conv2d("pw", 8, 8, 1, 1, 0, true), List.of(dw));
         b.add(new Layer.Add("add"), List.of(b.last(), dw));
         int sum = b.last();
+        int half = (height - 1) / 2 + 1;
+        b.add(new Layer.ChannelShuffle("shuffle", 2), List.of(sum));
+        int shuffled = b.last();
+        b.add(new Layer.ChannelSlice("half_a", 0, 4), List.of(shuffled));
+        int first = b.last();
+        b.add(new Layer.ChannelSlice("half_b", 4, 8), List.of(shuffled));
+        int second = b.last();
+        b.add(new Layer.AvgPool2d("se_pool", half, half), List.of(second));
+        b.add(new Layer.Conv2d("se_fc", 4, 4, 1, 1, 0, true), List.of(b.last()));
+        b.add(new Layer.Sigmoid("se_gate"), List.of(b.last()));
+        b.add(new Layer.Mul("se_mul"), List.of(second, b.last()));
+        b.add(new Layer.Mul("product"), List.of(first, b.last()));
+        b.add(new Layer.Concat("halves"), List.of(b.last(), first));
         Layer.PaddedPool2d pmax = new Layer.PaddedPool2d("pmax", true, 3, 2, 1, true, false);
-        b.add(pmax, List.of(sum));
+        b.add(pmax, List.of(b.last()));
         b.add(new Layer.PaddedPool2d("pavg", false, 3, 1, 1, false, false), List.of(b.last()));
         int pooled = b.last();
-        int h = pmax.outputSize((height - 1) / 2 + 1);
+        int h = pmax.outputSize(half);
         b.add(new Layer.AvgPool2d("avg3", 3, 3), List.of(pooled));
         int avg = b.last();
         b.add(new Layer.MaxPool2d("max3", 3, 3), List.of(pooled));

@@ -34,6 +34,7 @@ public final class OnnxQdq {
     private static final int UINT8 = 2;
     private static final int INT8 = 3;
     private static final int INT32 = 6;
+    private static final int INT64 = 7;
 
     private final List<byte[]> nodes = new ArrayList<>();
     private final List<byte[]> initializers = new ArrayList<>();
@@ -49,6 +50,7 @@ public final class OnnxQdq {
     private byte[] build(IntegerModel m) {
         String[] names = new String[m.ops().size()];
         Quantizer[] values = m.valueQuantizers();
+        List<int[]> shapes = m.shapes();
         for (int i = 0; i < m.ops().size(); i++) {
             Op op = m.ops().get(i);
             names[i] = op.qdq(new QdqOut() {
@@ -86,6 +88,17 @@ public final class OnnxQdq {
                 @Override
                 public byte[] attrFloat(String name, float v) {
                     return new Pb().string(1, name).fixed32(2, v).varint(20, 1).toBytes();
+                }
+
+                @Override
+                public int[] inShape(int k) {
+                    return m.shapeOf(op.inputs().get(k), shapes);
+                }
+
+                @Override
+                public String int64s(String name, long... v) {
+                    initializers.add(tensor(name, INT64, new long[] {v.length}, bytes(v, 8)));
+                    return name;
                 }
 
                 @Override

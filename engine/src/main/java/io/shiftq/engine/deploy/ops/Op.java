@@ -16,7 +16,18 @@ import java.util.Optional;
  * {@code permits}, its builder and reader in {@link Operators}, and its tests.
  */
 public sealed interface Op
-        permits Weighted, Add, Relu, ClippedRelu, AvgPool, Concat, MaxPool, PassThrough, PaddedPool, Lut {
+        permits Weighted,
+                Add,
+                Relu,
+                ClippedRelu,
+                AvgPool,
+                Concat,
+                MaxPool,
+                PassThrough,
+                PaddedPool,
+                Lut,
+                Mul,
+                ChannelGather {
     /** Layer name (PyTorch module name). */
     String name();
 

@@ -43,6 +43,9 @@ public final class Operators {
             Map.entry(Layer.HardSigmoid.class, Lut::build),
             Map.entry(Layer.HardSwish.class, Lut::build),
             Map.entry(Layer.Pointwise.class, Lut::build),
+            Map.entry(Layer.Mul.class, Mul::build),
+            Map.entry(Layer.ChannelShuffle.class, ChannelGather::shuffle),
+            Map.entry(Layer.ChannelSlice.class, ChannelGather::slice),
             Map.entry(Layer.Flatten.class, PassThrough::flatten),
             Map.entry(Layer.Dropout.class, PassThrough::identity));
 
@@ -58,6 +61,8 @@ public final class Operators {
             Map.entry("concat", Concat::read),
             Map.entry("padded_pool", PaddedPool::read),
             Map.entry("lut", Lut::read),
+            Map.entry("mul", Mul::read),
+            Map.entry("channel_gather", ChannelGather::read),
             Map.entry(
                     PassThrough.Kind.FLATTEN.type(),
                     (o, n, in, a) -> PassThrough.read(PassThrough.Kind.FLATTEN, o, n, in, a)),

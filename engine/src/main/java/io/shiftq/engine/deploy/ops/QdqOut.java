@@ -26,6 +26,12 @@ public interface QdqOut {
     /** An ints attribute. */
     byte[] attrInts(String name, long... v);
 
+    /** Shape [C, H, W] or [F] of input k for one sample. */
+    int[] inShape(int k);
+
+    /** A 1-D int64 initializer (shapes, axes, slice bounds); returns its name. */
+    String int64s(String name, long... v);
+
     /** A float scalar initializer; returns its name. */
     String scalar(String name, float v);
 

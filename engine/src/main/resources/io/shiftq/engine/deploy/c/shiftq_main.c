@@ -1,6 +1,7 @@
 /*
  * shiftq_main: runs shiftq_model.c on an IDX image file (MNIST, Fashion-MNIST; uncompressed: gunzip -k first)
- * and prints the accuracy against the IDX label file, and the CPU time of the inference alone.
+ * and prints the accuracy against the IDX label file, and the CPU time of the inference alone. A model of one
+ * channel reads [n][rows][cols] pixels (magic 0x803); a model of several reads [n][channels][rows][cols] (0x804).
  *
  *   gcc -O2 -std=c99 -Wall -Wextra -o shiftq_main shiftq_main.c
  *   ./shiftq_main t10k-images-idx3-ubyte t10k-labels-idx1-ubyte [codes.txt|-] [max-images]
@@ -13,6 +14,12 @@
 #include <time.h>
 
 #include "shiftq_model.c"
+
+#if SHIFTQ_INPUT_CHANNELS == 1
+#define SHIFTQ_IDX_MAGIC 0x00000803UL
+#else
+#define SHIFTQ_IDX_MAGIC 0x00000804UL
+#endif
 
 static unsigned long read_u32(FILE *f)
 {
@@ -63,15 +70,17 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: %s images-idx3-ubyte labels-idx1-ubyte [codes.txt|-] [max-images]\n", argv[0]);
         return 2;
     }
-    FILE *images = open_idx(argv[1], 0x00000803UL, &n);
+    FILE *images = open_idx(argv[1], SHIFTQ_IDX_MAGIC, &n);
     FILE *labels = open_idx(argv[2], 0x00000801UL, &labels_n);
     if (images == NULL || labels == NULL) {
         return 2;
     }
+    unsigned long channels = SHIFTQ_INPUT_CHANNELS == 1 ? 1 : read_u32(images);
     unsigned long rows = read_u32(images), cols = read_u32(images);
-    if (SHIFTQ_INPUT_CHANNELS != 1 || rows != SHIFTQ_INPUT_HEIGHT || cols != SHIFTQ_INPUT_WIDTH || labels_n != n) {
-        fprintf(stderr, "%s holds %lu images of %lux%lu (%lu labels); the model reads %dx%dx%d\n", argv[1], n, rows,
-                cols, labels_n, SHIFTQ_INPUT_CHANNELS, SHIFTQ_INPUT_HEIGHT, SHIFTQ_INPUT_WIDTH);
+    if (channels != SHIFTQ_INPUT_CHANNELS || rows != SHIFTQ_INPUT_HEIGHT || cols != SHIFTQ_INPUT_WIDTH
+        || labels_n != n) {
+        fprintf(stderr, "%s holds %lu images of %lux%lux%lu (%lu labels); the model reads %dx%dx%d\n", argv[1], n,
+                channels, rows, cols, labels_n, SHIFTQ_INPUT_CHANNELS, SHIFTQ_INPUT_HEIGHT, SHIFTQ_INPUT_WIDTH);
         return 2;
     }
     if (argc > 3 && argv[3][0] != '-' && (out = fopen(argv[3], "w")) == NULL) {
@@ -86,7 +95,7 @@ int main(int argc, char **argv)
             return 2;
         }
         for (int k = 0; k < SHIFTQ_INPUT_SIZE; k++) {
-            codes[k] = shiftq_pixel_codes[0][pixels[k]];
+            codes[k] = shiftq_pixel_codes[k / (SHIFTQ_INPUT_HEIGHT * SHIFTQ_INPUT_WIDTH)][pixels[k]];
         }
         clock_t t0 = clock();
         shiftq_infer(codes, logits);
