@@ -6,13 +6,13 @@ Prints one JSON line: ms per QAT training step and FP32 evaluation images/s.
 Usage: pytorch_vgg.py THREADS STEPS EVAL_BATCHES
 """
 import json
-import math
 import sys
 import time
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from pow2_fake_quant import fake_quant
 
 threads, steps, eval_batches = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
 torch.set_num_threads(threads)
@@ -47,14 +47,6 @@ class VGGSmall(nn.Module):
             w = fake_quant(m.weight, 8)
             return F.conv2d(x, w, m.bias, padding=1) if isinstance(m, nn.Conv2d) else F.linear(x, w, m.bias)
         return m(x)
-
-
-def fake_quant(w, bits):
-    qmax = 2 ** (bits - 1) - 1
-    n = math.floor(math.log2(qmax / w.detach().abs().max().item()))
-    s = 2.0 ** n
-    clipped = torch.clamp(w * s, -qmax - 1, qmax)
-    return (clipped + (torch.floor(clipped + 0.5) - clipped).detach()) / s
 
 
 model = VGGSmall()

@@ -3,6 +3,7 @@ of issue 20 (tools' OnnxModelSweep) and the ONNX import tests.
 
     python scripts/models/export_torchvision.py --out DIR [--size 64] [--models resnet18,mobilenet_v2]
                                                 [--exporters dynamo,torchscript] [--inputs 64]
+                                                [--num-classes 1000]
 
 For each model and exporter it writes DIR/<model>-<exporter>/<model>.onnx (the default dynamo exporter also writes
 the weights beside it as <model>.onnx.data), inputs.npz (x: [inputs, 3, size, size], standard normal, seed 0;
@@ -45,9 +46,9 @@ EXPORTERS = ["dynamo", "torchscript"]
 SMALLEST = {"vgg11_bn": 224}
 
 
-def build(name):
+def build(name, num_classes=1000):
     torch.manual_seed(0)
-    kwargs = {"weights": None}
+    kwargs = {"weights": None, "num_classes": num_classes}
     if name == "googlenet":
         kwargs.update(aux_logits=False, init_weights=True)
     model = getattr(torchvision.models, name)(**kwargs)
@@ -88,14 +89,14 @@ def one_line(e):
     return text[0][:300] if text else type(e).__name__
 
 
-def run(name, exporter, out, size, count):
+def run(name, exporter, out, size, count, num_classes=1000):
     folder = out / f"{name}-{exporter}"
     folder.mkdir(parents=True, exist_ok=True)
     size = max(size, SMALLEST.get(name, 0))
     entry = {"model": name, "exporter": exporter, "size": size, "dir": folder.name, "onnx": f"{name}.onnx"}
     started = time.time()
     try:
-        model, bns = build(name)
+        model, bns = build(name, num_classes)
         calibrate(model, bns, size)
         model.eval()
         x = torch.randn(count, 3, size, size, generator=torch.Generator().manual_seed(0))
@@ -125,6 +126,8 @@ def main():
     p.add_argument("--models", default=",".join(MODELS))
     p.add_argument("--exporters", default=",".join(EXPORTERS))
     p.add_argument("--inputs", type=int, default=64, help="random inputs written and run through ONNX Runtime")
+    p.add_argument("--num-classes", type=int, default=1000,
+                   help="logits of the classifier head (default 1000, torchvision's; 10 for a 10-class folder)")
     a = p.parse_args()
     torch.set_num_threads(1)
     models = [m for m in a.models.split(",") if m]
@@ -139,7 +142,7 @@ def main():
     entries = []
     for m in models:
         for e in exporters:
-            entry = run(m, e, a.out, a.size, a.inputs)
+            entry = run(m, e, a.out, a.size, a.inputs, a.num_classes)
             print(json.dumps(entry), flush=True)
             entries.append(entry)
     manifest = {"torch": torch.__version__, "torchvision": torchvision.__version__, "onnxruntime": ort.__version__,

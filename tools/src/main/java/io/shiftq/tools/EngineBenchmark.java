@@ -13,19 +13,24 @@ import io.shiftq.engine.model.Models;
 import io.shiftq.engine.model.Network;
 import io.shiftq.engine.model.StateDict;
 import io.shiftq.engine.nn.LoadedNetwork;
+import io.shiftq.engine.onnx.OnnxImport;
 import io.shiftq.engine.quant.QuantPlan;
 import io.shiftq.engine.quant.QuantPolicy;
 import io.shiftq.engine.train.Criterion;
 import io.shiftq.engine.train.ParameterOptimizer;
 import io.shiftq.schema.config.QuantizationSpec;
 import io.shiftq.schema.config.TensorQuantConfig;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.Locale;
 
 /**
- * The engine's side of scripts/benchmark.sh: ms per weight-only QAT step (VGGSmall, batch 64,
- * 8-bit max-rule weights, AdamW) and FP32 evaluation images/s, the same work the PyTorch peer does.
- * Usage: {@code EngineBenchmark STEPS EVAL_BATCHES [RULE]} (weight exponent rule, default max as
- * the peer uses); threads come from SHIFTQ_INTRA_OP_THREADS.
+ * The engine's side of scripts/benchmark.sh and scripts/bench/realsize.sh: ms per weight-only QAT step
+ * (8-bit max-rule weights, AdamW) and FP32 evaluation images/s, the same work the PyTorch peer does.
+ * Usage: {@code EngineBenchmark STEPS EVAL_BATCHES [RULE] [MODEL.onnx BATCH]}: without a model,
+ * VGGSmall at 1x28x28, batch 64; with one, that ONNX file imported (OnnxImport.load) at its own input
+ * shape. The weight exponent rule defaults to max, as the peers use; threads come from
+ * SHIFTQ_INTRA_OP_THREADS.
  */
 public final class EngineBenchmark {
     /** torch.optim.AdamW's default weight decay, which the PyTorch peer runs with. */
@@ -34,21 +39,24 @@ public final class EngineBenchmark {
     private EngineBenchmark() {}
 
     /** Entry point; prints one JSON line. */
-    public static void main(String[] args) {
+    public static void main(String[] args) throws IOException {
         int steps = Integer.parseInt(args[0]);
         int evalBatches = Integer.parseInt(args[1]);
         String rule = args.length > 2 ? args[2] : "max";
+        Path onnx = args.length > 3 ? Path.of(args[3]) : null;
+        int batch = args.length > 4 ? Integer.parseInt(args[4]) : 64;
         EngineSetup.start();
-        Network full = Models.create("VGGSmall", 10, 1, 28, 28);
-        BatchNormFolding.Folded f = BatchNormFolding.fold(full, StateDict.initialize(full, 0));
+        BatchNormFolding.Folded f = folded(onnx);
+        int[] in = f.network().inputShape();
+        int classes = f.network().numClasses();
         TensorQuantConfig w8 = new TensorQuantConfig(8, true, true, false, rule, 99.99);
         TensorQuantConfig b32 = new TensorQuantConfig(32, true, true, false, "max", 99.99);
         QuantPolicy policy = new QuantPolicy(new QuantizationSpec(w8, w8, w8, b32));
         ParameterOptimizer opt = ParameterOptimizer.adamW(TORCH_ADAMW_WEIGHT_DECAY);
         try (NDManager m = NDManager.newBaseManager();
                 LoadedNetwork model = new LoadedNetwork(f.network(), f.weights(), m)) {
-            NDArray x = m.randomUniform(0, 1, new Shape(64, 1, 28, 28));
-            NDArray y = m.randomInteger(0, 10, new Shape(64), DataType.INT32);
+            NDArray x = m.randomUniform(0, 1, new Shape(batch, in[0], in[1], in[2]));
+            NDArray y = m.randomInteger(0, classes, new Shape(batch), DataType.INT32);
             for (int i = 0; i < 3; i++) {
                 step(model, policy, opt, x, y);
             }
@@ -62,18 +70,32 @@ public final class EngineBenchmark {
             for (int i = 0; i < evalBatches; i++) {
                 eval(model, x);
             }
-            double ips = evalBatches * 64 / ((System.nanoTime() - t0) / 1e9);
+            double ips = (double) evalBatches * batch / ((System.nanoTime() - t0) / 1e9);
             System.out.printf(
                     Locale.ROOT,
-                    "{\"peer\": \"shiftq engine (DJL %s, PyTorch %s)\", \"rule\": \"%s\", \"threads\": %s, "
+                    "{\"peer\": \"shiftq engine (DJL %s, PyTorch %s)\", \"model\": \"%s\", \"rule\": \"%s\", "
+                            + "\"threads\": %s, \"batch\": %d, \"size\": %d, "
                             + "\"qat_step_ms\": %.1f, \"eval_images_per_s\": %.1f}%n",
                     Engine.getDjlVersion(),
                     Engine.getInstance().getVersion(),
+                    f.network().name(),
                     rule,
                     System.getProperty("ai.djl.pytorch.num_threads"),
+                    batch,
+                    in[2],
                     stepMs,
                     ips);
         }
+    }
+
+    /** The folded network timed: VGGSmall (seed 0) without a model file, else the imported ONNX model. */
+    static BatchNormFolding.Folded folded(Path onnx) throws IOException {
+        if (onnx == null) {
+            Network vgg = Models.create("VGGSmall", 10, 1, 28, 28);
+            return BatchNormFolding.fold(vgg, StateDict.initialize(vgg, 0));
+        }
+        OnnxImport.Imported imported = OnnxImport.load(onnx);
+        return BatchNormFolding.fold(imported.network(), imported.weights());
     }
 
     /** One weight-only QAT step at learning rate 1e-4: what both benchmarks time. */
