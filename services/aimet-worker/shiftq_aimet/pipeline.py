@@ -21,7 +21,7 @@ import torch.nn.functional as F
 
 from . import config as configs
 from . import data as datasets
-from . import events, folders, models, onnx_model, quant
+from . import events, folders, models, onnx_model, paths, quant
 from .artifacts import ArtifactStore
 
 LOG = logging.getLogger("shiftq_aimet")
@@ -190,11 +190,11 @@ class Job:
     """The four stages of one request, run in order in this process; the sim stays in memory between them."""
 
     def __init__(self, request: dict, store: ArtifactStore, publish: Publish, progress_interval: float = 2.0,
-                 model_roots: list[Path] | None = None, check: Check = None):
+                 roots: paths.Roots | None = None, check: Check = None):
         self.request, self.store, self.publish = request, store, publish
         self.job_id = request["job_id"]
         self.progress_interval = progress_interval
-        self.model_roots = model_roots if model_roots is not None else onnx_model.roots_from_env(Path(store.root))
+        self.roots = roots if roots is not None else paths.Roots.from_env(Path(store.root))
         self.check = check
         self.names: dict[str, str] = {}  # module name -> report name (the ONNX node's), where they differ
         self.cfg: configs.JobConfig  # set by calibration, from the request
@@ -238,13 +238,16 @@ class Job:
         started = events.now()
         try:
             self.cfg = configs.parse(self.request.get("config"))
-        except configs.ConfigError as e:
+            # The operator's roots, before any work, as StageRunner checks ConfinedPaths: a path outside fails
+            # at once, naming the field.
+            self.roots.check(self.cfg.data.path, self.cfg.model.weights, self.cfg.model.path)
+        except (configs.ConfigError, paths.OutsideRoots) as e:
             raise StageError("calibration", f"invalid config on shiftq.requests: {'; '.join(e.problems)} "
                              "(fix these keys and submit the request again)", e.problems) from e
         c = self.cfg
         p = self._stage("calibration")
         try:
-            imported = onnx_model.load(c.model.path, self.model_roots) if c.model.path else None
+            imported = onnx_model.load(c.model.path, list(self.roots.models)) if c.model.path else None
             self.train_set, self.test_set = self._data(c)
             self.example = next(iter(self.train_set.batches(1, max_batches=1)))[0].clone()
             onnx_metrics = self._onnx(imported) if imported else {}

@@ -76,7 +76,7 @@ def test_an_aimet_request_submitted_by_the_cli_ends_in_a_report_from_the_java_re
              f"-Dquarkus.http.port={port}", "-Xmx256m", "-jar", str(REPORTING_JAR)],
             stdout=rlog.open("wb"), stderr=subprocess.STDOUT, cwd=tmp_path)
         env = dict(os.environ, SHIFTQ_ARTIFACTS_ROOT=str(store), KAFKA_BOOTSTRAP_SERVERS=bootstrap,
-                   SHIFTQ_AIMET_GROUP_ID=group_at_end(bootstrap),
+                   SHIFTQ_AIMET_GROUP_ID=group_at_end(bootstrap), SHIFTQ_DATA_ROOTS=str(tmp_path),
                    PYTHONPATH=str(Path(__file__).resolve().parents[1]))
         worker = subprocess.Popen([sys.executable, "-m", "shiftq_aimet"], env=env, stdout=wlog.open("wb"),
                                   stderr=subprocess.STDOUT, cwd=tmp_path)
