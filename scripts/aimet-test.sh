@@ -8,8 +8,15 @@
 # and, for the end-to-end test, the packaged reporting service and CLI:
 #   mvn -B -q -DskipTests package -pl services/reporting,cli -am
 # Extra arguments go to pytest, e.g. scripts/aimet-test.sh -k pow2
+# The final stage's integer deploy files come from the engine's io.shiftq.tools.AimetDeploy: its classpath is
+# $SHIFTQ_DEPLOY_CLASSPATH, else tools/ is built here (tools_classpath in scripts/lib.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib.sh
+if [ -z "${SHIFTQ_DEPLOY_CLASSPATH:-}" ]; then
+  SHIFTQ_DEPLOY_CLASSPATH=$(tools_classpath)
+  export SHIFTQ_DEPLOY_CLASSPATH
+fi
 lint=$(scripts/python-env.sh lint)
 (cd services/aimet-worker && "$lint/bin/ruff" check . && "$lint/bin/mypy")
 venv=$(scripts/python-env.sh)

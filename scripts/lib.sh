@@ -32,7 +32,7 @@ tools_classpath() {
   local copy=${1:-} entry cp
   mvn -B -q -DskipTests package dependency:build-classpath -pl tools -am -Dmdep.outputFile=target/tools.cp >&2
   if [[ -z $copy ]]; then
-    echo "tools/target/classes:$(cat tools/target/tools.cp)"
+    echo "$PWD/tools/target/classes:$(cat tools/target/tools.cp)"
     return
   fi
   cp -r tools/target/classes "$copy/tools-classes"

@@ -1,6 +1,7 @@
 """``python -m shiftq_aimet.local CONFIG.yaml OUT_DIR [JOB_ID]``: one aimet job in-process, no Kafka (the
 AIMET counterpart of the engine's LocalRun). Writes OUT_DIR/events.json (every event, in order) and prints
-accuracy and wall time per stage; artifacts go to OUT_DIR/artifacts/JOB_ID/."""
+accuracy and wall time per stage; artifacts go to OUT_DIR/artifacts/JOB_ID/. The operator runs it on their own
+files, so paths are not confined to roots (as LocalRun; the Kafka worker confines them)."""
 from __future__ import annotations
 
 import json
@@ -13,6 +14,7 @@ import torch
 import yaml
 
 from .artifacts import ArtifactStore
+from .paths import Roots
 from .pipeline import Job
 
 
@@ -36,7 +38,8 @@ def main(argv: list[str]) -> int:
     job_id = argv[2] if len(argv) > 2 else "local"
     published: list[dict] = []
     request = {"schema_version": "1", "job_id": job_id, "variant": "aimet", "config": config}
-    Job(request, ArtifactStore(out / "artifacts"), published.append, progress_interval=30.0).run()
+    Job(request, ArtifactStore(out / "artifacts"), published.append, progress_interval=30.0,
+        roots=Roots.anywhere()).run()
     (out / "events.json").write_text(json.dumps(published, indent=1))
     for e in published:
         if "status" in e:

@@ -9,13 +9,14 @@ leading ``/``, as the engine's import names them.
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 from torch import nn
+
+from . import paths
 
 #: Largest |logit difference| against ONNX Runtime, relative to the largest |logit| (at least 1), that counts as
 #: the same model: float32 reordering gives about 1e-6.
@@ -36,20 +37,12 @@ class OnnxModel:
     path: Path
 
 
-def roots_from_env(artifacts_root: Path) -> list[Path]:
-    """``SHIFTQ_MODELS_ROOTS`` (comma-separated), by default the artifact store, as ``shiftq.models.roots``."""
-    given = os.environ.get("SHIFTQ_MODELS_ROOTS", "")
-    return [Path(p) for p in given.split(",") if p.strip()] or [artifacts_root]
-
-
 def confined(field: str, value: str, roots: list[Path]) -> Path:
-    """The real path of value if it lies under a root; ModelError naming the field otherwise."""
-    path = Path(value.removeprefix("file:")).expanduser()
-    real = Path(os.path.realpath(path))
-    real_roots = [Path(os.path.realpath(r)) for r in roots]
-    if not any(real == r or r in real.parents for r in real_roots):
-        raise ModelError(f"{field}: '{value}' is outside the allowed roots {[str(r) for r in real_roots]} "
-                         "(SHIFTQ_MODELS_ROOTS)")
+    """The real path of value if it lies under a root (:mod:`paths`' rule); ModelError naming the field otherwise."""
+    try:
+        real = paths.Roots(data=(), models=tuple(paths.real(r) for r in roots)).model_file(field, value)
+    except paths.OutsideRoots as e:
+        raise ModelError(str(e)) from e
     if not real.is_file():
         raise ModelError(f"{field}: '{value}' is not a file")
     return real
@@ -67,7 +60,7 @@ def _external_data(model, path: Path, value: str) -> None:
         if rel.is_absolute() or "\\" in loc or ".." in rel.parts:
             raise ModelError(f"model.path: {value}: tensor {t.name} names external data '{loc}' outside the model's "
                              "directory; only files beside the model are read")
-        real = Path(os.path.realpath(directory / rel))
+        real = paths.real(directory / rel)
         if not real.is_file():
             raise ModelError(f"model.path: {value}: tensor {t.name} keeps its values in '{loc}', which is missing; "
                              f"copy it into {directory} beside the model")

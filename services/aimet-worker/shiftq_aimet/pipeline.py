@@ -21,7 +21,7 @@ import torch.nn.functional as F
 
 from . import config as configs
 from . import data as datasets
-from . import events, folders, models, onnx_model, quant
+from . import events, folders, integer, models, onnx_model, paths, quant
 from .artifacts import ArtifactStore
 
 LOG = logging.getLogger("shiftq_aimet")
@@ -77,16 +77,21 @@ class Progress:
 
 # ---- training and evaluation --------------------------------------------------------------------------
 
-def evaluate(model, test: Split, batch_size: int, max_batches: int, check: Check = None) -> float:
-    """Top-1 accuracy in percent on the test set, limited to max_batches batches (0 = all)."""
+def evaluate(model, test: Split, batch_size: int, max_batches: int, check: Check = None,
+             keep: list | None = None) -> float:
+    """Top-1 accuracy in percent on the test set, limited to max_batches batches (0 = all); keep, when given,
+    receives (images, labels, logits) of every batch."""
     model.eval()
     correct = seen = 0
     with torch.no_grad():
         for x, y in test.batches(batch_size, max_batches=max_batches):
             if check:
                 check()
-            correct += int((model(x).argmax(1) == y).sum())
+            logits = model(x)
+            correct += int((logits.argmax(1) == y).sum())
             seen += len(y)
+            if keep is not None:
+                keep.append((x, y, logits.detach().as_subclass(torch.Tensor).clone()))
     return 100.0 * correct / max(seen, 1)
 
 
@@ -190,11 +195,11 @@ class Job:
     """The four stages of one request, run in order in this process; the sim stays in memory between them."""
 
     def __init__(self, request: dict, store: ArtifactStore, publish: Publish, progress_interval: float = 2.0,
-                 model_roots: list[Path] | None = None, check: Check = None):
+                 roots: paths.Roots | None = None, check: Check = None):
         self.request, self.store, self.publish = request, store, publish
         self.job_id = request["job_id"]
         self.progress_interval = progress_interval
-        self.model_roots = model_roots if model_roots is not None else onnx_model.roots_from_env(Path(store.root))
+        self.roots = roots if roots is not None else paths.Roots.from_env(Path(store.root))
         self.check = check
         self.names: dict[str, str] = {}  # module name -> report name (the ONNX node's), where they differ
         self.cfg: configs.JobConfig  # set by calibration, from the request
@@ -238,13 +243,16 @@ class Job:
         started = events.now()
         try:
             self.cfg = configs.parse(self.request.get("config"))
-        except configs.ConfigError as e:
+            # The operator's roots, before any work, as StageRunner checks ConfinedPaths: a path outside fails
+            # at once, naming the field.
+            self.roots.check(self.cfg.data.path, self.cfg.model.weights, self.cfg.model.path)
+        except (configs.ConfigError, paths.OutsideRoots) as e:
             raise StageError("calibration", f"invalid config on shiftq.requests: {'; '.join(e.problems)} "
                              "(fix these keys and submit the request again)", e.problems) from e
         c = self.cfg
         p = self._stage("calibration")
         try:
-            imported = onnx_model.load(c.model.path, self.model_roots) if c.model.path else None
+            imported = onnx_model.load(c.model.path, list(self.roots.models)) if c.model.path else None
             self.train_set, self.test_set = self._data(c)
             self.example = next(iter(self.train_set.batches(1, max_batches=1)))[0].clone()
             onnx_metrics = self._onnx(imported) if imported else {}
@@ -402,7 +410,8 @@ class Job:
         p = self._stage("final_ptq")
         p.step(10, "calibrating activation quantizers")
         quant.add_activation_quantizers(self.ps, c, _calibrate, self._calibration_batches())
-        acc = evaluate(self.ps.model, self.test_set, bs, meb, self.check)
+        seen: list = []
+        acc = evaluate(self.ps.model, self.test_set, bs, meb, self.check, keep=seen if integer.enabled() else None)
         records = quant.records(self.ps, c, final=True)
         p.step(90, "exporting AIMET encodings")
         export_dir = self.work / "export"
@@ -412,7 +421,32 @@ class Job:
         for f in sorted(export_dir.iterdir()):
             if f.is_file() and not f.name.startswith("temp_"):
                 arts[f.name] = self._put("deploy/" + f.name, f.read_bytes())
-        self._done("final_ptq", started, accuracy=acc, shift_records=records, metrics=sizes, artifacts=arts)
+        metrics = dict(sizes)
+        if seen:
+            p.step(95, "integer deploy files and integer check (engine)")
+            metrics.update(self._integer(seen, arts))
+        self._done("final_ptq", started, accuracy=acc, shift_records=records, metrics=metrics, artifacts=arts)
+
+    def _integer(self, seen: list, arts: dict) -> dict:
+        """The engine's deploy/ files and integer check from the sim's quantizers (integer.py); the check's metrics."""
+        t0 = time.monotonic()
+        work = self.work / "integer"
+        x, y, logits = (torch.cat([b[k] for b in seen]) for k in range(3))
+        try:
+            integer.write_inputs(work, self.cfg.as_dict(), self.ps, x, y, logits)
+            result = integer.run(work, self.check)
+        except integer.DeployError as e:
+            raise StageError("final_ptq", f"final_ptq failed: integer deploy: {e}", [str(e)]) from e
+        for name in result["files"]:
+            arts[name] = self._put("deploy/" + name, (work / "deploy" / name).read_bytes())
+        arts["integer_check.json"] = self._put("deploy/integer_check.json", (work / "integer_check.json").read_bytes())
+        for layer, notes in result["notes"].items():
+            for note in notes:
+                LOG.warning("job %s: integer model, layer %s: %s", self.job_id, layer, note)
+        LOG.info("job %s: integer executor against the AIMET sim on %d images: %d predictions and %d logit vectors "
+                 "differ (%.1f s)", self.job_id, result["images"], result["prediction_mismatches"],
+                 result["logit_mismatches"], time.monotonic() - t0)
+        return {**integer.metrics(result), "integer_deploy_ms": round((time.monotonic() - t0) * 1000, 1)}
 
 
 def _calibrate(model, batches):

@@ -63,3 +63,22 @@ def sqnr_db(x: torch.Tensor, xq: torch.Tensor) -> float:
     signal = float((x.double() ** 2).sum())
     noise = float(((x.double() - xq.double()) ** 2).sum())
     return schemas.conventions()["sqnr_db_without_noise"] if noise == 0 else round(10 * math.log10(signal / noise), 2) if signal > 0 else 0.0
+
+
+def _half_up(t: torch.Tensor) -> torch.Tensor:
+    return torch.floor(t + 0.5)
+
+
+def _half_up_(t: torch.Tensor) -> torch.Tensor:
+    return t.add_(0.5).floor_()
+
+
+def round_half_up() -> None:
+    """Makes AIMET's quantizers round half up, floor(x / s + 0.5), as the integer path's shift does (add 2^(s-1),
+    then shift) and as the shift records say (``value_rounding: half_up``); AIMET rounds half to even by default
+    (torch.round), which differs from the hardware at every exact tie. aimet-torch 2.42.0 has this hook as
+    ``torch_builtins._set_round_fn`` (its public ``use_c_round`` rounds half away from zero, which differs from half up
+    for negative ties); test_pow2 checks that it takes."""
+    from aimet_torch.quantization.affine.backends import torch_builtins
+    torch_builtins._set_round_fn(_half_up, _half_up_)
+

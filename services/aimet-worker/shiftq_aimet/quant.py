@@ -23,8 +23,9 @@ if TYPE_CHECKING:  # for the annotations only; aimet-torch is imported inside th
 
     from .config import JobConfig
 
-#: AIMET config: symmetric params and activations, no bias quantizer (shiftq adds its own), the usual
-#: supergroups so an activation quantizer follows conv+ReLU, not the conv.
+#: AIMET config: symmetric params and activations, no bias quantizer (shiftq adds its own), the supergroups of
+#: AIMET's default_config.json so an activation quantizer follows conv+ReLU and conv+ReLU6 (Clip), not the conv: one
+#: requantization after the activation, as hardware fuses it and the integer model computes it.
 AIMET_CONFIG = {
     "defaults": {
         "ops": {"is_output_quantized": "True", "is_symmetric": "True"},
@@ -34,7 +35,8 @@ AIMET_CONFIG = {
     },
     "params": {"bias": {"is_quantized": "False"}},
     "op_type": {},
-    "supergroups": [{"op_list": ["Conv", "Relu"]}, {"op_list": ["Gemm", "Relu"]}, {"op_list": ["Add", "Relu"]}],
+    "supergroups": [{"op_list": ["Conv", "Relu"]}, {"op_list": ["Conv", "Clip"]}, {"op_list": ["Gemm", "Relu"]},
+                    {"op_list": ["Add", "Relu"]}],
     "model_input": {"is_input_quantized": "True"},
     "model_output": {},
 }
@@ -96,6 +98,7 @@ def build(model: nn.Module, example: torch.Tensor, cfg: JobConfig, work_dir: Pat
     from aimet_torch.common.defs import QuantScheme
     from aimet_torch.quantsim import QuantizationSimModel
 
+    pow2.round_half_up()
     model = model.eval()
     shape = tuple(example.shape)
     if cfg.ptq.cross_layer_equalization:
@@ -194,6 +197,19 @@ def _trace(model: nn.Module, example: torch.Tensor) -> list[Layer]:
         return None
 
     def forward(name):
+        # The quantizer after the layer's ReLU or ReLU6 (its only reader) wins over one on the layer itself: one
+        # requantization after the activation, as hardware fuses it and the engine's integer model computes it.
+        # AIMET's Conv+Clip supergroup leaves a depthwise convolution's own output quantizer in place; unused, it
+        # stays None.
+        seen = name
+        while True:
+            tid = out_id.get(seen)
+            nxt = [] if tid is None else consumers.get(tid, [])
+            if len(nxt) != 1 or not isinstance(modules[nxt[0]], (nn.ReLU, nn.Hardtanh, nn.Identity)):
+                break
+            seen = nxt[0]
+            if has_out(seen):
+                return Place(seen, "output", 0)
         if has_out(name):
             return Place(name, "output", 0)
         seen = name
@@ -205,7 +221,7 @@ def _trace(model: nn.Module, example: torch.Tensor) -> list[Layer]:
             seen = nxt[0]
             if has_out(seen):
                 return Place(seen, "output", 0)
-            if not isinstance(modules[seen], (nn.ReLU, nn.Identity)):
+            if not isinstance(modules[seen], (nn.ReLU, nn.Hardtanh, nn.Identity)):
                 return None
 
     layers = []

@@ -76,7 +76,7 @@ def test_an_aimet_request_submitted_by_the_cli_ends_in_a_report_from_the_java_re
              f"-Dquarkus.http.port={port}", "-Xmx256m", "-jar", str(REPORTING_JAR)],
             stdout=rlog.open("wb"), stderr=subprocess.STDOUT, cwd=tmp_path)
         env = dict(os.environ, SHIFTQ_ARTIFACTS_ROOT=str(store), KAFKA_BOOTSTRAP_SERVERS=bootstrap,
-                   SHIFTQ_AIMET_GROUP_ID=group_at_end(bootstrap),
+                   SHIFTQ_AIMET_GROUP_ID=group_at_end(bootstrap), SHIFTQ_DATA_ROOTS=str(tmp_path),
                    PYTHONPATH=str(Path(__file__).resolve().parents[1]))
         worker = subprocess.Popen([sys.executable, "-m", "shiftq_aimet"], env=env, stdout=wlog.open("wb"),
                                   stderr=subprocess.STDOUT, cwd=tmp_path)
@@ -121,6 +121,11 @@ def test_an_aimet_request_submitted_by_the_cli_ends_in_a_report_from_the_java_re
     assert set(report["stage_timings_ms"]) >= {"calibration", "ptq", "qat", "final_ptq"}
     assert report["model_size"]["compression"] > 3.9
     assert report["initial_accuracy"] == pytest.approx(100.0 * round(report["initial_accuracy"] * 12 / 100) / 12)
+    # The engine's integer files from the sim's quantizers, and the integer executor held to the sim: exact on this
+    # model (conv, residual add, max and average pools of 4x4 windows, concat, linear) once AIMET rounds half up.
+    check = report["integer_check"]
+    assert check["images"] == 12 and check["prediction_mismatches"] == 0 and check["logit_mismatches"] == 0
+    assert {"final_ptq.model.json", "final_ptq.weights.npz", "final_ptq.shiftq_model.c"} <= set(report["artifacts"])
     # Read AIMET's own export and check every scale, not the worker's word for it.
     ref = report["artifacts"]["final_ptq.shiftq_aimet.encodings"]
     encodings = json.loads(Path(urlparse(ref["uri"]).path).read_text())

@@ -96,6 +96,8 @@ def test_progress_events_carry_percent_and_a_message(tiny_job):
     ({"data": {"center_crop": 24}}, "data.center_crop", "ImageFolder only"),
     ({"data": {"dataset": "ImageFolder", "random_resized_crop": "big"}}, "data.random_resized_crop", "not an integer"),
     ({"model": {"path": "/etc/hostname"}}, "model.path", "outside the allowed roots"),
+    ({"data": {"path": "/etc"}}, "data.path", "outside the allowed roots ['/usr/share/datasets']"),
+    ({"model": {"weights": "/root/.ssh/id_rsa.npz"}}, "model.weights", "outside the allowed roots"),
     # The upper bounds come from conventions.json, the values Java's validation enforces.
     ({"model": {"num_classes": 1000000000}}, "model.num_classes", "allowed: [1..100000]"),
     ({"data": {"batch_size": 5000}}, "data.batch_size", "allowed: [1..4096]"),

@@ -60,7 +60,13 @@ def test_a_model_path_the_aimet_variant_cannot_use_is_refused_naming_the_field(t
     outside.mkdir()
     (tmp_path / "store").mkdir()
     (tmp_path / "store" / "link.onnx").symlink_to(tmp_path / "ext.onnx")
-    assert "outside the allowed roots" in _refusal(tmp_path / "store", tmp_path / "store" / "link.onnx")
+    # a link inside the model roots leading out: refused before any work, as the Java stages' ConfinedPaths
+    published: list[dict] = []
+    config = {"model": {"path": str(tmp_path / "store" / "link.onnx"), "num_classes": 3}}
+    payload = json.dumps({"schema_version": "1", "job_id": "bad-model", "variant": "aimet", "config": config}).encode()
+    assert handle(payload, b"bad-model", ArtifactStore(tmp_path / "store"), published.append) == "failed"
+    assert "model.path: '" + str(tmp_path / "store" / "link.onnx") + "' is outside the allowed roots" in \
+        published[0]["reason"]
 
 
 def test_external_data_beside_the_model_is_read_and_the_conversion_matches_onnx_runtime(tmp_path):
