@@ -5,6 +5,7 @@
 #   scripts/kafka.sh start      start it (or, when it runs already, just print its address)
 #   scripts/kafka.sh stop       stop it cleanly and wait until it is gone
 #   scripts/kafka.sh status     say whether it runs; exit 0 if it does, 3 if it does not
+#   scripts/kafka.sh pid        print the running broker's process id (exit 1 if none runs)
 #   scripts/kafka.sh bootstrap  print the bootstrap address, 127.0.0.1:PORT
 #   scripts/kafka.sh topics     create the shiftq topics that are missing (2 partitions each)
 #   scripts/kafka.sh client NAME  print the client properties file of principal NAME (secured mode)
@@ -474,6 +475,7 @@ case "${1:-}" in
   start) cmd_start ;;
   stop) cmd_stop ;;
   status) cmd_status ;;
+  pid) broker_pid ;;
   bootstrap) echo "127.0.0.1:$(if broker_pid >/dev/null; then running_port; else echo "$KAFKA_PORT"; fi)" ;;
   topics) cmd_topics ;;
   client) cmd_client "${2:-}" ;;

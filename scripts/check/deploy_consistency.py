@@ -385,19 +385,21 @@ def check_rendered(path, services, topics):
 
 
 def acl_table():
-    """principal -> (group or None, topics read, topics written) of scripts/kafka/acls.txt (the local broker's ACLs)."""
+    """principal -> (group or None, topics read, topics written, groups described) of scripts/kafka/acls.txt (the local
+    broker's ACLs)."""
     table = {}
     for line in open(os.path.join(ROOT, "scripts", "kafka", "acls.txt"), encoding="utf-8"):
         if line.strip() and not line.lstrip().startswith("#"):
-            user, group, reads, writes = line.split()
-            table[user] = (None if group == "-" else group, set(reads.split(",")), set(writes.split(",")))
+            user, group, reads, writes, describes = line.split()
+            table[user] = (None if group == "-" else group, set(reads.split(",")), set(writes.split(",")),
+                           set() if describes == "-" else set(describes.split(",")))
     return table
 
 
 def check_kafka_users(name, by_kind, deployments):
     """Each principal of acls.txt is a KafkaUser with the same ACLs, and its Deployment mounts its own Secret."""
     users = {u["metadata"]["name"]: u["spec"] for u in by_kind.get("KafkaUser", [])}
-    for user, (group, reads, writes) in acl_table().items():
+    for user, (group, reads, writes, describes) in acl_table().items():
         if user == "admin":
             continue  # the local broker's super user; Strimzi's operators play that part on Kubernetes
         spec = users.get(user)
@@ -406,17 +408,19 @@ def check_kafka_users(name, by_kind, deployments):
             continue
         if spec.get("authentication", {}).get("type") != "scram-sha-512":
             problem(f"{name} KafkaUser {user}: authentication is not scram-sha-512")
-        got = {"group": set(), "Read": set(), "Write": set()}
+        got = {"group": set(), "Read": set(), "Write": set(), "Describe": set()}
         for acl in spec.get("authorization", {}).get("acls", []):
             r = acl["resource"]
             n = r["name"] + ("*" if r.get("patternType") == "prefix" else "")
             if r["type"] == "group" and "Read" in acl["operations"]:
                 got["group"].add(n)
+            elif r["type"] == "group" and "Describe" in acl["operations"]:
+                got["Describe"].add(n)
             elif r["type"] == "topic":
                 for op in ("Read", "Write"):
                     if op in acl["operations"]:
                         got[op].add(n)
-        want = {"group": {group} - {None}, "Read": reads, "Write": writes}
+        want = {"group": {group} - {None}, "Read": reads, "Write": writes, "Describe": describes}
         for what in want:
             if got[what] != want[what]:
                 problem(f"{name} KafkaUser {user}: {what} ACLs {sorted(got[what])} are not acls.txt's {sorted(want[what])}")

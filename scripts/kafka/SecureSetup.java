@@ -72,8 +72,9 @@ public final class SecureSetup {
                 continue;
             }
             String[] f = trimmed.split("\\s+");
-            if (f.length != 4) {
-                throw new IllegalArgumentException(file + ": want 'principal group reads writes', got: " + line);
+            if (f.length != 5) {
+                throw new IllegalArgumentException(
+                        file + ": want 'principal group reads writes describes', got: " + line);
             }
             String principal = "User:" + f[0];
             String group = f[1];
@@ -85,6 +86,11 @@ public final class SecureSetup {
             }
             for (String topic : f[3].split(",")) {
                 acls.add(allow(principal, ResourceType.TOPIC, topic, AclOperation.WRITE));
+            }
+            if (!f[4].equals("-")) {
+                for (String described : f[4].split(",")) {
+                    acls.add(allow(principal, ResourceType.GROUP, described, AclOperation.DESCRIBE));
+                }
             }
         }
         return acls;

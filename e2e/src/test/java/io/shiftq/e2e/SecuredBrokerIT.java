@@ -1,9 +1,13 @@
 package io.shiftq.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.shiftq.messaging.KafkaClients;
 import io.shiftq.messaging.KafkaSettings;
+import io.shiftq.messaging.Workers;
+import io.shiftq.schema.event.ShiftqEvent;
+import io.shiftq.schema.event.Stage;
 import io.shiftq.schema.event.Topics;
 import io.shiftq.testsupport.KafkaBroker;
 import io.shiftq.testsupport.SecuredBroker;
@@ -21,6 +25,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.GroupAuthorizationException;
 import org.apache.kafka.common.errors.SaslAuthenticationException;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.junit.jupiter.api.BeforeAll;
@@ -85,6 +90,27 @@ class SecuredBrokerIT {
             refused = e;
         }
         assertThat(refused).isInstanceOf(TopicAuthorizationException.class);
+    }
+
+    @Test
+    void reportingAndTheCliCanSeeWhoServesEachStageAndAStageCannot() throws Exception {
+        // The "no worker is running" notice needs Describe on the stage services' groups (acls.txt, describes).
+        for (String principal : List.of("reporting", "cli")) {
+            try (Admin admin = KafkaClients.admin(new KafkaSettings(broker.bootstrap(), broker.client(principal)))) {
+                Map<String, Integer> members = Workers.members(admin, Workers.allGroups(), Duration.ofSeconds(30));
+                assertThat(members)
+                        .as(principal + " describing the worker groups")
+                        .containsOnlyKeys(Workers.allGroups());
+                assertThat(members.values())
+                        .as("members, with no service running")
+                        .containsOnly(0);
+            }
+        }
+        try (Admin admin = KafkaClients.admin(new KafkaSettings(broker.bootstrap(), broker.client("ptq")))) {
+            Throwable refused = catchThrowable(() -> Workers.members(
+                    admin, List.of(Workers.group(ShiftqEvent.CUSTOM, Stage.QAT)), Duration.ofSeconds(30)));
+            assertThat(refused).hasCauseInstanceOf(GroupAuthorizationException.class);
+        }
     }
 
     /** TLS as the other clients, SCRAM with this user name and password. */
