@@ -3,9 +3,9 @@ package io.shiftq.tools;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.shiftq.engine.data.ImageSet;
-import io.shiftq.engine.deploy.Agreement;
 import io.shiftq.engine.deploy.Deployment;
 import io.shiftq.engine.deploy.ForeignPlan;
+import io.shiftq.engine.deploy.IntegerChecker;
 import io.shiftq.engine.deploy.format.ModelFiles;
 import io.shiftq.engine.deploy.ops.IntegerModel;
 import io.shiftq.engine.io.Npz;
@@ -76,11 +76,11 @@ public final class AimetDeploy {
         ImageSet images = new ImageSet(
                 check.get("x").floats(), ints(check.get("y").longs()), (int) shape[1], (int) shape[2], (int) shape[3]);
         float[] logits = check.get("logits").floats();
-        Agreement.Result r =
-                Agreement.check(deploy, new Agreement.Logits(logits, argmax(logits, images.size())), images);
+        IntegerChecker.Result r =
+                IntegerChecker.check(deploy, new IntegerChecker.Logits(logits, argmax(logits, images.size())), images);
         // The same integer model against the engine's own fake-quant of the same plan: zero differences there and
         // some against the sim put the differences in AIMET's arithmetic (its rounding), not in the translation.
-        Agreement.Result own = Agreement.check(deploy, folded, weights, plan.plan(), images, ENGINE_BATCH);
+        IntegerChecker.Result own = IntegerChecker.check(deploy, folded, weights, plan.plan(), images, ENGINE_BATCH);
         ObjectNode out = ModelFiles.MAPPER.createObjectNode();
         out.put("images", r.images());
         out.put("integer_accuracy", r.integerAccuracy());
