@@ -43,8 +43,8 @@ def _differences(custom: dict, aimet: dict) -> list[str]:
             if ce == ae:
                 continue
             if ce and ae and len(ce) == len(ae) > 1:
-                n = sum(x != y for x, y in zip(ce, ae))
-                worst = max(abs(x - y) for x, y in zip(ce, ae))
+                n = sum(x != y for x, y in zip(ce, ae, strict=True))
+                worst = max(abs(x - y) for x, y in zip(ce, ae, strict=True))
                 rows.append(f"| {cr['layer']} | {key} | {n} of {len(ce)} channels differ, by up to {worst} | |")
             else:
                 rows.append(f"| {cr['layer']} | {key} | {ce} | {ae} |")
