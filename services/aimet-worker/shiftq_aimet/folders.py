@@ -151,4 +151,16 @@ def load(d: DataConfig, seed: int) -> tuple[FolderSplit, FolderSplit, int]:
     for split in (train, test):
         split.seed = seed
         split.shape = tuple(split[0][0].shape)
+    _same_training_size(d, test.shape)
     return train, test, len(classes)
+
+
+def _same_training_size(d: DataConfig, shape: tuple[int, ...] | None) -> None:
+    """A training crop of another size than evaluation's would reach the model at two shapes; refused as the
+    engine's ImageFolderReader refuses it, naming the crop (RandomResizedCrop's output is size x size whatever
+    it draws)."""
+    rrc = d.random_resized_crop
+    if rrc is None or shape is None or tuple(shape[1:]) == (rrc, rrc):
+        return
+    raise DataError(f"data.random_resized_crop: {rrc} gives training images of {rrc}x{rrc} but evaluation gives "
+                    f"{shape[1]}x{shape[2]} (data.resize / data.center_crop); make them agree")

@@ -13,13 +13,14 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-# Repository layout: services/aimet-worker/shiftq_aimet/schemas.py -> shared-schema/src/main/resources/schemas
-_REPO_SCHEMAS = Path(__file__).resolve().parents[3] / "shared-schema" / "src" / "main" / "resources" / "schemas"
-
 
 def schema_dir() -> Path:
     """``SHIFTQ_SCHEMA_DIR`` (the Docker image copies the files there), else the repository's own."""
-    return Path(os.environ.get("SHIFTQ_SCHEMA_DIR", str(_REPO_SCHEMAS)))
+    if "SHIFTQ_SCHEMA_DIR" in os.environ:
+        return Path(os.environ["SHIFTQ_SCHEMA_DIR"])
+    # Repository layout: services/aimet-worker/shiftq_aimet/schemas.py -> shared-schema/src/main/resources/schemas.
+    # Resolved only here: in the image the package sits at /app/shiftq_aimet, which has no third parent.
+    return Path(__file__).resolve().parents[3] / "shared-schema" / "src" / "main" / "resources" / "schemas"
 
 
 def _read(file: str) -> Any:

@@ -1,6 +1,7 @@
 """The worker against a real broker: ignores custom requests, fails a bad aimet request with a reason, runs a
-small aimet job with real AIMET through the four stages, commits each offset only after its job, and stops a job
-mid-QAT on ``shiftq cancel`` (its stages reported cancelled) before moving on to the next request."""
+small aimet job with real AIMET through the four stages, commits each offset only after its job, stops a job
+mid-QAT on ``shiftq cancel`` (its stages reported cancelled) before moving on to the next request, and refuses a bad
+``model.path`` and an image-folder transform that disagrees with evaluation, naming the field."""
 from __future__ import annotations
 
 import threading
@@ -9,6 +10,7 @@ import uuid
 
 from conftest import TINY
 from kafka_support import Reader, committed, ensure_topics, group_at_end, publish
+from onnx_support import export, image_folder
 
 from shiftq_aimet import pow2
 from shiftq_aimet.artifacts import ArtifactStore
@@ -96,3 +98,39 @@ def test_a_cancel_stops_the_job_mid_qat_and_the_worker_moves_on_to_the_next_requ
     # the next request on the topic ran after the cancel: it fails on its own config, naming the field
     (failure,) = [e for t, e, _ in evs if e["job_id"] == after]
     assert "data.center_crop: ImageFolder only" in failure["reason"]
+
+
+def test_a_bad_model_path_and_a_bad_transform_are_refused_through_the_broker_naming_the_field(bootstrap, tmp_path,
+                                                                                              monkeypatch):
+    monkeypatch.setenv("SHIFTQ_DATA_ROOTS", str(tmp_path))
+    ensure_topics(bootstrap)
+    store = tmp_path / "artifacts"
+    (store / "models").mkdir(parents=True)
+    garbage = store / "models" / "garbage.onnx"
+    garbage.write_bytes(b"not a protobuf at all \xff\xfe")
+    model = export(store / "models")
+    folder = {"dataset": "ImageFolder", "path": str(image_folder(tmp_path / "images")), "batch_size": 8,
+              "resize": 30, "center_crop": 28, "workers": 1}
+    worker = Worker(bootstrap, ArtifactStore(store), group_id=group_at_end(bootstrap), progress_interval=0.5)
+    thread = threading.Thread(target=worker.run, daemon=True)
+    thread.start()
+    tag = uuid.uuid4().hex[:8]
+    bad_model, bad_crop = f"bad-model-{tag}", f"bad-crop-{tag}"
+    reader = Reader(bootstrap, DONE_TOPICS + ["shiftq.failures"])
+    try:
+        publish(bootstrap, request(bad_model, config={"model": {"path": str(garbage), "num_classes": 3},
+                                                      "data": folder}))
+        # training crops of 24 while evaluation (resize 30, center crop 28) gives 28: the model would see two shapes
+        publish(bootstrap, request(bad_crop, config={"model": {"path": str(model), "num_classes": 3},
+                                                     "data": {**folder, "random_resized_crop": 24}}))
+        evs = reader.until(lambda evs: {e["job_id"] for t, e, _ in evs if t == "shiftq.failures"} >= {bad_model, bad_crop},
+                           600, {bad_model, bad_crop})
+    finally:
+        worker.stop()
+        thread.join(60)
+        reader.close()
+    assert not [t for t, _, _ in evs if t in DONE_TOPICS], "a refused job completed a stage"
+    reasons = {e["job_id"]: e["reason"] for t, e, _ in evs if t == "shiftq.failures"}
+    assert reasons[bad_model].startswith(f"calibration failed: model.path: {garbage}") and \
+        "not a readable ONNX file" in reasons[bad_model]
+    assert "data.random_resized_crop: 24 gives training images of 24x24 but evaluation gives 28x28" in reasons[bad_crop]
