@@ -25,6 +25,11 @@ mvn -B -q package -DskipTests dependency:build-classpath -pl tools -am -Dmdep.ou
 # Run from a copy of the jars, so a rebuild does not disturb the sweep.
 cp -r tools/target/classes "$work/tools-classes"
 cp engine/target/engine-*.jar shared-schema/target/shared-schema-*.jar "$work/"
+# CReferenceCheck drives gcc through CProgram, which lives in the engine's tests: take those classes alone, not the
+# tests jar, whose service files would register the tests' model and dataset providers.
+(cd "$work/tools-classes" && jar xf "$(ls "$work"/engine-*-tests.jar | head -1)" io/shiftq/engine/deploy/c)
 cp="$work/tools-classes:$(ls "$work"/engine-*.jar | grep -v -- -tests | head -1):$(ls "$work"/shared-schema-*.jar | head -1)"
 cp="$cp:$(tr ':' '\n' < tools/target/tools.cp | grep -v '/target/' | paste -sd:)"
-java -Xmx8g -cp "$cp" io.shiftq.tools.OnnxModelSweep "$out" "$table" 2>/dev/null
+# The engine's log goes to a file; when the sweep dies, its end is shown instead of nothing.
+java -Xmx8g -cp "$cp" io.shiftq.tools.OnnxModelSweep "$out" "$table" 2>"$work/sweep.log" \
+  || { tail -n 20 "$work/sweep.log" >&2; exit 1; }
