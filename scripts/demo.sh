@@ -135,6 +135,8 @@ done
 cli() { KAFKA_BOOTSTRAP_SERVERS="$BOOTSTRAP" SHIFTQ_ARTIFACTS_ROOT="$ARTIFACTS" java -jar "$CLI_JAR" "$@"; }
 # CPU seconds (user + system) a process has used since it started: /proc/PID/stat fields 14 and 15, in clock ticks.
 cpu_seconds() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.1f\n", ($14 + $15) / hz}' "/proc/$1/stat"; }
+# CPU seconds a process has used since an earlier cpu_seconds reading ($2).
+cpu_since() { awk -v hz="$(getconf CLK_TCK)" -v b="$2" '{printf "%.1f", ($14 + $15) / hz - b}' "/proc/$1/stat"; }
 # Each service's CPU (and the broker's) at submission, so what they used during the job alone shows at the end:
 # on 2 cores, what the idle services and the broker use while one stage computes is taken from that stage.
 cpu_at_submit=()
@@ -162,13 +164,12 @@ for entry in "${SERVICES[@]}"; do
   # /proc/PID/stat fields 10, 14, 15: minor page faults, user and system CPU in clock ticks, since the JVM started.
   read -r faults user sys < <(awk -v hz="$(getconf CLK_TCK)" '{printf "%d %.1f %.1f\n", $10, $14 / hz, $15 / hz}' \
     "/proc/$pid/stat")
-  during=$(awk -v a="$(cpu_seconds "$pid")" -v b="${cpu_at_submit[$((i - 1))]}" 'BEGIN {printf "%.1f", a - b}')
+  during=$(cpu_since "$pid" "${cpu_at_submit[$((i - 1))]}")
   say "$(printf '%-12s peak RSS %5d MB  CPU user %6.1f s  system %5.1f s  (during the job %6.1f s)  page faults %9d' \
     "${entry%%:*}" "$(awk '/VmHWM/ {print int($2 / 1024)}' "/proc/$pid/status")" "$user" "$sys" "$during" "$faults")"
 done
 if [[ -n "$broker" ]] && [[ -r "/proc/$broker/stat" ]]; then
-  say "$(printf '%-12s CPU during the job %6.1f s' broker \
-    "$(awk -v a="$(cpu_seconds "$broker")" -v b="$broker_at_submit" 'BEGIN {printf "%.1f", a - b}')")"
+  say "$(printf '%-12s CPU during the job %6.1f s' broker "$(cpu_since "$broker" "$broker_at_submit")")"
 fi
 say "report file: $ARTIFACTS/$JOB_ID/report.json"
 say "over REST:   http://127.0.0.1:$PORT_BASE/jobs/$JOB_ID/report (while the services run)"
