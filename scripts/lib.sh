@@ -4,6 +4,7 @@
 #   need_debian PKG [FILE]     install a Debian package when FILE (or the command PKG) is missing; as root
 #                              only, otherwise die with the apt-get command to run
 #   need_fashion_mnist         Fashion-MNIST (Debian's dataset-fashion-mnist) at $FASHION_MNIST_DIR
+#   imagenet_folder_data DIR [train]   the data section of a job on an image folder with ImageNet transforms
 #   tools_classpath [DIR]      build tools/ and what it needs in one Maven session (no install) and print a
 #                              java -cp classpath; with DIR, the built jars are copied there first, so a rebuild
 #                              during a long run does not change the classes it runs
@@ -26,6 +27,26 @@ need_debian() {
 
 need_fashion_mnist() {
   need_debian dataset-fashion-mnist "$FASHION_MNIST_DIR/t10k-images-idx3-ubyte.gz"
+}
+
+# The data section of a job config for an image folder read with torchvision's ImageNet transforms: evaluation (and
+# calibration, and the integer check) Resize(256) + CenterCrop(224); for training (a second argument "train")
+# RandomResizedCrop(224) + RandomHorizontalFlip; then Normalize; batches of 32 decoded by two workers.
+imagenet_folder_data() {
+  cat <<YAML
+data:
+  dataset: ImageFolder
+  path: $1
+  batch_size: 32
+  resize: 256
+  center_crop: 224
+YAML
+  [[ ${2:-} != train ]] || printf '  random_resized_crop: 224\n  horizontal_flip: true\n'
+  cat <<YAML
+  normalize: {mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225]}
+  workers: 2
+  prefetch: 2
+YAML
 }
 
 tools_classpath() {

@@ -8,6 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . scripts/lib.sh
+need_fashion_mnist
 out=${OUT:-docs/results/realsize-integer.jsonl}
 py="$(scripts/python-env.sh)/bin/python"
 work=$PWD/.shiftq/bench/realsize
@@ -23,14 +24,7 @@ for m in resnet18 mobilenet_v2; do
     --exporters torchscript --inputs 4 --num-classes 10 >&2
   cat > "$work/integer-$m.yaml" <<YAML
 model: {path: $onnx, num_classes: 10}
-data:
-  dataset: ImageFolder
-  path: $folder
-  batch_size: 32
-  resize: 256
-  center_crop: 224
-  normalize: {mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225]}
-  workers: 2
+$(imagenet_folder_data "$folder")
 baseline: {epochs: 0}
 ptq: {calibration_batches: 10}
 training: {epochs: 0}

@@ -11,6 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . scripts/lib.sh
+need_fashion_mnist
 train=${1:-2000}
 val=${2:-320}
 py="$(scripts/python-env.sh)/bin/python"
@@ -24,17 +25,7 @@ config=$work/resnet18-$train.yaml
 cat > "$config" <<YAML
 # scripts/bench/realsize_services.sh: resnet18 at 224x224 through the services, $train training images.
 model: {path: $onnx, num_classes: 10}
-data:
-  dataset: ImageFolder
-  path: $folder
-  batch_size: 32
-  resize: 256
-  center_crop: 224
-  random_resized_crop: 224
-  horizontal_flip: true
-  normalize: {mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225]}
-  workers: 2
-  prefetch: 2
+$(imagenet_folder_data "$folder" train)
 baseline: {epochs: 0}
 ptq: {calibration_batches: 10}
 training: {epochs: 1, learning_rate: 0.0001}
@@ -48,7 +39,7 @@ mkdir -p docs/results
 } > "$out"
 artifacts=$work/artifacts-$train
 rm -rf "$artifacts"
-SHIFTQ_ARTIFACTS_ROOT=$artifacts \
+SHIFTQ_ARTIFACTS_ROOT=$artifacts SHIFTQ_DATA_ROOTS=$work SHIFTQ_MODELS_ROOTS=$work \
   SHIFTQ_STAGE_JAVA_OPTS="-Dai.djl.offline=true -Dai.djl.default_engine=PyTorch -Xmx1536m" \
   scripts/demo.sh "$config" 2>&1 | tee "$work/demo-$train.log" | grep -E "peak RSS|stage timings|done in|report file|did not|rror" \
   | tee -a "$out" || true

@@ -103,7 +103,7 @@ class DataConfig:
 
 @dataclass(frozen=True)
 class BaselineConfig:
-    """``baseline``: FP32 training before PTQ when no weights are given."""
+    """``baseline``: FP32 training before PTQ, from the random init or fine-tuning the weights given."""
     epochs: int
     learning_rate: float
 

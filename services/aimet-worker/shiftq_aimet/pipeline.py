@@ -262,11 +262,11 @@ class Job:
         torch.manual_seed(c.training.seed)
         self.model = imported.module if imported else models.create(c.model.name, c.model.num_classes, ch, h, w)
         curve = []
-        if imported:
-            pass  # the ONNX file holds the FP32 weights, as the engine's import: no baseline training
-        elif c.model.weights:
+        if c.model.weights and not imported:
             _load_weights(self.model, c.model.weights)
-        elif c.baseline.epochs > 0:
+        if c.baseline.epochs > 0:
+            # From the random init, or fine-tuning the weights given (model.path's ONNX file, model.weights), as
+            # the engine's JobEngine.baseline does; 0 takes given weights as they are.
             b, t = c.baseline, c.training
             # QuantizationEngine.baseline: AdamW with weight decay 1e-4, betas (0.9, 0.999), eps 1e-8, and
             # cosine annealing over the baseline epochs.

@@ -68,7 +68,8 @@ public final class JobEngine {
 
     /**
      * The FP32 model: read from the ONNX file of {@code model.path}, or loaded from {@code model.weights} when given,
-     * else initialized and, when {@code baseline.epochs > 0}, trained; then evaluated.
+     * else initialized; then, when {@code baseline.epochs > 0}, trained (given weights are fine-tuned on the
+     * job's data); then evaluated.
      */
     public StageResults.Baseline baseline(TrainingListener listener) {
         QuantizationConfig c = job.config();
@@ -84,7 +85,7 @@ public final class JobEngine {
                 LoadedNetwork model = new LoadedNetwork(job.network(), weights, manager)) {
             List<EpochResult> epochs = List.of();
             OptionalDouble trainedAccuracy = OptionalDouble.empty();
-            if (!given && c.baseline().epochs() > 0) {
+            if (c.baseline().epochs() > 0) {
                 TrainingLoop loop = new TrainingLoop(new TrainingLoop.Settings(
                         c.baseline().epochs(),
                         c.data().batchSize(),

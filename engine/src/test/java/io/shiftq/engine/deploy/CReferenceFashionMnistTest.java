@@ -115,15 +115,20 @@ class CReferenceFashionMnistTest {
     private static String config(String model) {
         String common = """
                 data: {dataset: FashionMNIST, train_limit: 2048, test_limit: 1000, batch_size: 64%s}
-                baseline: {epochs: 1, learning_rate: 0.002}
+                baseline: {epochs: %s, learning_rate: 0.002}
                 training: {epochs: 0}
                 ptq: {calibration_batches: 8}
                 """;
         if (model.endsWith("_style")) {
             return "model: {path: " + TestModels.model(model).toAbsolutePath() + "}\n"
-                    + common.formatted(String.format(
-                            Locale.ROOT, ", normalize: {mean: [%s], std: [%s]}", TestModels.MEAN, TestModels.STD));
+                    + common.formatted(
+                            String.format(
+                                    Locale.ROOT,
+                                    ", normalize: {mean: [%s], std: [%s]}",
+                                    TestModels.MEAN,
+                                    TestModels.STD),
+                            0);
         }
-        return "model: {name: " + model + "}\n" + common.formatted("");
+        return "model: {name: " + model + "}\n" + common.formatted("", 1);
     }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.shiftq.engine.deploy.exec.IntegerExecutor;
 import io.shiftq.engine.deploy.format.ModelFiles;
 import io.shiftq.engine.pipeline.PipelineRun;
+import io.shiftq.engine.pipeline.PreparedJob;
 import io.shiftq.engine.pipeline.QuantizationEngine;
 import io.shiftq.engine.train.TrainingListener;
 import io.shiftq.schema.config.QuantizationConfig;
@@ -13,6 +14,7 @@ import io.shiftq.schema.report.ShiftRecord;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -74,5 +76,31 @@ class OnnxPipelineTest {
         assertThat(graph).contains("\"input_normalization\"");
         assertThat(ModelFiles.read(out.deployed().files().dir()).normalization().std())
                 .containsExactly(TestModels.STD);
+    }
+
+    /** {@code baseline.epochs} above 0 fine-tunes the imported weights on the job's data; 0 keeps them as read. */
+    @Test
+    void baselineEpochsFineTuneTheImportedWeights() {
+        String yaml = String.format(
+                Locale.ROOT, """
+                model: {path: %s}
+                data: {dataset: FashionMNIST, train_limit: 256, test_limit: 128, batch_size: 64,
+                       normalize: {mean: [%s], std: [%s]}}
+                baseline: {epochs: %%d, learning_rate: 0.001}
+                """, TestModels.model("resnet_style").toAbsolutePath(), TestModels.MEAN, TestModels.STD);
+        QuantizationEngine engine = new QuantizationEngine();
+        PreparedJob asRead = PreparedJob.load(QuantizationConfig.parseYaml(yaml.formatted(0)));
+        PreparedJob tuned = PreparedJob.load(QuantizationConfig.parseYaml(yaml.formatted(1)));
+        var kept = engine.job(asRead).baseline(TrainingListener.NONE);
+        var trained = engine.job(tuned).baseline(TrainingListener.NONE);
+        assertThat(kept.epochs()).isEmpty();
+        assertThat(kept.weights().tensors())
+                .allSatisfy((name, t) -> assertThat(t.data())
+                        .as(name + " as read from the ONNX file")
+                        .containsExactly(asRead.onnxWeights().get(name).data()));
+        assertThat(trained.epochs()).hasSize(1);
+        assertThat(trained.weights().tensors())
+                .anySatisfy((name, t) -> assertThat(t.data())
+                        .isNotEqualTo(tuned.onnxWeights().get(name).data()));
     }
 }

@@ -1,9 +1,11 @@
 package io.shiftq.schema.config;
 
 /**
- * FP32 training before PTQ, used only when {@code model.weights} is not given.
+ * FP32 training before PTQ: from the random initialization, or fine-tuning the weights of {@code model.weights} or
+ * {@code model.path} on the job's data.
  *
- * @param epochs 0 = quantize the randomly initialized model, as the seed's demo does
+ * @param epochs 0 = quantize the randomly initialized model, as the seed's demo does, or the given weights as they
+ *     are
  */
 public record BaselineConfig(int epochs, double learningRate) {
 

@@ -76,13 +76,7 @@ final class CSourceText {
     /** Pixel value p of channel c as the data loader and {@code ImageSet.normalized} compute it, in float32. */
     private static float pixel(IntegerModel m, int c, int p) {
         float x = p / 255f;
-        if (m.normalization() == null) {
-            return x;
-        }
-        float[] mean = m.normalization().mean();
-        float[] std = m.normalization().std();
-        int k = mean.length == 1 ? 0 : c;
-        return (x - mean[k]) / std[k];
+        return m.normalization() == null ? x : m.normalization().apply(c, x);
     }
 
     static String helpers(boolean floorDivision) {

@@ -88,7 +88,13 @@ public record IntegerModel(
      * @param mean one per channel (or one for all)
      * @param std one per channel (or one for all)
      */
-    public record InputNormalization(float[] mean, float[] std) {}
+    public record InputNormalization(float[] mean, float[] std) {
+        /** x of a pixel p in [0, 1] of channel c, in float32 as the data loader computes it. */
+        public float apply(int c, float p) {
+            int k = mean.length == 1 ? 0 : c;
+            return (p - mean[k]) / std[k];
+        }
+    }
 
     /** The same model, recording the input normalization. */
     public IntegerModel withNormalization(InputNormalization n) {
