@@ -40,8 +40,14 @@ import java.util.Optional;
  * on every layer kind, both roundings, saturating 4-bit codes and float64 layers.
  */
 public final class TensorExecutor {
-    /** Images per batch: about 25 MB of float32 activations for VGGSmall's widest layer. */
+    /** Images per batch at most: about 25 MB of float32 activations for VGGSmall's widest layer. */
     static final int BATCH = 128;
+    /**
+     * What a batch's op outputs may hold together, counted as float64: every output stays alive until the batch
+     * ends, beside each op's intermediates, so a 224x224 resnet18 at 128 images took 12 GB; this keeps such a batch
+     * to a few images and leaves 28x28 nets at {@link #BATCH}.
+     */
+    static final long BATCH_BYTES = 128L << 20;
 
     private static final double F32_EXACT = 0x1p24;
     private static final double F64_EXACT = 0x1p53;
@@ -53,12 +59,14 @@ public final class TensorExecutor {
     private final double[] lo;
     private final double[] hi;
     private final Quantizer inputQuantizer;
+    private final int batch;
 
     private TensorExecutor(IntegerModel model, RoundingMode rounding, Bounds bounds, Quantizer inputQuantizer) {
         this.model = model;
         this.rounding = rounding;
         this.inputQuantizer = inputQuantizer;
         this.shapes = model.shapes();
+        this.batch = batchFor(shapes);
         this.types = bounds.types;
         this.lo = bounds.lo;
         this.hi = bounds.hi;
@@ -98,6 +106,15 @@ public final class TensorExecutor {
         return readers.stream().allMatch(o -> o.networkInputQuantizer().get().equals(q))
                 ? Optional.of(q)
                 : Optional.empty();
+    }
+
+    /** Images per batch: as many as keep all op outputs of a batch under {@link #BATCH_BYTES}, 1 to {@link #BATCH}. */
+    static int batchFor(List<int[]> shapes) {
+        long perImage = shapes.stream()
+                        .mapToLong(s -> Arrays.stream(s).asLongStream().reduce(1, (a, b) -> a * b))
+                        .sum()
+                * Double.BYTES;
+        return (int) Math.max(1, Math.min(BATCH, BATCH_BYTES / Math.max(1, perImage)));
     }
 
     /** 2^(s-1), what half-up rounding adds before a right shift by s > 0; nothing for floor or s <= 0. */
@@ -202,10 +219,10 @@ public final class TensorExecutor {
         long[][] codes = new long[n][];
         try (NDManager manager = NDManager.newBaseManager()) {
             Constants constants = new Constants(manager);
-            for (int from = 0; from < n; from += BATCH) {
+            for (int from = 0; from < n; from += batch) {
                 // A cancelled job stops here, between batches, as the training and evaluation loops do.
                 Cancellation.checkCurrent();
-                int count = Math.min(BATCH, n - from);
+                int count = Math.min(batch, n - from);
                 try (NDScope scope = new NDScope()) {
                     scope.suppressNotUsedWarning();
                     NDArray out = forward(input(manager, pixels, from, count), constants);
