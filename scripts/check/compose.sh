@@ -15,16 +15,17 @@
 # Prints the time of each phase. Exit 0 only if both jobs ended with a report.
 #
 # Measured on the 2-core development machine (docs/aimet.md, "The worker in the compose check"): the worker's image
-# is 7.36 GB; its cold build took 192 s (3 GB of wheels, 2.5 min of pip), a rebuild after a code change 2 s (the pip
-# layer stays in the engine's build cache between runs). The whole check: 144 s warm (both jobs), 130 s before the
-# worker was in it.
+# is 7.36 GB; its cold build took 148-192 s (3 GB of wheels, then pip), a rebuild after a code change 2 s (the pip
+# layer stays in the engine's build cache between runs). The whole check: 144-150 s warm (both jobs; 130 s before the
+# worker was in it), 365 s with no image and an empty SHIFTQ_CACHE (Docker installed, jars built).
 #
 # Environment:
 #   SHIFTQ_CACHE                  downloads and the base root file system (default ~/.cache/shiftq)
 #   SHIFTQ_CHECK_CONFIG           job config of both jobs (default configs/examples/tiny.yaml)
 #   SHIFTQ_CHECK_TIMEOUT          seconds to wait for the report (default 1200)
 #   SHIFTQ_KAFKA_PORT, SHIFTQ_HTTP_PORT   host ports (default 39092, 38080: clear of a developer's 9092/8080)
-#   SHIFTQ_CHECK_KEEP=1           leave the stack running afterwards (docker-compose -p shiftqcheck down -v stops it)
+#   SHIFTQ_CHECK_KEEP=1           leave the stack running afterwards
+#                                 (COMPOSE_PROFILES=aimet docker-compose -p shiftqcheck down -v stops it)
 #   COMPOSE_PROJECT_NAME          compose project (default shiftqcheck), e.g. for two checks on one engine
 #   SHIFTQ_EXTRA_CA_CERTS         PEM certificates pip trusts in the worker's build (default: the host's
 #                                 /usr/local/share/ca-certificates/*.crt, Debian's place for locally added ones)
@@ -63,7 +64,7 @@ cleanup() {
       docker-compose logs --no-color --tail 40 >&2 || true
     fi
     if [[ "${SHIFTQ_CHECK_KEEP:-0}" == 1 ]]; then
-      say "left running (SHIFTQ_CHECK_KEEP=1): docker-compose -p $COMPOSE_PROJECT_NAME down -v stops it"
+      say "left running (SHIFTQ_CHECK_KEEP=1): COMPOSE_PROFILES=aimet docker-compose -p $COMPOSE_PROJECT_NAME down -v stops it"
     else
       say "docker-compose down -v"
       docker-compose down -v --remove-orphans >/dev/null 2>&1 || true
@@ -151,14 +152,16 @@ for s in kafka "${SERVICES[@]}"; do
   done
   [[ $state == healthy ]] || die "$s not healthy after 360 s"
 done
-# The worker has no HTTP endpoint: it is up once it logs that it consumes the request topic.
+# The worker has no HTTP endpoint: it is up once it logs that it consumes the request topic. (grep reads all of the
+# log, not -q: under pipefail, docker logs killed by SIGPIPE after an early match would make the match a failure.)
 id=$(docker-compose ps -q aimet-worker)
+consuming=0
 for _ in $(seq 1 180); do
-  docker logs "$id" 2>&1 | grep -q ' consuming ' && break
+  if docker logs "$id" 2>&1 | grep ' consuming ' >/dev/null; then consuming=1; break; fi
   [[ $(docker inspect -f '{{.State.Status}}' "$id") == running ]] || die "aimet-worker stopped during start-up"
   sleep 2
 done
-docker logs "$id" 2>&1 | grep -q ' consuming ' || die "aimet-worker not consuming after 360 s"
+((consuming)) || die "aimet-worker not consuming after 360 s"
 say "all healthy: kafka ${SERVICES[*]}; aimet-worker consuming"
 phase_done "up until healthy"
 
