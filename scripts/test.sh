@@ -10,7 +10,7 @@
 # and takes several minutes; later runs reuse it): the engine's AIMET export loaded into aimet-torch
 # with strict=True (scripts/check/aimet-export.sh) and the AIMET worker's suite against the broker
 # (scripts/aimet-test.sh), then the deployment checks: k8s/ rendered and validated offline against the real schemas
-# (scripts/check/k8s.sh) and docker-compose.yml run for real with a small job
+# (scripts/check/k8s.sh) and docker-compose.yml run for real with a small job of each variant
 # (scripts/check/compose.sh; SHIFTQ_COMPOSE_CHECK=0 leaves it out), and stops the broker again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -51,5 +51,6 @@ scripts/aimet-test.sh --ignore=services/aimet-worker/tests/test_custom_export.py
 
 # Deployment files against the code, and k8s/ validated offline (the first run fills ~/.cache/shiftq: about 2.5 min).
 scripts/check/k8s.sh
-# docker-compose.yml for real with a tiny job (about 6.5 min on a fresh machine, 3 min warm).
+# docker-compose.yml for real with a tiny custom and a tiny aimet job, the AIMET worker's 7 GB image built too
+# (about 6 min with no image and an empty cache, 2.5 min warm; docs/aimet.md).
 [ "${SHIFTQ_COMPOSE_CHECK:-1}" = 0 ] || scripts/check/compose.sh

@@ -196,8 +196,10 @@ class Worker:
 
 
 def main() -> None:
+    # force: importing aimet-torch has already given the root logger a WARNING handler, which would otherwise keep
+    # basicConfig from doing anything and drop every INFO line of the worker.
     logging.basicConfig(level=os.environ.get("SHIFTQ_LOG_LEVEL", "INFO"),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True)
     import torch
     torch.set_num_threads(int(os.environ.get("SHIFTQ_TORCH_THREADS", "2")))
     torch.set_num_interop_threads(1)
