@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
 import io.shiftq.engine.EngineSetup;
+import io.shiftq.engine.onnx.TestModels;
 import io.shiftq.engine.pipeline.PipelineRun;
 import io.shiftq.engine.pipeline.QuantizationEngine;
 import io.shiftq.engine.quant.ExponentRule;
@@ -15,9 +16,12 @@ import io.shiftq.engine.quant.LayerQuant;
 import io.shiftq.engine.quant.TensorQuant;
 import io.shiftq.schema.config.QuantizationConfig;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * {@code training.thresholds: learned} (TQT): the quantizer gives fake-quant's values with TQT's gradients, QAT on
@@ -85,6 +89,34 @@ class LearnedThresholdsTest {
         assertThat(out.report().integerCheck().predictionMismatches()).isZero();
         assertThat(out.report().learned().thresholds()).isEqualTo("learned");
         assertThat(out.report().learned().thresholdsMoved()).isEqualTo(out.qat().thresholdsMoved());
+    }
+
+    /** The imported ONNX models (real Fashion-MNIST slices), as OnnxPipelineTest runs them, with learned thresholds. */
+    @ParameterizedTest
+    @ValueSource(strings = {"resnet_style", "mobilenet_style"})
+    void importedModelsTrainThresholdsAndStayIntegerExact(String name) {
+        QuantizationConfig c = QuantizationConfig.parseYaml(String.format(
+                Locale.ROOT, """
+                model: {path: %s}
+                data: {dataset: FashionMNIST, train_limit: 512, test_limit: 300, batch_size: 64,
+                       normalize: {mean: [%s], std: [%s]}}
+                training: {epochs: 1, learning_rate: 0.0001, thresholds: learned, threshold_learning_rate: 0.05}
+                ptq: {calibration_batches: 4}
+                quantization: {weight: {per_channel: true}}
+                """, TestModels.model(name).toAbsolutePath(), TestModels.MEAN, TestModels.STD));
+        PipelineRun.Outcome out = new PipelineRun(new QuantizationEngine()).run(name, c, TrainingListener.NONE, dir);
+        System.out.printf(
+                Locale.ROOT,
+                "%s with learned thresholds: %d of %d exponents moved, best epoch %d, final %.2f%%, %s%n",
+                name,
+                out.qat().thresholdsMoved(),
+                out.qat().thresholds().size(),
+                out.qat().bestEpoch(),
+                out.report().finalAccuracy(),
+                out.report().integerCheck());
+        assertThat(out.qat().thresholds()).isNotEmpty();
+        assertThat(out.report().integerCheck().predictionMismatches()).isZero();
+        assertThat(out.report().integerCheck().logitMismatches()).isZero();
     }
 
     @Test
