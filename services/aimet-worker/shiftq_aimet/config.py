@@ -139,6 +139,9 @@ class TrainingConfig:
     optimizer: OptimizerConfig
     scheduler: SchedulerConfig
     seed: int
+    thresholds: str
+    threshold_learning_rate: float
+    recalibrate_thresholds: bool
 
 
 @dataclass(frozen=True)
@@ -381,6 +384,12 @@ def check(c: dict) -> list[str]:
     _num(p, "training.weight_decay", t["weight_decay"], 0, hi=LIMITS["max_weight_decay"])
     _one_of(p, "training.criterion", t["criterion"], ("CrossEntropyLoss", "MSELoss"))
     _num(p, "training.seed", t["seed"], integer=True)
+    _one_of(p, "training.thresholds", t["thresholds"], ("fixed", "learned"))
+    _num(p, "training.threshold_learning_rate", t["threshold_learning_rate"], 0, False, LIMITS["max_learning_rate"])
+    _bool(p, "training.recalibrate_thresholds", t["recalibrate_thresholds"])
+    if t["thresholds"] == "learned":
+        p.append("training.thresholds: learned is not supported by the aimet variant; allowed: fixed "
+                 "(or submit the job with variant custom)")
     o, s = t["optimizer"], t["scheduler"]
     _one_of(p, "training.optimizer.type", o["type"], ("AdamW", "Adam", "SGD"))
     _num(p, "training.optimizer.momentum", o["momentum"], 0, True, 1, False)

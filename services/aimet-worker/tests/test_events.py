@@ -90,6 +90,7 @@ def test_progress_events_carry_percent_and_a_message(tiny_job):
     ({"ptq": {"bias_correction": True}}, "ptq.bias_correction", "allowed: false"),
     ({"data": {"dataset": "CIFAR10"}}, "data.dataset", "FashionMNIST, MNIST, ImageFolder"),
     ({"ptq": {"rounding": "learned"}}, "ptq.rounding", "allowed: nearest"),
+    ({"training": {"thresholds": "learned"}}, "training.thresholds", "allowed: fixed"),
     ({"training": {"epoch": 3}}, "training.epoch", "allowed: epochs"),
     ({"data": {"normalize": {"mean": [0.3], "std": [0.0]}}}, "data.normalize.std", "positive finite number"),
     ({"data": {"resize": [0]}}, "data.resize", "each 1 to 4096"),

@@ -156,6 +156,8 @@ public final class SchemaGenerator {
             return owner == OptimizerConfig.class ? OptimizerConfig.TYPES : SchedulerConfig.TYPES;
         } else if (owner == TrainingConfig.class && name.equals("criterion")) {
             return TrainingConfig.CRITERIA;
+        } else if (owner == TrainingConfig.class && name.equals("thresholds")) {
+            return TrainingConfig.THRESHOLDS;
         } else if (owner == PtqConfig.class && name.equals("rounding")) {
             return PtqConfig.ROUNDINGS;
         } else if (owner == TensorQuantConfig.class && name.equals("rounding")) {

@@ -12,6 +12,7 @@ import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.BatchNorm;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.nn.pooling.Pool;
+import io.shiftq.engine.EngineSetup;
 import io.shiftq.engine.model.HeapTensor;
 import io.shiftq.engine.model.Layer;
 import io.shiftq.engine.model.LayerVisitor;
@@ -41,6 +42,8 @@ public final class LoadedNetwork implements AutoCloseable {
     private final Map<String, NDArray> params = new LinkedHashMap<>();
     /** Node index -> the quantized layer whose output quantizer sits there (after a fused ReLU). */
     private final Map<Integer, String> outputAt = new HashMap<>();
+    /** How calibrated input and output quantizers run: plainly, or with learned thresholds during QAT. */
+    private ActivationQuantizer activations = ActivationQuantizer.FIXED;
 
     /** Copies the parameters onto a new child manager of the given one. */
     public LoadedNetwork(Network network, StateDict weights, NDManager parent) {
@@ -56,6 +59,11 @@ public final class LoadedNetwork implements AutoCloseable {
             params.put(name, a);
         });
         outputAt.putAll(network.outputOwners());
+    }
+
+    /** Runs the plan's calibrated input and output quantizers through the given quantizer from now on. */
+    public void quantizeActivationsWith(ActivationQuantizer quantizer) {
+        this.activations = quantizer;
     }
 
     /** The network this model runs. */
@@ -118,7 +126,7 @@ public final class LoadedNetwork implements AutoCloseable {
                 }
                 LayerQuant lq = plan.get(owner);
                 if (lq != null && lq.output() != null) {
-                    y = FakeQuant.apply(y, lq.output());
+                    y = activations.apply(owner + ".output", y, lq.output());
                 }
             }
             outs.add(y);
@@ -158,15 +166,18 @@ public final class LoadedNetwork implements AutoCloseable {
 
         /** Under a full plan an activation with a lookup table runs {@link Lookup}; otherwise its float function. */
         private NDArray lookupOr(Layer layer, Supplier<NDArray> floatForward) {
-            if (lq != null && lq.input() != null) {
+            if (lq != null && lq.input() != null && !(activations.trains() && EngineSetup.recordsGradients())) {
                 return Lookup.apply(layer.pointwise().orElseThrow(), x(), lq.input(), lq.output());
             }
             return floatForward.get();
         }
 
-        /** The input moved to the layer's input quantizer (its output quantizer for a concatenation), if any. */
-        private NDArray aligned(NDArray x) {
-            return lq != null && lq.input() != null ? FakeQuant.apply(x, lq.input()) : x;
+        /**
+         * The input moved to the layer's input quantizer (its output quantizer for a concatenation, calibrated under
+         * the key {@code <layer>.output}; an add's alignment, derived from its producers, has no key), if any.
+         */
+        private NDArray aligned(NDArray x, String key) {
+            return lq != null && lq.input() != null ? activations.apply(key, x, lq.input()) : x;
         }
 
         @Override
@@ -222,7 +233,7 @@ public final class LoadedNetwork implements AutoCloseable {
             // Every input moves to the output quantizer first, as the integer concat shifts each input's codes.
             List<NDArray> parts = new ArrayList<>();
             for (NDArray x : in) {
-                parts.add(aligned(x));
+                parts.add(aligned(x, l.name() + ".output"));
             }
             return NDArrays.concat(new NDList(parts), 1);
         }
@@ -246,7 +257,7 @@ public final class LoadedNetwork implements AutoCloseable {
         @Override
         public NDArray add(Layer.Add l) {
             // Both inputs align to one exponent before the sum, as the integer adder does.
-            return aligned(in.get(0)).add(aligned(in.get(1)));
+            return aligned(in.get(0), null).add(aligned(in.get(1), null));
         }
 
         @Override
@@ -382,7 +393,7 @@ public final class LoadedNetwork implements AutoCloseable {
         if (observer != null) {
             observer.observe(name + ".input", x);
         }
-        return lq != null && lq.input() != null ? FakeQuant.apply(x, lq.input()) : x;
+        return lq != null && lq.input() != null ? activations.apply(name + ".input", x, lq.input()) : x;
     }
 
     private NDArray weight(String name, LayerQuant lq) {

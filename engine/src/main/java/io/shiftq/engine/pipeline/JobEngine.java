@@ -17,9 +17,11 @@ import io.shiftq.engine.quant.BiasCorrection;
 import io.shiftq.engine.quant.CrossLayerEqualization;
 import io.shiftq.engine.quant.QuantPlan;
 import io.shiftq.engine.quant.QuantPolicy;
+import io.shiftq.engine.quant.TensorQuant;
 import io.shiftq.engine.train.Criterion;
 import io.shiftq.engine.train.Evaluation;
 import io.shiftq.engine.train.LearnedRounding;
+import io.shiftq.engine.train.LearnedThresholds;
 import io.shiftq.engine.train.LearningRateSchedule;
 import io.shiftq.engine.train.ParameterOptimizer;
 import io.shiftq.engine.train.TrainingDivergedException;
@@ -210,34 +212,87 @@ public final class JobEngine {
                     0,
                     plan,
                     records(folded, plan, weights, Map.of(), true),
-                    true);
+                    true,
+                    Map.of(),
+                    0,
+                    0);
+        }
+        if (t.learnedThresholds()) {
+            return qatWithLearnedThresholds(folded, weights, listener);
         }
         try (NDManager manager = NDManager.newBaseManager();
                 LoadedNetwork model = new LoadedNetwork(folded, weights, manager)) {
             Function<LoadedNetwork, QuantPlan> planFor = m -> policy.weightPlan(folded, m.stateDict());
             TrainingLoop.Result r = new TrainingLoop(settings())
                     .run(model, job.data().train(), job.data().test(), planFor, listener, ptqAccuracy);
-            // QAT keeps its best epoch, so a diverged run would silently hand on the PTQ weights: say so instead.
-            String divergence =
-                    r.bestEpoch() == 0 ? r.divergence(job.config().model().numClasses()) : null;
-            if (divergence != null) {
-                throw new TrainingDivergedException("QAT", divergence, "training.learning_rate", t.learningRate());
-            }
-            // Some steps skipped: the epochs' skipped_steps in the report say how many.
-            if (r.skippedSteps() > 0) {
-                LOG.warn(
-                        "QAT skipped {} steps with a non-finite loss or gradient; consider a lower training.learning_rate",
-                        r.skippedSteps());
-            }
-            QuantPlan plan = policy.weightPlan(folded, r.best());
-            return new StageResults.Qat(
-                    r.best(),
-                    r.epochs(),
-                    r.bestAccuracy(),
-                    r.bestEpoch(),
-                    plan,
-                    records(folded, plan, r.best(), Map.of(), true),
-                    false);
+            return trained(folded, r, Map.of(), 0, 0);
+        }
+    }
+
+    /**
+     * The qat stage's result from a training run, refused when it diverged; the records are weight-only either way
+     * (the final_ptq stage writes the input and output ones).
+     */
+    private StageResults.Qat trained(
+            Network folded, TrainingLoop.Result r, Map<String, TensorQuant> thresholds, long thresholdsMs, int moved) {
+        // QAT keeps its best epoch, so a diverged run would silently hand on the PTQ weights: say so instead.
+        String divergence =
+                r.bestEpoch() == 0 ? r.divergence(job.config().model().numClasses()) : null;
+        if (divergence != null) {
+            throw new TrainingDivergedException(
+                    "QAT",
+                    divergence,
+                    "training.learning_rate",
+                    job.config().training().learningRate());
+        }
+        // Some steps skipped: the epochs' skipped_steps in the report say how many.
+        if (r.skippedSteps() > 0) {
+            LOG.warn(
+                    "QAT skipped {} steps with a non-finite loss or gradient; consider a lower training.learning_rate",
+                    r.skippedSteps());
+        }
+        QuantPlan plan = policy().weightPlan(folded, r.best());
+        return new StageResults.Qat(
+                r.best(),
+                r.epochs(),
+                r.bestAccuracy(),
+                r.bestEpoch(),
+                plan,
+                records(folded, plan, r.best(), Map.of(), true),
+                false,
+                thresholds,
+                thresholdsMs,
+                moved);
+    }
+
+    /**
+     * The qat stage with {@code training.thresholds: learned} (TQT): the input and output quantizers run during QAT
+     * too, each with a trainable log2 threshold started from the calibration the final_ptq stage would do on these
+     * weights, and trained by Adam at {@code training.threshold_learning_rate} beside the weights. The starting
+     * accuracy is measured under that full plan, so the best epoch competes with it.
+     */
+    private StageResults.Qat qatWithLearnedThresholds(Network folded, StateDict weights, TrainingListener listener) {
+        QuantPolicy policy = policy();
+        TrainingConfig t = job.config().training();
+        long t0 = System.nanoTime();
+        Map<String, ActivationStats> stats = calibrate(folded, weights, policy.weightPlan(folded, weights));
+        Map<String, TensorQuant> calibrated = policy.calibratedActivations(folded, weights, stats);
+        long calibrationMs = (System.nanoTime() - t0) / 1_000_000;
+        try (NDManager manager = NDManager.newBaseManager();
+                LoadedNetwork model = new LoadedNetwork(folded, weights, manager)) {
+            LearnedThresholds thresholds = new LearnedThresholds(calibrated, manager, t.thresholdLearningRate());
+            model.quantizeActivationsWith(thresholds);
+            Function<LoadedNetwork, QuantPlan> planFor =
+                    m -> policy.learnedPlan(folded, m.stateDict(), thresholds.quantizers());
+            TrainingLoop.Result r = new TrainingLoop(settings(), thresholds)
+                    .run(model, job.data().train(), job.data().test(), planFor, listener, OptionalDouble.empty());
+            Map<String, TensorQuant> learned = thresholds.quantizers();
+            LOG.info(
+                    "learned thresholds: {} of {} input and output exponents moved from calibration (best epoch {})",
+                    thresholds.moved(),
+                    learned.size(),
+                    r.bestEpoch());
+            return trained(folded, r, learned, calibrationMs + thresholds.updateMillis(), thresholds.moved());
         }
     }
 
@@ -247,6 +302,16 @@ public final class JobEngine {
      * quantized model. {@code pipeline.final_ptq: false} keeps the weight-only plan.
      */
     public StageResults.FinalPtq finalPtq(Network folded, StateDict weights) {
+        return finalPtq(folded, weights, Map.of());
+    }
+
+    /**
+     * The final_ptq stage, as {@link #finalPtq(Network, StateDict)}, keeping the input and output quantizers QAT
+     * learned ({@link StageResults.Qat#thresholds()}) in place of calibrated ones unless {@code
+     * training.recalibrate_thresholds} asks for calibration; an empty map calibrates. A hardware target still moves
+     * exponents into its limits. Calibration runs either way, for the statistics the shift records report.
+     */
+    public StageResults.FinalPtq finalPtq(Network folded, StateDict weights, Map<String, TensorQuant> learned) {
         QuantPolicy policy = policy();
         policy.checkTarget(folded);
         QuantPlan weightPlan = policy.weightPlan(folded, weights);
@@ -261,7 +326,10 @@ public final class JobEngine {
                     null);
         }
         Map<String, ActivationStats> stats = calibrate(folded, weights, weightPlan);
-        QuantPlan plan = policy.fullPlan(folded, weights, stats);
+        boolean keep = !learned.isEmpty() && !job.config().training().recalibrateThresholds();
+        QuantPlan plan = keep
+                ? policy.constrained(folded, policy.learnedPlan(folded, weights, learned), weights, stats)
+                : policy.fullPlan(folded, weights, stats);
         // The accuracy comes from logits kept for the deployment check, which then compares the integer executor
         // with them instead of running the fake-quant model over the test set a second time.
         ImageSource test = evaluationSet();

@@ -4,6 +4,7 @@ import io.shiftq.engine.model.StateDict;
 import io.shiftq.engine.quant.ActivationStats;
 import io.shiftq.engine.train.TrainingListener;
 import io.shiftq.schema.config.QuantizationConfig;
+import io.shiftq.schema.event.Metrics;
 import io.shiftq.schema.event.ShiftqEvent;
 import io.shiftq.schema.event.Stage;
 import io.shiftq.schema.report.QuantizationReport;
@@ -59,7 +60,7 @@ public final class PipelineRun {
         t = lap(timings, Stage.PTQ, t);
         StageResults.Qat qat = job.qat(ptq.network(), ptq.weights(), listener, OptionalDouble.of(ptq.accuracy()));
         t = lap(timings, Stage.QAT, t);
-        StageResults.FinalPtq fin = job.finalPtq(ptq.network(), qat.weights());
+        StageResults.FinalPtq fin = job.finalPtq(ptq.network(), qat.weights(), qat.thresholds());
         StageResults.Deployed deployed = exportDir == null || fin.skipped()
                 ? null
                 : job.deploy(ptq.network(), qat.weights(), fin.plan(), fin.logits(), exportDir);
@@ -72,11 +73,23 @@ public final class PipelineRun {
                 .shiftRecords(fin.records())
                 .modelSize(fin.size())
                 .qatEpochs(qat.epochs())
-                .stageTimingsMs(timings);
+                .stageTimingsMs(timings)
+                .metrics(learnedMetrics(ptq, qat));
         if (deployed != null) {
             report.integerCheck(deployed.check());
         }
         return new Outcome(report.build(), base.weights(), ptq, qat, fin, w, deployed, stats);
+    }
+
+    /** The stage metrics the services publish for learned rounding and thresholds, for the report. */
+    private static Map<String, Double> learnedMetrics(StageResults.Ptq ptq, StageResults.Qat qat) {
+        Map<String, Double> metrics = new LinkedHashMap<>();
+        metrics.put(Metrics.LEARNED_ROUNDING_MS, (double) ptq.learnedRoundingMs());
+        if (!qat.thresholds().isEmpty()) {
+            metrics.put(Metrics.LEARNED_THRESHOLDS_MS, (double) qat.learnedThresholdsMs());
+            metrics.put(Metrics.THRESHOLDS_MOVED, (double) qat.thresholdsMoved());
+        }
+        return metrics;
     }
 
     private static long lap(Map<String, Long> timings, Stage stage, long since) {

@@ -6,6 +6,7 @@ import io.shiftq.engine.model.Network;
 import io.shiftq.engine.model.StateDict;
 import io.shiftq.engine.quant.ActivationStats;
 import io.shiftq.engine.quant.QuantPlan;
+import io.shiftq.engine.quant.TensorQuant;
 import io.shiftq.schema.report.EpochResult;
 import io.shiftq.schema.report.IntegerCheck;
 import io.shiftq.schema.report.ModelSize;
@@ -54,6 +55,10 @@ public final class StageResults {
      * @param plan weight quantizers of the best epoch
      * @param records shift records of the best epoch
      * @param skipped true when training.epochs is 0
+     * @param thresholds with {@code training.thresholds: learned}, the best epoch's learned input and output
+     *     quantizers by key ({@code <layer>.input}, {@code <layer>.output}) for the final_ptq stage; else empty
+     * @param learnedThresholdsMs milliseconds learned thresholds added (their starting calibration and updates)
+     * @param thresholdsMoved how many of them sit at another exponent than calibration chose
      */
     public record Qat(
             StateDict weights,
@@ -62,7 +67,10 @@ public final class StageResults {
             int bestEpoch,
             QuantPlan plan,
             List<ShiftRecord> records,
-            boolean skipped) {}
+            boolean skipped,
+            Map<String, TensorQuant> thresholds,
+            long learnedThresholdsMs,
+            int thresholdsMoved) {}
 
     /**
      * The final_ptq stage: every tensor quantized.

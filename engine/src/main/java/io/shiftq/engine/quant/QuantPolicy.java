@@ -130,11 +130,54 @@ public final class QuantPolicy {
      * exact window sum at its producer's exponent + ceil(log2(window)) (32-bit, signed).
      */
     public QuantPlan fullPlan(Network network, StateDict weights, Map<String, ActivationStats> stats) {
-        QuantPlan plan = unconstrainedFullPlan(network, weights, stats);
+        return constrained(network, unconstrainedFullPlan(network, weights, calibrated(stats)), weights, stats);
+    }
+
+    /**
+     * The full plan with the given calibrated input and output quantizers (by key, {@code <layer>.input} and {@code
+     * <layer>.output}, as {@link #calibratedActivations} returns them) in place of calibration: learned thresholds.
+     * Everything derived from them (biases at w + i, an add's alignment, a window sum, a lookup table's input) follows
+     * as in {@link #fullPlan(Network, StateDict, Map)}; no hardware target moves them (see {@link #constrained}).
+     */
+    public QuantPlan learnedPlan(Network network, StateDict weights, Map<String, TensorQuant> activations) {
+        return unconstrainedFullPlan(network, weights, (key, c) -> {
+            TensorQuant q = activations.get(key);
+            if (q == null) {
+                throw new IllegalStateException("no learned quantizer for " + key);
+            }
+            return q;
+        });
+    }
+
+    /** The calibrated input and output quantizers the full plan takes from these statistics, by key, in model order. */
+    public Map<String, TensorQuant> calibratedActivations(
+            Network network, StateDict weights, Map<String, ActivationStats> stats) {
+        Map<String, TensorQuant> out = new LinkedHashMap<>();
+        ActivationSource source = calibrated(stats);
+        unconstrainedFullPlan(network, weights, (key, c) -> {
+            TensorQuant q = source.of(key, c);
+            out.put(key, q);
+            return q;
+        });
+        return out;
+    }
+
+    /** The plan moved into the hardware target's limits ({@link TargetSearch}); the plan itself without a target. */
+    public QuantPlan constrained(
+            Network network, QuantPlan plan, StateDict weights, Map<String, ActivationStats> stats) {
         return target == null ? plan : target.constrain(network, plan, weights, stats);
     }
 
-    private QuantPlan unconstrainedFullPlan(Network network, StateDict weights, Map<String, ActivationStats> stats) {
+    /** Where the full plan's calibrated input and output quantizers come from. */
+    private interface ActivationSource {
+        TensorQuant of(String key, TensorQuantConfig config);
+    }
+
+    private ActivationSource calibrated(Map<String, ActivationStats> stats) {
+        return (key, c) -> activation(stat(stats, key), c);
+    }
+
+    private QuantPlan unconstrainedFullPlan(Network network, StateDict weights, ActivationSource activations) {
         Map<String, LayerQuant> layers = new LinkedHashMap<>();
         Map<String, List<String>> notes = new LinkedHashMap<>();
         for (int i = 0; i < network.nodes().size(); i++) {
@@ -142,15 +185,15 @@ public final class QuantPolicy {
             String n = layer.name();
             if (layer.quantized()) {
                 TensorQuant w = targetWeight(n, weights, notes);
-                TensorQuant in = activation(stat(stats, n + ".input"), spec.input());
+                TensorQuant in = activations.of(n + ".input", spec.input());
                 TensorQuant b = weights.has(n + ".bias") ? biasAt(w, in) : null;
-                layers.put(n, new LayerQuant(w, b, in, activation(stat(stats, n + ".output"), spec.output())));
+                layers.put(n, new LayerQuant(w, b, in, activations.of(n + ".output", spec.output())));
             } else if (layer.merge().orElse(null) == Layer.Merge.SUM) {
                 int align = Math.min(
                         layers.get(network.producerOf(i, 0)).output().exponent(),
                         layers.get(network.producerOf(i, 1)).output().exponent());
                 TensorQuant in = TensorQuant.perTensor(ShiftRecord.ACCUMULATOR_BITS, true, ExponentRule.MAX, align);
-                layers.put(n, new LayerQuant(null, null, in, activation(stat(stats, n + ".output"), spec.output())));
+                layers.put(n, new LayerQuant(null, null, in, activations.of(n + ".output", spec.output())));
             } else if (layer.windowSumBits().isPresent()) {
                 String producer = network.producerOf(i, 0);
                 if (producer == null) {
@@ -170,13 +213,13 @@ public final class QuantPolicy {
                             + " supported; the integer path indexes the table with codes of a quantized layer");
                 }
                 TensorQuant in = layers.get(producer).output();
-                layers.put(n, new LayerQuant(null, null, in, activation(stat(stats, n + ".output"), spec.output())));
+                layers.put(n, new LayerQuant(null, null, in, activations.of(n + ".output", spec.output())));
             } else if (layer.merge().orElse(null) == Layer.Merge.CONCATENATION) {
-                TensorQuant out = activation(stat(stats, n + ".output"), spec.output());
+                TensorQuant out = activations.of(n + ".output", spec.output());
                 layers.put(n, new LayerQuant(null, null, out, out));
             } else if (layer.calibratedOutput()) {
                 // An elementwise product reads its inputs' codes as they are: only its output has a quantizer.
-                layers.put(n, new LayerQuant(null, null, null, activation(stat(stats, n + ".output"), spec.output())));
+                layers.put(n, new LayerQuant(null, null, null, activations.of(n + ".output", spec.output())));
             }
         }
         return new QuantPlan(layers, notes);

@@ -99,11 +99,23 @@ public final class TrainingLoop {
 
     private static final Logger LOG = LoggerFactory.getLogger(TrainingLoop.class);
     private final Settings settings;
+    /** Learned input and output thresholds trained beside the weights, or null (weight-only QAT, FP32 training). */
+    private final LearnedThresholds thresholds;
+
     private int skipped;
 
     /** A loop with these settings. */
     public TrainingLoop(Settings settings) {
+        this(settings, null);
+    }
+
+    /**
+     * A loop that also takes an Adam step on the learned thresholds after each weight update and, like the weights,
+     * ends with the best epoch's thresholds; the model must already quantize its activations through them.
+     */
+    public TrainingLoop(Settings settings, LearnedThresholds thresholds) {
         this.settings = settings;
+        this.thresholds = thresholds;
     }
 
     /**
@@ -144,6 +156,7 @@ public final class TrainingLoop {
         List<EpochResult> results = new ArrayList<>();
         // The starting point competes too: an epoch that made the model worse (or diverged) is never kept.
         StateDict best = model.stateDict();
+        float[] bestThresholds = thresholds == null ? null : thresholds.snapshot();
         double bestAcc = startAccuracy.orElseGet(() ->
                 Evaluation.accuracy(model, test, planFor.apply(model), settings.batchSize(), settings.evalBatches()));
         int bestEpoch = 0;
@@ -175,9 +188,13 @@ public final class TrainingLoop {
                 bestAcc = testAcc;
                 bestEpoch = epoch + 1;
                 best = current;
+                bestThresholds = thresholds == null ? null : thresholds.snapshot();
             }
         }
         model.load(best);
+        if (thresholds != null) {
+            thresholds.restore(bestThresholds);
+        }
         return new Result(results, best, bestAcc, bestEpoch, skipped, steps);
     }
 
@@ -207,13 +224,16 @@ public final class TrainingLoop {
                         gc.backward(lossArray);
                         loss = lossArray.getFloat();
                     }
-                    String bad = Float.isFinite(loss) ? nonFiniteGradient(model) : "loss";
+                    String bad = Float.isFinite(loss) ? nonFiniteGradient(model, thresholds) : "loss";
                     if (bad == null) {
                         double lr = settings.schedule().at(epoch, k, batches.count());
                         lossSum += loss * x.getShape().get(0);
                         settings.optimizer().nextStep();
                         model.trainable()
                                 .forEach((name, w) -> settings.optimizer().update(name, w, lr));
+                        if (thresholds != null) {
+                            thresholds.step();
+                        }
                     } else {
                         // A non-finite loss or gradient would turn every weight into NaN through the optimizer state.
                         if (skipped++ == 0) {
@@ -227,6 +247,9 @@ public final class TrainingLoop {
                                     plan.layers());
                         }
                         model.trainable().values().forEach(ParameterOptimizer::clearGradient);
+                        if (thresholds != null) {
+                            thresholds.clearGradients();
+                        }
                     }
                     correct += logits.argMax(1)
                             .toType(DataType.INT32, false)
@@ -248,14 +271,14 @@ public final class TrainingLoop {
         return out;
     }
 
-    /** The name of a parameter whose gradient holds NaN or infinity, or null when all are finite. */
-    private static String nonFiniteGradient(LoadedNetwork model) {
+    /** The name of a parameter or threshold whose gradient holds NaN or infinity, or null when all are finite. */
+    private static String nonFiniteGradient(LoadedNetwork model, LearnedThresholds thresholds) {
         for (Map.Entry<String, NDArray> e : model.trainable().entrySet()) {
             if (!Float.isFinite(e.getValue().getGradient().abs().max().getFloat())) {
                 return e.getKey() + " gradient";
             }
         }
-        return null;
+        return thresholds == null ? null : thresholds.nonFiniteGradient();
     }
 
     private void report(TrainingListener listener, int epoch, int k, int batches, double loss, double acc, long start) {

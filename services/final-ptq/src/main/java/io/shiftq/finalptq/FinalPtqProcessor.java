@@ -3,6 +3,8 @@ package io.shiftq.finalptq;
 import io.shiftq.engine.model.StateDict;
 import io.shiftq.engine.pipeline.JobEngine;
 import io.shiftq.engine.pipeline.StageResults;
+import io.shiftq.engine.quant.TensorQuant;
+import io.shiftq.engine.train.LearnedThresholds;
 import io.shiftq.messaging.Channels;
 import io.shiftq.schema.artifact.ArtifactNames;
 import io.shiftq.schema.event.Metrics;
@@ -19,6 +21,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.Map;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
@@ -51,7 +54,11 @@ public class FinalPtqProcessor {
         CompletionBuilder completion = CompletionBuilder.after(qat, Stage.FINAL_PTQ);
         JobEngine job = stages.job(qat.config());
         StateDict weights = stages.artifacts().weights(qat, ArtifactNames.QAT_WEIGHTS);
-        StageResults.FinalPtq result = job.finalPtq(job.prepared().foldedNetwork(), weights);
+        // Learned thresholds come as an artifact of the qat stage; a skipped QAT (epochs 0) has none and calibrates.
+        Map<String, TensorQuant> learned = qat.artifacts().containsKey(ArtifactNames.QAT_THRESHOLDS)
+                ? LearnedThresholds.fromStateDict(stages.artifacts().weights(qat, ArtifactNames.QAT_THRESHOLDS))
+                : Map.of();
+        StageResults.FinalPtq result = job.finalPtq(job.prepared().foldedNetwork(), weights, learned);
         completion
                 .skipped(result.skipped())
                 .accuracy(result.accuracy())

@@ -10,6 +10,8 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.shiftq.engine.pipeline.PreparedJob;
 import io.shiftq.engine.pipeline.QuantizationEngine;
 import io.shiftq.engine.pipeline.StageResults;
+import io.shiftq.engine.train.LearnedThresholds;
+import io.shiftq.engine.train.TrainingListener;
 import io.shiftq.messaging.Channels;
 import io.shiftq.schema.artifact.ArtifactNames;
 import io.shiftq.schema.config.QuantizationConfig;
@@ -17,6 +19,7 @@ import io.shiftq.schema.event.Stage;
 import io.shiftq.schema.event.StageCompleted;
 import io.shiftq.schema.event.StageStatus;
 import io.shiftq.schema.report.ShiftRecord;
+import io.shiftq.service.CompletionBuilder;
 import io.shiftq.service.JobArtifacts;
 import io.shiftq.service.testing.InMemoryChannels;
 import io.shiftq.service.testing.StageFixtures;
@@ -92,6 +95,42 @@ class FinalPtqProcessorTest {
     }
 
     @Test
+    void learnedThresholdsOfTheQatStageAreKeptAndTheIntegerCheckStaysExact() {
+        String job = StageFixtures.jobId("final-tqt");
+        QuantizationConfig config =
+                StageFixtures.config("baseline: {epochs: 1}\ntraining: {epochs: 1, thresholds: learned}");
+        StageCompleted ptq =
+                StageFixtures.ptqDone(engine, artifacts, StageFixtures.calibrated(engine, artifacts, job, config));
+        PreparedJob prepared = PreparedJob.load(config);
+        StageResults.Qat learned = engine.job(prepared)
+                .qat(
+                        prepared.foldedNetwork(),
+                        artifacts.weights(ptq, ArtifactNames.FOLDED_WEIGHTS),
+                        TrainingListener.NONE);
+        StageCompleted qat = CompletionBuilder.after(ptq, Stage.QAT)
+                .accuracy(learned.bestAccuracy())
+                .artifact(ArtifactNames.QAT_WEIGHTS, artifacts.putWeights(job, "tqt_weights", learned.weights()))
+                .artifact(
+                        ArtifactNames.QAT_THRESHOLDS,
+                        artifacts.putWeights(
+                                job, ArtifactNames.QAT_THRESHOLDS, LearnedThresholds.toStateDict(learned.thresholds())))
+                .build();
+        StageCompleted done = send(job, qat);
+
+        assertThat(done.status()).isEqualTo(StageStatus.COMPLETED);
+        for (ShiftRecord r : done.shiftRecords()) {
+            assertThat(r.input().exponent())
+                    .as(r.layer() + " input")
+                    .isEqualTo(learned.thresholds().get(r.layer() + ".input").exponent());
+            assertThat(r.output().exponent())
+                    .as(r.layer() + " output")
+                    .isEqualTo(learned.thresholds().get(r.layer() + ".output").exponent());
+        }
+        assertThat(done.metrics().get("integer_prediction_mismatches")).isZero();
+        assertThat(done.metrics().get("integer_logit_mismatches")).isZero();
+    }
+
+    @Test
     void finalPtqOffIsSkippedWithTheWeightOnlyRecords() {
         String job = StageFixtures.jobId("final-off");
         StageCompleted done = run(job, StageFixtures.config("baseline: {epochs: 0}\npipeline: {final_ptq: false}"));
@@ -109,6 +148,10 @@ class FinalPtqProcessorTest {
                 StageFixtures.ptqDone(engine, artifacts, StageFixtures.calibrated(engine, artifacts, job, config));
         StageCompleted qat = StageFixtures.qatSkipped(engine, artifacts, ptq);
         lastQat = qat;
+        return send(job, qat);
+    }
+
+    private StageCompleted send(String job, StageCompleted qat) {
         InMemorySink<String> done = connector.sink(FinalPtqProcessor.DONE);
         connector.<Record<String, String>>source(FinalPtqProcessor.QAT_DONE).send(StageFixtures.record(qat));
         await().atMost(Duration.ofSeconds(60)).until(() -> !completed(done, job).isEmpty());

@@ -1,11 +1,13 @@
 package io.shiftq.qat;
 
 import static io.shiftq.schema.artifact.ArtifactNames.FOLDED_WEIGHTS;
+import static io.shiftq.schema.artifact.ArtifactNames.QAT_THRESHOLDS;
 import static io.shiftq.schema.artifact.ArtifactNames.QAT_WEIGHTS;
 import static io.shiftq.schema.artifact.ArtifactNames.qatEpoch;
 
 import io.shiftq.engine.pipeline.JobEngine;
 import io.shiftq.engine.pipeline.StageResults;
+import io.shiftq.engine.train.LearnedThresholds;
 import io.shiftq.messaging.Channels;
 import io.shiftq.schema.event.ArtifactRef;
 import io.shiftq.schema.event.Metrics;
@@ -63,6 +65,15 @@ public class QatProcessor {
                 ptq.accuracy() == null ? OptionalDouble.empty() : OptionalDouble.of(ptq.accuracy());
         StageResults.Qat qat =
                 job.qat(job.prepared().foldedNetwork(), files.weights(ptq, FOLDED_WEIGHTS), listener, ptqAccuracy);
+        if (ptq.config().training().learnedThresholds() && !qat.thresholds().isEmpty()) {
+            completion
+                    .metric(Metrics.LEARNED_THRESHOLDS_MS, qat.learnedThresholdsMs())
+                    .metric(Metrics.THRESHOLDS_MOVED, qat.thresholdsMoved())
+                    .artifact(
+                            QAT_THRESHOLDS,
+                            files.putWeights(
+                                    ptq.jobId(), QAT_THRESHOLDS, LearnedThresholds.toStateDict(qat.thresholds())));
+        }
         return completion
                 .skipped(qat.skipped())
                 .accuracy(qat.bestAccuracy())

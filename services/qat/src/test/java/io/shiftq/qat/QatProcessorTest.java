@@ -126,6 +126,20 @@ class QatProcessorTest {
     }
 
     @Test
+    void learnedThresholdsAreHandedOnWithWhatTheyCost() {
+        String job = StageFixtures.jobId("qat-tqt");
+        StageCompleted done =
+                run(job, StageFixtures.config("baseline: {epochs: 0}\ntraining: {epochs: 2, thresholds: learned}"));
+
+        assertThat(done.status()).isEqualTo(StageStatus.COMPLETED);
+        assertThat(done.artifacts()).containsKeys("qat_weights", "qat_thresholds");
+        assertThat(done.metrics()).containsKeys("learned_thresholds_ms", "thresholds_moved");
+        assertThat(progress(connector.sink(Channels.PROGRESS), job))
+                .filteredOn(p -> p.batch() != null)
+                .isNotEmpty();
+    }
+
+    @Test
     void zeroEpochsIsSkippedWithTheFoldedWeights() {
         String job = StageFixtures.jobId("qat0");
         StageCompleted done = run(job, StageFixtures.config("baseline: {epochs: 0}\ntraining: {epochs: 0}"));

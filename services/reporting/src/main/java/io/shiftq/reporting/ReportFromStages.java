@@ -58,7 +58,19 @@ public final class ReportFromStages {
                 .modelSize(size(last, ptq))
                 .qatEpochs(qat.epochs())
                 .integerCheck(IntegerCheck.fromMetrics(last.metrics()))
+                .metrics(merged(ptq, qat))
                 .build();
+    }
+
+    /** The metrics of some stages in one map (their names do not overlap where the report reads them). */
+    private static Map<String, Double> merged(StageCompleted... stages) {
+        Map<String, Double> out = new LinkedHashMap<>();
+        for (StageCompleted done : stages) {
+            if (done.metrics() != null) {
+                out.putAll(done.metrics());
+            }
+        }
+        return out;
     }
 
     /**

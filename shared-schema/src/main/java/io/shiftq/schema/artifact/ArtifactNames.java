@@ -13,6 +13,11 @@ public final class ArtifactNames {
     public static final String FOLDED_WEIGHTS = "folded_weights";
     /** The best QAT weights, from the qat stage ({@code .npz}); the PTQ weights when QAT is skipped. */
     public static final String QAT_WEIGHTS = "qat_weights";
+    /**
+     * The input and output quantizers QAT learned ({@code training.thresholds: learned}), from the qat stage
+     * ({@code .npz}, one [bits, signed, exponent, rule] tensor per {@code <layer>.input} / {@code .output} key).
+     */
+    public static final String QAT_THRESHOLDS = "qat_thresholds";
     /** Folder of the deployment files, from the final_ptq stage. */
     public static final String DEPLOY = "deploy";
 

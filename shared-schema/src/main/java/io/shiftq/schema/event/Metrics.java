@@ -14,6 +14,14 @@ public final class Metrics {
     public static final String COMPRESSION = "compression";
     /** PTQ: milliseconds spent learning the weights' rounding ({@code ptq.rounding: learned}). */
     public static final String LEARNED_ROUNDING_MS = "learned_rounding_ms";
+    /**
+     * QAT: milliseconds spent on learned thresholds ({@code training.thresholds: learned}) beyond weight-only QAT's
+     * work: the calibration they start from and their optimizer updates (their share of each forward and backward
+     * pass is in the stage's time, not here).
+     */
+    public static final String LEARNED_THRESHOLDS_MS = "learned_thresholds_ms";
+    /** QAT: how many input and output quantizers had their exponent moved by learned thresholds. */
+    public static final String THRESHOLDS_MOVED = "thresholds_moved";
     /** Every stage: milliseconds spent reading and writing artifacts. */
     public static final String ARTIFACT_IO_MS = "artifact_io_ms";
 

@@ -23,6 +23,7 @@ import java.util.Map;
  *     null
  * @param cancelledStage the first stage the cancel stopped (or kept from starting); null unless cancelled
  * @param target the hardware target and its violation count; null without one (the generic profile)
+ * @param learned the learned rounding or thresholds the job used and their cost in time; null when it used neither
  */
 public record QuantizationReport(
         String schemaVersion,
@@ -45,7 +46,8 @@ public record QuantizationReport(
         IntegerCheck integerCheck,
         JobStatus status,
         Stage cancelledStage,
-        TargetSummary target) {
+        TargetSummary target,
+        LearnedMethods learned) {
 
     /** The seed's {@code quantization_type}. */
     public static final String QUANTIZATION_TYPE = "PTQ → Weight-Only QAT → Final PTQ Pipeline";
@@ -93,6 +95,7 @@ public record QuantizationReport(
         private Map<String, ArtifactRef> artifacts = Map.of();
         private IntegerCheck integerCheck;
         private Stage cancelledStage;
+        private Map<String, Double> metrics = Map.of();
 
         private Builder(String jobId, String variant, QuantizationConfig config) {
             this.jobId = jobId;
@@ -154,6 +157,15 @@ public record QuantizationReport(
             return this;
         }
 
+        /**
+         * The stages' metrics (merged), from which the report takes the cost of learned rounding and thresholds
+         * ({@link LearnedMethods#of}).
+         */
+        public Builder metrics(Map<String, Double> stageMetrics) {
+            metrics = stageMetrics;
+            return this;
+        }
+
         /** The integer executor against fake-quant; null when the final_ptq stage was skipped. */
         public Builder integerCheck(IntegerCheck check) {
             integerCheck = check;
@@ -194,7 +206,8 @@ public record QuantizationReport(
                     integerCheck,
                     cancelledStage == null ? JobStatus.COMPLETED : JobStatus.CANCELLED,
                     cancelledStage,
-                    TargetSummary.of(config.target(), shiftRecords));
+                    TargetSummary.of(config.target(), shiftRecords),
+                    LearnedMethods.of(config, metrics));
         }
 
         private static Double rounded(Double percent) {

@@ -51,7 +51,10 @@ class QuantizationConfigTest {
                         "CrossEntropyLoss",
                         new OptimizerConfig("AdamW", 0.9, 0.9, 0.999, 1e-8),
                         new SchedulerConfig("StepLR", 10, 0.1, 0, 0.0, "epoch"),
-                        42));
+                        42,
+                        "fixed",
+                        0.01,
+                        false));
         assertThat(c.ptq()).isEqualTo(new PtqConfig(0, 50, false, false, "nearest", 1000));
         assertThat(c.quantization().weight()).isEqualTo(new TensorQuantConfig(8, true, true, false, "mse", 99.99));
         assertThat(c.quantization().input()).isEqualTo(new TensorQuantConfig(8, false, true, false, "mse", 99.99));
@@ -104,7 +107,7 @@ class QuantizationConfigTest {
         assertThat(problemsOf("training: {optimzer: {type: SGD}}"))
                 .containsExactly(
                         "training.optimzer: unknown key; allowed: epochs, learning_rate, weight_decay, criterion, "
-                                + "optimizer, scheduler, seed");
+                                + "optimizer, scheduler, seed, thresholds, threshold_learning_rate, recalibrate_thresholds");
         assertThat(problemsOf("quantization: {weight: {bits: 4}}"))
                 .containsExactly(
                         "quantization.weight.bits: unknown key; allowed: bitwidth, symmetric, power_of_2, per_channel, "
@@ -189,6 +192,8 @@ class QuantizationConfigTest {
             ptq: {max_eval_batches: -1}                     | ptq.max_eval_batches: must be a non-negative integer, got -1
             ptq: {rounding: stochastic}                     | ptq.rounding: 'stochastic' is not one of nearest, learned
             ptq: {rounding_iterations: 0}                   | ptq.rounding_iterations: 0 is outside the allowed range 1..100000
+            training: {thresholds: trained}                 | training.thresholds: 'trained' is not one of fixed, learned
+            training: {threshold_learning_rate: 0}          | training.threshold_learning_rate: 0.0 is outside the allowed range (0, inf)
             {ptq: {rounding: learned}, quantization: {weight: {rounding: round}}} | quantization.weight.rounding: 'round' cannot be combined with ptq.rounding: learned; allowed: max, mse
             """)
     void eachRuleNamesFieldValueAndAllowedValues(String yaml, String expected) {

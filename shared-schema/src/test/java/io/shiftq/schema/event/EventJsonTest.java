@@ -198,6 +198,7 @@ class EventJsonTest {
                 null,
                 JobStatus.COMPLETED,
                 null,
+                null,
                 null);
         QuantizationReport back = Json.read(Json.writePretty(report), QuantizationReport.class);
         assertThat(back).isEqualTo(report);
